@@ -1,0 +1,155 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Security.Cryptography;
+using Coffer.Protocol.Envelopes;
+
+namespace Coffer.Protocol.Sessions;
+
+/// <summary>
+/// The session layer of PROTOCOL.md §6, bound to the SRP session key K:
+/// <c>encKey</c> and <c>macKey</c> = HKDF-SHA256 (RFC 5869) of K with the session id
+/// as salt (32 bytes each); request tags are HMAC-SHA256 over method, raw
+/// request-target, sequence number and SHA-256 of the body as sent; every body
+/// (request and response, empty and error ones included) is an A256GCM envelope
+/// under <c>encKey</c> with AAD <c>coffer/session/&lt;sessionId&gt;/&lt;seq&gt;/req</c> or
+/// <c>…/resp/&lt;status&gt;</c>. Both halves use this class; zeroed on dispose.
+/// </summary>
+public sealed class SessionKeys : IDisposable
+{
+    private static readonly byte[] RequestTagLabel = "coffer/req/v1"u8.ToArray();
+
+    private readonly byte[] _macKey;
+    private readonly EnvelopeKey _encKey;
+    private bool _disposed;
+
+    private SessionKeys(string sessionId, byte[] macKey, EnvelopeKey encKey)
+    {
+        SessionId = sessionId;
+        _macKey = macKey;
+        _encKey = encKey;
+    }
+
+    /// <summary>The session id these keys belong to.</summary>
+    public string SessionId { get; }
+
+    /// <summary>The key id of session envelopes: <c>session:&lt;sessionId&gt;</c> (docs/adr/0001).</summary>
+    public static string KidFor(string sessionId) => "session:" + sessionId;
+
+    /// <summary>Derives the session keys from the SRP key K (any length, normally 32 bytes) and the session id.</summary>
+    /// <exception cref="ArgumentException">K is empty or the session id is not a lowercase id.</exception>
+    public static SessionKeys Derive(ReadOnlySpan<byte> sessionKey, string sessionId)
+    {
+        if (sessionKey.Length < 16)
+        {
+            throw new ArgumentException("The session key is at least 16 bytes.", nameof(sessionKey));
+        }
+        ValidateSessionId(sessionId);
+        byte[] salt = System.Text.Encoding.ASCII.GetBytes(sessionId);
+        byte[] mac = GC.AllocateUninitializedArray<byte>(32, pinned: true);
+        Span<byte> enc = stackalloc byte[32];
+        try
+        {
+            HKDF.DeriveKey(HashAlgorithmName.SHA256, sessionKey, enc, salt, "coffer/session/enc"u8);
+            HKDF.DeriveKey(HashAlgorithmName.SHA256, sessionKey, mac, salt, "coffer/session/mac"u8);
+            return new SessionKeys(sessionId, mac, new EnvelopeKey(KidFor(sessionId), enc));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(enc);
+        }
+    }
+
+    /// <summary>
+    /// Computes the request tag (32 bytes) over the method, the raw request-target as
+    /// sent (path and query, e.g. <c>/api/v1/vaults?since=3</c>), the sequence number
+    /// and the body bytes as sent (the sealed envelope; empty for none).
+    /// </summary>
+    public byte[] ComputeRequestTag(string method, string requestTarget, ulong seq, ReadOnlySpan<byte> body)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentException.ThrowIfNullOrEmpty(method);
+        ArgumentException.ThrowIfNullOrEmpty(requestTarget);
+        using IncrementalHash mac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _macKey);
+        mac.AppendData(RequestTagLabel);
+        AppendLen16(mac, System.Text.Encoding.ASCII.GetBytes(method));
+        AppendLen16(mac, System.Text.Encoding.UTF8.GetBytes(requestTarget));
+        Span<byte> seqBytes = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(seqBytes, seq);
+        mac.AppendData(seqBytes);
+        Span<byte> bodyHash = stackalloc byte[32];
+        SHA256.HashData(body, bodyHash);
+        mac.AppendData(bodyHash);
+        return mac.GetHashAndReset();
+    }
+
+    /// <summary>Checks a received tag in constant time.</summary>
+    public bool VerifyRequestTag(string method, string requestTarget, ulong seq, ReadOnlySpan<byte> body, ReadOnlySpan<byte> tag)
+    {
+        byte[] expected = ComputeRequestTag(method, requestTarget, seq, body);
+        return tag.Length == expected.Length && CryptographicOperations.FixedTimeEquals(expected, tag);
+    }
+
+    /// <summary>The <c>Coffer-Auth</c> header value for a request.</summary>
+    public string AuthorizationHeader(string method, string requestTarget, ulong seq, ReadOnlySpan<byte> body) =>
+        CofferAuthHeader.Format(SessionId, seq, ComputeRequestTag(method, requestTarget, seq, body));
+
+    /// <summary>Seals a request body for sequence number <paramref name="seq"/>.</summary>
+    public Envelope SealRequest(ulong seq, ReadOnlySpan<byte> plaintext) => _encKey.Seal(RequestContext(seq), plaintext);
+
+    /// <summary>Opens a request body; null if it was not sealed for this session and sequence number.</summary>
+    public byte[]? OpenRequest(ulong seq, Envelope envelope) => _encKey.Open(RequestContext(seq), envelope);
+
+    /// <summary>Seals a response body, binding the HTTP status code.</summary>
+    public Envelope SealResponse(ulong seq, int status, ReadOnlySpan<byte> plaintext) => _encKey.Seal(ResponseContext(seq, status), plaintext);
+
+    /// <summary>Opens a response body; null if it was not sealed for this request and status.</summary>
+    public byte[]? OpenResponse(ulong seq, int status, Envelope envelope) => _encKey.Open(ResponseContext(seq, status), envelope);
+
+    /// <summary>Zeroes both keys.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        CryptographicOperations.ZeroMemory(_macKey);
+        _encKey.Dispose();
+    }
+
+    private string RequestContext(ulong seq) =>
+        string.Create(CultureInfo.InvariantCulture, $"coffer/session/{SessionId}/{seq}/req");
+
+    private string ResponseContext(ulong seq, int status)
+    {
+        if (status is < 100 or > 599)
+        {
+            throw new ArgumentOutOfRangeException(nameof(status));
+        }
+        return string.Create(CultureInfo.InvariantCulture, $"coffer/session/{SessionId}/{seq}/resp/{status}");
+    }
+
+    private static void AppendLen16(IncrementalHash hash, byte[] field)
+    {
+        if (field.Length > ushort.MaxValue)
+        {
+            throw new ArgumentException("Field longer than 65535 bytes.");
+        }
+        Span<byte> len = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16BigEndian(len, (ushort)field.Length);
+        hash.AppendData(len);
+        hash.AppendData(field);
+    }
+
+    internal static void ValidateSessionId(string sessionId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        foreach (char c in sessionId)
+        {
+            if (c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
+            {
+                throw new ArgumentException("A session id is a lowercase id.", nameof(sessionId));
+            }
+        }
+    }
+}
