@@ -1,0 +1,26 @@
+using Coffer.Contracts.Auth;
+using Coffer.Contracts.Common;
+
+namespace Coffer.Contracts;
+
+/// <summary>
+/// Source-generated JSON for every wire type: camelCase, no comments or trailing
+/// commas, numbers only as numbers. Request types reject unknown members.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    ReadCommentHandling = JsonCommentHandling.Disallow,
+    AllowTrailingCommas = false,
+    NumberHandling = JsonNumberHandling.Strict,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true)]
+[JsonSerializable(typeof(EnvelopeDto))]
+[JsonSerializable(typeof(MetaResponse))]
+[JsonSerializable(typeof(AuthStartRequest))]
+[JsonSerializable(typeof(AuthStartResponse))]
+[JsonSerializable(typeof(AuthExchangeRequest))]
+[JsonSerializable(typeof(AuthExchangeResponse))]
+[JsonSerializable(typeof(AuthVerifyRequest))]
+[JsonSerializable(typeof(AuthVerifyResponse))]
+public sealed partial class CofferJsonContext : JsonSerializerContext;

@@ -1,0 +1,59 @@
+namespace Coffer.Contracts.Errors;
+
+/// <summary>
+/// The stable RFC 9457 problem <c>type</c> values. Clients switch on these, never on
+/// titles or details; each is a page the server serves. Add, never rename.
+/// </summary>
+public static class ErrorTypes
+{
+    /// <summary>The path prefix of every type.</summary>
+    public const string Prefix = "/errors/";
+
+    /// <summary>Malformed JSON, wrong types, unknown or missing members.</summary>
+    public const string InvalidRequest = Prefix + "invalid-request";
+
+    /// <summary>A value is well-formed but not acceptable (a field names what).</summary>
+    public const string ValidationFailed = Prefix + "validation-failed";
+
+    /// <summary>The body is larger than the endpoint accepts.</summary>
+    public const string PayloadTooLarge = Prefix + "payload-too-large";
+
+    /// <summary>No valid session (a plain 401 from the session layer carries no body).</summary>
+    public const string Unauthenticated = Prefix + "unauthenticated";
+
+    /// <summary>Signed in, not allowed.</summary>
+    public const string Forbidden = Prefix + "forbidden";
+
+    /// <summary>Not there, or not yours: the same answer.</summary>
+    public const string NotFound = Prefix + "not-found";
+
+    /// <summary>The sign-in failed; says nothing about which part.</summary>
+    public const string SignInFailed = Prefix + "sign-in-failed";
+
+    /// <summary>Too many attempts; retry after the given delay.</summary>
+    public const string TooManyAttempts = Prefix + "too-many-attempts";
+
+    /// <summary>A factor is owed before anything else.</summary>
+    public const string MfaRequired = Prefix + "mfa-required";
+
+    /// <summary>The action needs a fresh factor.</summary>
+    public const string StepUpRequired = Prefix + "step-up-required";
+
+    /// <summary>The item changed since the base version the client edited.</summary>
+    public const string ItemVersionConflict = Prefix + "item-version-conflict";
+
+    /// <summary>The vault changed since the version a rotation expected.</summary>
+    public const string VaultChanged = Prefix + "vault-changed";
+
+    /// <summary>A write under a vault-key serial that is not the current one.</summary>
+    public const string StaleVaultKey = Prefix + "stale-vault-key";
+
+    /// <summary>The sync cursor is older than tombstone retention; resync.</summary>
+    public const string CursorExpired = Prefix + "cursor-expired";
+
+    /// <summary>The organisation is already set up.</summary>
+    public const string AlreadySetUp = Prefix + "already-set-up";
+
+    /// <summary>Something failed on the server; nothing was written.</summary>
+    public const string Internal = Prefix + "internal";
+}
