@@ -1,0 +1,379 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Coffer.Crypto.Keys;
+using Coffer.Protocol.Encoding;
+using Coffer.Protocol.Envelopes;
+
+namespace Coffer.Crypto.Provenance;
+
+/// <summary>What a pin check found.</summary>
+public enum PinCheck
+{
+    /// <summary>Nothing was pinned for this; it is now.</summary>
+    New,
+
+    /// <summary>Matches what was pinned (or moves it forward).</summary>
+    Consistent,
+
+    /// <summary>Contradicts what was pinned: a rollback or a substituted key. Stop and warn.</summary>
+    Conflict,
+}
+
+/// <summary>A subject's verified keys.</summary>
+/// <param name="EncryptionFingerprint">SHA-256 of the RSA SPKI.</param>
+/// <param name="SigningFingerprint">SHA-256 of the ECDSA SPKI.</param>
+/// <param name="KeysetSerial">The keyset serial they belong to.</param>
+public sealed record PinnedKeys(byte[] EncryptionFingerprint, byte[] SigningFingerprint, int KeysetSerial)
+{
+    internal bool SameAs(PinnedKeys other) =>
+        KeysetSerial == other.KeysetSerial
+        && EncryptionFingerprint.AsSpan().SequenceEqual(other.EncryptionFingerprint)
+        && SigningFingerprint.AsSpan().SequenceEqual(other.SigningFingerprint);
+}
+
+/// <summary>
+/// The pins record of PROTOCOL.md §5.1 and §9: what a member's clients have verified
+/// and the highest versions they have seen, so a server cannot substitute a key or roll
+/// anything back unnoticed. Sealed by the member's keyset key under
+/// <c>coffer/keyset/&lt;keysetId&gt;/pins/v&lt;n&gt;</c> so every device that unlocks inherits it;
+/// a device merges the server's copy with its own (the highest of each wins, a
+/// contradiction is a conflict). Not thread-safe.
+/// </summary>
+public sealed class Pins
+{
+    private readonly Dictionary<string, PinnedKeys> _subjects = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _vaultKeySerials = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _vaultVersions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _itemVersions = new(StringComparer.Ordinal);
+
+    /// <summary>The organisation fingerprint (SHA-256 of the root's SPKI), once pinned.</summary>
+    public byte[]? OrganisationFingerprint { get; private set; }
+
+    /// <summary>The highest 2SKD iteration count used for this account.</summary>
+    public int LastIterations { get; private set; }
+
+    /// <summary>The newest revocation-list version seen.</summary>
+    public long RevocationListVersion { get; private set; }
+
+    /// <summary>When that revocation list was issued (Unix ms).</summary>
+    public long RevocationListIssuedAt { get; private set; }
+
+    /// <summary>The version of this record; the seal's context names it.</summary>
+    public long RecordVersion { get; private set; }
+
+    /// <summary>Pins the organisation fingerprint (from the Emergency Kit or the invitation link's fragment).</summary>
+    public PinCheck PinOrganisation(ReadOnlySpan<byte> fingerprint)
+    {
+        RequireFingerprint(fingerprint);
+        if (OrganisationFingerprint is null)
+        {
+            OrganisationFingerprint = fingerprint.ToArray();
+            return PinCheck.New;
+        }
+        return OrganisationFingerprint.AsSpan().SequenceEqual(fingerprint) ? PinCheck.Consistent : PinCheck.Conflict;
+    }
+
+    /// <summary>
+    /// Checks a subject's (member's or group's) certified keys against the pin. A different key
+    /// for a pinned subject is a conflict: accept it only through <see cref="ReplaceSubjectKeys"/>
+    /// after verifying a rotation signed by the previous signing key, or a completed recovery.
+    /// </summary>
+    public PinCheck CheckSubjectKeys(string subjectId, PinnedKeys keys)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(subjectId);
+        ArgumentNullException.ThrowIfNull(keys);
+        RequireFingerprint(keys.EncryptionFingerprint);
+        RequireFingerprint(keys.SigningFingerprint);
+        if (!_subjects.TryGetValue(subjectId, out PinnedKeys? pinned))
+        {
+            _subjects[subjectId] = keys;
+            return PinCheck.New;
+        }
+        return pinned.SameAs(keys) ? PinCheck.Consistent : PinCheck.Conflict;
+    }
+
+    /// <summary>Replaces a subject's keys after the caller verified the rotation or recovery; a lower serial is refused.</summary>
+    public PinCheck ReplaceSubjectKeys(string subjectId, PinnedKeys keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (_subjects.TryGetValue(subjectId, out PinnedKeys? pinned) && keys.KeysetSerial <= pinned.KeysetSerial)
+        {
+            return PinCheck.Conflict;
+        }
+        _subjects[subjectId] = keys;
+        return PinCheck.Consistent;
+    }
+
+    /// <summary>The pinned keys of a subject, if any.</summary>
+    public PinnedKeys? SubjectKeys(string subjectId) => _subjects.GetValueOrDefault(subjectId);
+
+    /// <summary>Records a vault-key serial; a decrease is a conflict.</summary>
+    public PinCheck ObserveVaultKeySerial(string vaultId, int serial) => Observe(_vaultKeySerials, vaultId, serial);
+
+    /// <summary>The highest vault-key serial seen for a vault (0 = none).</summary>
+    public int VaultKeySerial(string vaultId) => _vaultKeySerials.GetValueOrDefault(vaultId);
+
+    /// <summary>Records a vault's content version; a decrease is a conflict.</summary>
+    public PinCheck ObserveVaultVersion(string vaultId, long version) => Observe(_vaultVersions, vaultId, version);
+
+    /// <summary>Records an item version; a decrease (an old version replayed) is a conflict.</summary>
+    public PinCheck ObserveItemVersion(string itemId, long version) => Observe(_itemVersions, itemId, version);
+
+    /// <summary>The highest version seen of an item (0 = none).</summary>
+    public long ItemVersion(string itemId) => _itemVersions.GetValueOrDefault(itemId);
+
+    /// <summary>Records the iteration count used at a successful sign-in.</summary>
+    public PinCheck ObserveIterations(int iterations)
+    {
+        if (iterations < LastIterations)
+        {
+            return PinCheck.Conflict;
+        }
+        PinCheck result = LastIterations == 0 ? PinCheck.New : PinCheck.Consistent;
+        LastIterations = iterations;
+        return result;
+    }
+
+    /// <summary>Records a verified revocation list; an older version is a conflict.</summary>
+    public PinCheck ObserveRevocationList(long version, long issuedAt)
+    {
+        if (version < RevocationListVersion)
+        {
+            return PinCheck.Conflict;
+        }
+        if (version == RevocationListVersion && version != 0)
+        {
+            // Two different lists under one version number: one of them is forged.
+            return issuedAt == RevocationListIssuedAt ? PinCheck.Consistent : PinCheck.Conflict;
+        }
+        PinCheck result = RevocationListVersion == 0 ? PinCheck.New : PinCheck.Consistent;
+        RevocationListVersion = version;
+        RevocationListIssuedAt = issuedAt;
+        return result;
+    }
+
+    /// <summary>
+    /// True if the newest revocation list is recent enough to wrap anything (PROTOCOL.md §5.1:
+    /// clients refuse to wrap while the newest list they hold is more than 24 hours old).
+    /// </summary>
+    public bool RevocationListFresh(long nowMs) =>
+        RevocationListVersion > 0 && nowMs - RevocationListIssuedAt <= TimeSpan.FromHours(24).TotalMilliseconds;
+
+    /// <summary>
+    /// Merges another copy (the server's, or another device's) into this one: the highest of
+    /// every counter wins; a contradictory key or organisation pin leaves this copy's and
+    /// returns <see cref="PinCheck.Conflict"/>.
+    /// </summary>
+    public PinCheck MergeFrom(Pins other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        bool conflict = false;
+        if (other.OrganisationFingerprint is not null)
+        {
+            conflict |= PinOrganisation(other.OrganisationFingerprint) == PinCheck.Conflict;
+        }
+        foreach ((string id, PinnedKeys keys) in other._subjects)
+        {
+            if (_subjects.TryGetValue(id, out PinnedKeys? mine) && !mine.SameAs(keys))
+            {
+                // A later serial may be a rotation another device verified; the record is sealed by our own keyset key.
+                if (keys.KeysetSerial > mine.KeysetSerial)
+                {
+                    _subjects[id] = keys;
+                }
+                else if (keys.KeysetSerial == mine.KeysetSerial)
+                {
+                    conflict = true;
+                }
+            }
+            else
+            {
+                _subjects[id] = keys;
+            }
+        }
+        MergeMax(_vaultKeySerials, other._vaultKeySerials);
+        MergeMax(_vaultVersions, other._vaultVersions);
+        MergeMax(_itemVersions, other._itemVersions);
+        LastIterations = Math.Max(LastIterations, other.LastIterations);
+        if (other.RevocationListVersion > RevocationListVersion)
+        {
+            RevocationListVersion = other.RevocationListVersion;
+            RevocationListIssuedAt = other.RevocationListIssuedAt;
+        }
+        RecordVersion = Math.Max(RecordVersion, other.RecordVersion);
+        return conflict ? PinCheck.Conflict : PinCheck.Consistent;
+    }
+
+    /// <summary>The context of pins record version <paramref name="recordVersion"/>.</summary>
+    public static string Context(string keysetId, long recordVersion) =>
+        string.Create(CultureInfo.InvariantCulture, $"coffer/keyset/{keysetId}/pins/v{recordVersion}");
+
+    /// <summary>Seals the record as its next version under the member's keyset key.</summary>
+    public (long RecordVersion, Envelope Sealed) Seal(Keyset keyset)
+    {
+        ArgumentNullException.ThrowIfNull(keyset);
+        RecordVersion++;
+        byte[] json = ToJson();
+        try
+        {
+            return (RecordVersion, keyset.SymmetricKey.Seal(Context(keyset.KeysetId, RecordVersion), json));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(json);
+        }
+    }
+
+    /// <summary>
+    /// Opens a sealed pins record of version <paramref name="recordVersion"/>. Null if it does
+    /// not open under this keyset or its content does not claim the same version.
+    /// </summary>
+    public static Pins? Open(Keyset keyset, long recordVersion, Envelope sealedPins)
+    {
+        ArgumentNullException.ThrowIfNull(keyset);
+        byte[]? json = keyset.SymmetricKey.Open(Context(keyset.KeysetId, recordVersion), sealedPins);
+        if (json is null)
+        {
+            return null;
+        }
+        try
+        {
+            Pins? pins = FromJson(json);
+            return pins is not null && pins.RecordVersion == recordVersion ? pins : null;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(json);
+        }
+    }
+
+    internal byte[] ToJson()
+    {
+        System.Buffers.ArrayBufferWriter<byte> buffer = new(1024);
+        using (Utf8JsonWriter w = new(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("v", 1);
+            w.WriteNumber("recordVersion", RecordVersion);
+            if (OrganisationFingerprint is not null)
+            {
+                w.WriteString("org", Base64Url.Encode(OrganisationFingerprint));
+            }
+            w.WriteNumber("iterations", LastIterations);
+            w.WriteNumber("crlVersion", RevocationListVersion);
+            w.WriteNumber("crlIssuedAt", RevocationListIssuedAt);
+            w.WriteStartObject("subjects");
+            foreach ((string id, PinnedKeys k) in _subjects.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                w.WriteStartObject(id);
+                w.WriteString("enc", Base64Url.Encode(k.EncryptionFingerprint));
+                w.WriteString("sig", Base64Url.Encode(k.SigningFingerprint));
+                w.WriteNumber("serial", k.KeysetSerial);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+            WriteMap(w, "vaultKeys", _vaultKeySerials.ToDictionary(p => p.Key, p => (long)p.Value, StringComparer.Ordinal));
+            WriteMap(w, "vaults", _vaultVersions);
+            WriteMap(w, "items", _itemVersions);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    internal static Pins? FromJson(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(json.ToArray());
+            JsonElement root = doc.RootElement;
+            if (root.GetProperty("v").GetInt32() != 1)
+            {
+                return null;
+            }
+            Pins pins = new()
+            {
+                RecordVersion = root.GetProperty("recordVersion").GetInt64(),
+                LastIterations = root.GetProperty("iterations").GetInt32(),
+                RevocationListVersion = root.GetProperty("crlVersion").GetInt64(),
+                RevocationListIssuedAt = root.GetProperty("crlIssuedAt").GetInt64(),
+            };
+            if (root.TryGetProperty("org", out JsonElement org))
+            {
+                byte[] fpr = Base64Url.Decode(org.GetString()!);
+                RequireFingerprint(fpr);
+                pins.OrganisationFingerprint = fpr;
+            }
+            foreach (JsonProperty s in root.GetProperty("subjects").EnumerateObject())
+            {
+                PinnedKeys keys = new(Base64Url.Decode(s.Value.GetProperty("enc").GetString()!),
+                    Base64Url.Decode(s.Value.GetProperty("sig").GetString()!), s.Value.GetProperty("serial").GetInt32());
+                RequireFingerprint(keys.EncryptionFingerprint);
+                RequireFingerprint(keys.SigningFingerprint);
+                pins._subjects[s.Name] = keys;
+            }
+            foreach (JsonProperty p in root.GetProperty("vaultKeys").EnumerateObject())
+            {
+                pins._vaultKeySerials[p.Name] = p.Value.GetInt32();
+            }
+            foreach (JsonProperty p in root.GetProperty("vaults").EnumerateObject())
+            {
+                pins._vaultVersions[p.Name] = p.Value.GetInt64();
+            }
+            foreach (JsonProperty p in root.GetProperty("items").EnumerateObject())
+            {
+                pins._itemVersions[p.Name] = p.Value.GetInt64();
+            }
+            return pins;
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static void WriteMap(Utf8JsonWriter w, string name, Dictionary<string, long> map)
+    {
+        w.WriteStartObject(name);
+        foreach ((string key, long value) in map.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            w.WriteNumber(key, value);
+        }
+        w.WriteEndObject();
+    }
+
+    private static PinCheck Observe<T>(Dictionary<string, T> map, string id, T value) where T : struct, IComparable<T>
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        if (!map.TryGetValue(id, out T current))
+        {
+            map[id] = value;
+            return PinCheck.New;
+        }
+        if (value.CompareTo(current) < 0)
+        {
+            return PinCheck.Conflict;
+        }
+        map[id] = value;
+        return PinCheck.Consistent;
+    }
+
+    private static void MergeMax<T>(Dictionary<string, T> mine, Dictionary<string, T> theirs) where T : struct, IComparable<T>
+    {
+        foreach ((string id, T value) in theirs)
+        {
+            if (!mine.TryGetValue(id, out T current) || value.CompareTo(current) > 0)
+            {
+                mine[id] = value;
+            }
+        }
+    }
+
+    private static void RequireFingerprint(ReadOnlySpan<byte> fingerprint)
+    {
+        if (fingerprint.Length != 32)
+        {
+            throw new ArgumentException("A fingerprint is 32 bytes.", nameof(fingerprint));
+        }
+    }
+}

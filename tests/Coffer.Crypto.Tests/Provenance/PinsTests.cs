@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using Coffer.Crypto.Keys;
+using Coffer.Crypto.Provenance;
+using Coffer.Protocol.Envelopes;
+
+namespace Coffer.Crypto.Tests.Provenance;
+
+public class PinsTests
+{
+    private const string Member = "0190a1b2-c3d4-7e5f-8a6b-000000000001";
+    private const string Vault = "0190a1b2-c3d4-7e5f-8a6b-0000000000aa";
+
+    private static PinnedKeys Keys(int serial) => new(RandomNumberGenerator.GetBytes(32), RandomNumberGenerator.GetBytes(32), serial);
+
+    [Fact]
+    public void Organisation_SecondDifferentFingerprint_IsConflict()
+    {
+        Pins pins = new();
+        byte[] fpr = RandomNumberGenerator.GetBytes(32);
+        Assert.Equal(PinCheck.New, pins.PinOrganisation(fpr));
+        Assert.Equal(PinCheck.Consistent, pins.PinOrganisation(fpr));
+        Assert.Equal(PinCheck.Conflict, pins.PinOrganisation(RandomNumberGenerator.GetBytes(32)));
+    }
+
+    [Fact]
+    public void SubjectKeys_SubstitutedKey_IsConflict_UntilAVerifiedRotationReplacesIt()
+    {
+        Pins pins = new();
+        PinnedKeys first = Keys(1);
+        Assert.Equal(PinCheck.New, pins.CheckSubjectKeys(Member, first));
+        Assert.Equal(PinCheck.Consistent, pins.CheckSubjectKeys(Member, first with { }));
+        PinnedKeys substituted = Keys(1);
+        Assert.Equal(PinCheck.Conflict, pins.CheckSubjectKeys(Member, substituted));
+        Assert.Same(first, pins.SubjectKeys(Member));
+
+        PinnedKeys rotated = Keys(2);
+        Assert.Equal(PinCheck.Conflict, pins.ReplaceSubjectKeys(Member, Keys(1)));
+        Assert.Equal(PinCheck.Consistent, pins.ReplaceSubjectKeys(Member, rotated));
+        Assert.Equal(PinCheck.Consistent, pins.CheckSubjectKeys(Member, rotated));
+    }
+
+    [Fact]
+    public void Counters_NeverGoDown()
+    {
+        Pins pins = new();
+        Assert.Equal(PinCheck.New, pins.ObserveVaultKeySerial(Vault, 3));
+        Assert.Equal(PinCheck.Conflict, pins.ObserveVaultKeySerial(Vault, 2));
+        Assert.Equal(PinCheck.Consistent, pins.ObserveVaultKeySerial(Vault, 4));
+        Assert.Equal(PinCheck.New, pins.ObserveItemVersion("i", 7));
+        Assert.Equal(PinCheck.Conflict, pins.ObserveItemVersion("i", 6));
+        Assert.Equal(7, pins.ItemVersion("i"));
+        Assert.Equal(PinCheck.New, pins.ObserveIterations(650_000));
+        Assert.Equal(PinCheck.Conflict, pins.ObserveIterations(649_999));
+        Assert.Equal(PinCheck.New, pins.ObserveRevocationList(5, 1000));
+        Assert.Equal(PinCheck.Conflict, pins.ObserveRevocationList(4, 2000));
+    }
+
+    [Fact]
+    public void RevocationListFresh_OnlyWithin24Hours()
+    {
+        Pins pins = new();
+        Assert.False(pins.RevocationListFresh(0));
+        pins.ObserveRevocationList(1, 1_000_000);
+        Assert.True(pins.RevocationListFresh(1_000_000 + 24 * 3600 * 1000));
+        Assert.False(pins.RevocationListFresh(1_000_001 + 24 * 3600 * 1000));
+    }
+
+    [Fact]
+    public void SealOpen_RoundTrip_AndAnOlderRecordCannotPassAsNewer()
+    {
+        using Keyset keyset = Keyset.Generate(Member);
+        Pins pins = new();
+        pins.PinOrganisation(RandomNumberGenerator.GetBytes(32));
+        pins.CheckSubjectKeys(Member, Keys(1));
+        pins.ObserveVaultKeySerial(Vault, 2);
+        pins.ObserveItemVersion("item", 9);
+        pins.ObserveIterations(700_000);
+        (long v1, Envelope sealed1) = pins.Seal(keyset);
+        pins.ObserveItemVersion("item", 10);
+        (long v2, Envelope sealed2) = pins.Seal(keyset);
+
+        Pins? opened = Pins.Open(keyset, v2, sealed2);
+        Assert.NotNull(opened);
+        Assert.Equal(10, opened.ItemVersion("item"));
+        Assert.Equal(2, opened.VaultKeySerial(Vault));
+        Assert.Equal(700_000, opened.LastIterations);
+        Assert.Equal(pins.OrganisationFingerprint, opened.OrganisationFingerprint);
+        Assert.Null(Pins.Open(keyset, v2, sealed1));           // old record relabelled as new
+        Assert.NotNull(Pins.Open(keyset, v1, sealed1));
+        using Keyset other = Keyset.Generate(Member);
+        Assert.Null(Pins.Open(other, v2, sealed2));
+    }
+
+    [Fact]
+    public void MergeFrom_TakesTheHighestAndReportsContradictions()
+    {
+        Pins device = new();
+        Pins server = new();
+        device.ObserveItemVersion("i", 5);
+        server.ObserveItemVersion("i", 3);
+        server.ObserveItemVersion("j", 2);
+        PinnedKeys k = Keys(1);
+        device.CheckSubjectKeys(Member, k);
+        server.CheckSubjectKeys(Member, k);
+        Assert.Equal(PinCheck.Consistent, device.MergeFrom(server));
+        Assert.Equal(5, device.ItemVersion("i"));
+        Assert.Equal(2, device.ItemVersion("j"));
+
+        Pins forged = new();
+        forged.CheckSubjectKeys(Member, Keys(1));
+        Assert.Equal(PinCheck.Conflict, device.MergeFrom(forged));
+        Assert.Same(k, device.SubjectKeys(Member));
+    }
+}
