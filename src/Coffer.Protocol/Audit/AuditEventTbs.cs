@@ -1,3 +1,4 @@
+using System.Net;
 using Coffer.Protocol.Signatures;
 
 namespace Coffer.Protocol.Audit;
@@ -78,6 +79,12 @@ public sealed record AuditEventTbs
 
     /// <summary>SHA-256 of the details JSON bytes exactly as stored, or null.</summary>
     public Sha256Hash? DetailsHash { get; }
+
+    /// <summary>
+    /// The canonical text of a client address for <c>ip</c>: an IPv4 or IPv4-mapped address as a dotted
+    /// quad, any other IPv6 address in RFC 5952 form with hex groups only (docs/protocol/signatures.md).
+    /// </summary>
+    public static string FormatIp(IPAddress address) => TbsFields.FormatIp(address);
 
     /// <summary>The event's TBS bytes, the input to <see cref="AuditChain.Next(Sha256Hash, long, AuditEventTbs)"/>.</summary>
     public byte[] ToBeSigned()

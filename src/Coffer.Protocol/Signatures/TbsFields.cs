@@ -110,16 +110,72 @@ internal static class TbsFields
         value is { } hash ? Hash(hash, paramName) : null;
 
     /// <summary>
-    /// An IP address in its canonical text form: dotted-quad IPv4 or RFC 5952 IPv6 (lower case,
-    /// longest zero run compressed), no zone id.
+    /// An IP address in its canonical text form (<see cref="FormatIp"/>); anything else, a zone id
+    /// included, is refused so that one address has one encoding.
     /// </summary>
     internal static string Ip(string value, string paramName)
     {
         ArgumentNullException.ThrowIfNull(value, paramName);
         bool ok = !value.Contains('%', StringComparison.Ordinal)
             && IPAddress.TryParse(value, out IPAddress? address)
-            && string.Equals(address.ToString(), value, StringComparison.Ordinal);
+            && !address.IsIPv4MappedToIPv6
+            && string.Equals(FormatIp(address), value, StringComparison.Ordinal);
         return ok ? value : throw new ArgumentException("An IP address in canonical text form (RFC 5952 for IPv6).", paramName);
+    }
+
+    /// <summary>
+    /// The canonical text of an address: an IPv4 (or IPv4-mapped IPv6) address as a dotted quad without
+    /// leading zeros; any other IPv6 address as RFC 5952 §4 (lower-case hex groups without leading
+    /// zeros, the first longest run of two or more zero groups as <c>::</c>) and never in mixed
+    /// dotted notation, which is also what WHATWG URL serialisation gives.
+    /// </summary>
+    internal static string FormatIp(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        byte[] bytes = address.GetAddressBytes();
+        if (bytes.Length == 4)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{bytes[0]}.{bytes[1]}.{bytes[2]}.{bytes[3]}");
+        }
+        Span<int> groups = stackalloc int[8];
+        for (int i = 0; i < 8; i++)
+        {
+            groups[i] = (bytes[2 * i] << 8) | bytes[(2 * i) + 1];
+        }
+        int bestStart = -1, bestLength = 1;
+        for (int i = 0; i < 8;)
+        {
+            int j = i;
+            while (j < 8 && groups[j] == 0)
+            {
+                j++;
+            }
+            if (j - i > bestLength)
+            {
+                (bestStart, bestLength) = (i, j - i);
+            }
+            i = j == i ? i + 1 : j;
+        }
+        System.Text.StringBuilder text = new(39);
+        for (int i = 0; i < 8; i++)
+        {
+            if (i == bestStart)
+            {
+                text.Append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (text.Length > 0 && text[^1] != ':')
+            {
+                text.Append(':');
+            }
+            text.Append(groups[i].ToString("x", CultureInfo.InvariantCulture));
+        }
+        return text.ToString();
     }
 
     /// <summary>Parses decimal ASCII without sign or leading zeros into a non-negative <see cref="long"/>.</summary>

@@ -57,13 +57,14 @@ function ascii(text, pattern, name) {
   return Buffer.from(text, 'ascii');
 }
 
-// Canonical IP text: dotted-quad IPv4 without leading zeros, or RFC 5952 IPv6 (lower case, longest zero run compressed).
+// Canonical IP text: dotted-quad IPv4 without leading zeros, or RFC 5952 IPv6 in hex groups only (lower case, first
+// longest run of 2+ zero groups compressed) -- WHATWG URL serialisation. IPv4-mapped addresses are logged as IPv4.
 function canonicalIp(text) {
   if (/^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/.test(text)) {
     return true;
   }
   try {
-    return new URL(`http://[${text}]/`).hostname === `[${text}]`;
+    return new URL(`http://[${text}]/`).hostname === `[${text}]` && !/^::ffff:[0-9a-f]{1,4}:[0-9a-f]{1,4}$/.test(text);
   } catch {
     return false;
   }
