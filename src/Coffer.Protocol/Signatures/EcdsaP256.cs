@@ -34,23 +34,9 @@ public static class EcdsaP256
     /// </summary>
     public static bool TryImportPublicKey(ReadOnlySpan<byte> spki, [NotNullWhen(true)] out EcdsaP256PublicKey? key)
     {
-        key = null;
-        if (spki.Length != SpkiSize || Spki.Classify(spki) != SpkiAlgorithm.EcP256)
-        {
-            return false;
-        }
-        ECDsa ecdsa = ECDsa.Create();
-        try
-        {
-            ecdsa.ImportSubjectPublicKeyInfo(spki, out _);
-        }
-        catch (CryptographicException)
-        {
-            ecdsa.Dispose();
-            return false;
-        }
-        key = new EcdsaP256PublicKey(ecdsa, spki.ToArray());
-        return true;
+        ECDsa? ecdsa = spki.Length == SpkiSize ? Spki.ImportCanonicalP256(spki) : null;
+        key = ecdsa is null ? null : new EcdsaP256PublicKey(ecdsa, spki.ToArray());
+        return key is not null;
     }
 
     /// <summary>Imports a private key from unencrypted PKCS#8 DER; the caller zeroes its copy.</summary>

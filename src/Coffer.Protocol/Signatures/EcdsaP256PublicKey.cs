@@ -5,6 +5,7 @@ namespace Coffer.Protocol.Signatures;
 /// <summary>
 /// An ECDSA P-256 public key (see <see cref="EcdsaP256"/>), imported once from a canonical SPKI so
 /// that many signatures can be checked against it. Verification never throws for a bad signature.
+/// Like the platform key it wraps, an instance is not meant for concurrent use from several threads.
 /// </summary>
 public sealed class EcdsaP256PublicKey : IDisposable
 {

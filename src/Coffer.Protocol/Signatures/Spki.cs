@@ -52,11 +52,34 @@ internal static class Spki
 
     private static bool IsCanonicalP256(ReadOnlySpan<byte> spki)
     {
-        using ECDsa ecdsa = ECDsa.Create();
-        ecdsa.ImportSubjectPublicKeyInfo(spki, out int read);
-        return read == spki.Length
-            && IsP256(ecdsa)
-            && ecdsa.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(spki);
+        using ECDsa? ecdsa = ImportCanonicalP256(spki);
+        return ecdsa is not null;
+    }
+
+    /// <summary>
+    /// Imports a canonical P-256 SPKI (see the class summary) into a key the caller owns, or null for
+    /// anything else.
+    /// </summary>
+    internal static ECDsa? ImportCanonicalP256(ReadOnlySpan<byte> spki)
+    {
+        if (!string.Equals(ReadAlgorithmOid(spki), EcPublicKeyOid, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        ECDsa ecdsa = ECDsa.Create();
+        try
+        {
+            ecdsa.ImportSubjectPublicKeyInfo(spki, out int read);
+            if (read == spki.Length && IsP256(ecdsa) && ecdsa.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(spki))
+            {
+                return ecdsa;
+            }
+        }
+        catch (CryptographicException)
+        {
+        }
+        ecdsa.Dispose();
+        return null;
     }
 
     private static string? ReadAlgorithmOid(ReadOnlySpan<byte> spki)
