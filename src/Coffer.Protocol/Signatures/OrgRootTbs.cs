@@ -11,14 +11,14 @@ public sealed record OrgRootTbs : TbsRecord
 
     /// <summary>Checks every field; docs/protocol/signatures.md gives the encodings.</summary>
     /// <param name="orgId">The organisation id.</param>
-    /// <param name="accountId">The id of the first Owner, whose client made the root.</param>
+    /// <param name="accountId">The organisation's account id, the 6 characters every Secret Key of the organisation carries (PROTOCOL.md §1).</param>
     /// <param name="rootFpr">The root key's fingerprint: the organisation fingerprint.</param>
     /// <param name="createdAt">When the root was made (Unix ms).</param>
     /// <exception cref="ArgumentException">A field is malformed (upper-case id, unknown kind, missing fingerprint, …).</exception>
     public OrgRootTbs(string orgId, string accountId, Fingerprint rootFpr, long createdAt)
     {
         OrgId = TbsFields.Id(orgId, nameof(orgId));
-        AccountId = TbsFields.Id(accountId, nameof(accountId));
+        AccountId = TbsFields.AccountId(accountId, nameof(accountId));
         RootFpr = TbsFields.Fpr(rootFpr, nameof(rootFpr));
         CreatedAt = TbsFields.Number(createdAt, nameof(createdAt));
     }

@@ -23,6 +23,26 @@ internal static class TbsFields
         return value;
     }
 
+    /// <summary>
+    /// The organisation's account id (PROTOCOL.md §1): 6 characters of the Secret Key alphabet
+    /// <c>23456789ABCDEFGHJKLMNPQRSTVWXYZ</c>, upper case as it stands in every Secret Key.
+    /// </summary>
+    internal static string AccountId(string value, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(value, paramName);
+        const string alphabet = "23456789ABCDEFGHJKLMNPQRSTVWXYZ";
+        bool ok = value.Length == 6;
+        foreach (char c in value)
+        {
+            ok &= alphabet.Contains(c, StringComparison.Ordinal);
+        }
+        if (!ok)
+        {
+            throw new ArgumentException("An account id is 6 characters of the Secret Key alphabet.", paramName);
+        }
+        return value;
+    }
+
     /// <summary>An optional id: null (an empty field) or an <see cref="Id"/>.</summary>
     internal static string? OptionalId(string? value, string paramName) => value is null ? null : Id(value, paramName);
 

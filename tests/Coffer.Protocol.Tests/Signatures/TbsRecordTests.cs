@@ -112,9 +112,25 @@ public class TbsRecordTests
     [Fact]
     public void Constructor_DefaultFingerprintOrHash_Throws()
     {
-        Assert.Throws<ArgumentException>(() => new OrgRootTbs(Org, Member, default, 1));
+        Assert.Throws<ArgumentException>(() => new OrgRootTbs(Org, "ABC234", default, 1));
         Assert.Throws<ArgumentException>(() => new RecoveryApprovalTbs(Org, Member, Member, Fpr, default, Issuer, 1));
         Assert.Throws<ArgumentException>(() => new WrapTbs(WrapObjectKinds.Item, Org, 1, Member, Fpr, default, Member));
+    }
+
+    [Theory]
+    [InlineData("abc234")]                                 // account ids are upper case, as in the Secret Key
+    [InlineData("ABC23")]
+    [InlineData("ABC2340")]
+    [InlineData("ABC23O")]                                 // O is not in the alphabet
+    [InlineData("0190a1b2-c3d4-7e5f-8a6b-1c2d3e4f5a6b")]   // a member id is not an account id
+    public void OrgRoot_AccountIdOutsideSecretKeyAlphabet_Throws(string accountId) =>
+        Assert.Throws<ArgumentException>(() => new OrgRootTbs(Org, accountId, Fpr, 1));
+
+    [Fact]
+    public void OrgRoot_AccountId_IsEncodedAsItsAscii()
+    {
+        List<string> fields = SignatureVectorTests.SplitFields(new OrgRootTbs(Org, "ABC234", Fpr, 1).ToBeSigned(), "coffer/sig/org-root/v1");
+        Assert.Equal("ABC234", fields[1]);
     }
 
     [Theory]

@@ -47,7 +47,7 @@ async function main() {
   // Deterministic field values; the org-root and root-rotation vectors name the signing key's own fingerprint.
   const t0 = 1767225600000;
   const fields = {
-    'org-root': { orgId, accountId: owner, rootFpr: signerFpr, createdAt: String(t0) },
+    'org-root': { orgId, accountId: 'ABC234', rootFpr: signerFpr, createdAt: String(t0) },
     'root-rotation': { orgId, oldRootFpr: signerFpr, newRootFpr: label32('new root'), issuedAt: String(t0 + 86400000) },
     'issuer': {
       orgId, issuerId, role: 'admin', holderId: admin, issuerFpr: label32('issuer key'),

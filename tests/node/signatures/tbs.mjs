@@ -3,16 +3,17 @@
 import { createHash } from 'node:crypto';
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ACCOUNT = /^[23456789ABCDEFGHJKLMNPQRSTVWXYZ]{6}$/;
 const INT = /^(0|[1-9][0-9]*)$/;
 const TOKEN = /^[a-z][a-z0-9_.-]{0,63}$/;
 const ENTRY = /^(issuer|member|group):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(0|[1-9][0-9]*)$/;
 
 const oneOf = (...values) => ({ kind: 'oneOf', values });
 
-// Field kinds: id, int, token, oneOf, bytes32 (fingerprints and hashes), ip, list (revocation entries).
+// Field kinds: id, account (the 6-character account id of PROTOCOL.md §1), int, token, oneOf, bytes32 (fingerprints and hashes), ip, list (revocation entries).
 // A trailing '?' marks an optional field: null is encoded as an empty field.
 export const SIGNATURE_TYPES = {
-  'org-root': [['orgId', 'id'], ['accountId', 'id'], ['rootFpr', 'bytes32'], ['createdAt', 'int']],
+  'org-root': [['orgId', 'id'], ['accountId', 'account'], ['rootFpr', 'bytes32'], ['createdAt', 'int']],
   'root-rotation': [['orgId', 'id'], ['oldRootFpr', 'bytes32'], ['newRootFpr', 'bytes32'], ['issuedAt', 'int']],
   'issuer': [['orgId', 'id'], ['issuerId', 'id'], ['role', oneOf('admin', 'provisioning')], ['holderId', 'id'],
     ['issuerFpr', 'bytes32'], ['issuedAt', 'int'], ['expiresAt', 'int']],
@@ -81,6 +82,7 @@ function encodeField(name, kind, value) {
   }
   switch (base) {
     case 'id': return [ascii(value, ID, name)];
+    case 'account': return [ascii(value, ACCOUNT, name)];
     case 'int': return [ascii(value, INT, name)];
     case 'token': return [ascii(value, TOKEN, name)];
     case 'ip':
