@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
@@ -11,8 +12,8 @@ public sealed record PassphraseOptions
 
     /// <summary>
     /// Put between words (default "-"): at most <see cref="PassphraseGenerator.MaxSeparatorLength"/>
-    /// characters, no letters or digits, no control characters; may be empty (the word list is
-    /// prefix-free, so the words still split one way only).
+    /// characters, with no letters, digits, control characters or surrogates; may be empty (the word
+    /// list is prefix-free, so the words still split one way only).
     /// </summary>
     public string Separator { get; init; } = "-";
 
@@ -52,7 +53,7 @@ public static class PassphraseGenerator
     public static string Generate(PassphraseOptions options)
     {
         Validate(options);
-        IReadOnlyList<string> words = WordList.Words;
+        ImmutableArray<string> words = WordList.Words;
         int digitWord = options.IncludeDigit ? RandomNumberGenerator.GetInt32(options.WordCount) : -1;
 
         Span<char> buffer = stackalloc char[MaxWords * (MaxWordLength + 1 + MaxSeparatorLength)];
@@ -107,7 +108,7 @@ public static class PassphraseGenerator
         string separator = options.Separator ?? throw new ArgumentException("The separator must not be null.", nameof(options));
         if (separator.Length > MaxSeparatorLength || separator.Any(c => char.IsLetterOrDigit(c) || char.IsControl(c) || char.IsSurrogate(c)))
         {
-            throw new ArgumentException("The separator is at most 5 characters with no letters, digits or control characters.", nameof(options));
+            throw new ArgumentException("The separator is at most 5 characters with no letters, digits, control characters or surrogates.", nameof(options));
         }
     }
 }
