@@ -13,7 +13,8 @@ public static class Base32
     public static string Encode(ReadOnlySpan<byte> data)
     {
         int outLength = (data.Length * 8 + 4) / 5;
-        return string.Create(outLength, data.ToArray(), static (chars, bytes) =>
+        // The span itself is the state: no managed copy of the input (often an OTP secret) is left behind.
+        return string.Create(outLength, data, static (chars, bytes) =>
         {
             int buffer = 0, bits = 0, o = 0;
             foreach (byte b in bytes)
