@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Coffer.Protocol.Envelopes;
+using Coffer.Protocol.Signatures;
 
 namespace Coffer.Crypto.Keys;
 
@@ -15,10 +16,10 @@ public sealed class Keyset : IDisposable
 {
     private readonly EnvelopeKey _symmetricKey;
     private readonly RSA _encryptionKey;
-    private readonly ECDsa _signingKey;
+    private readonly EcdsaP256PrivateKey _signingKey;
     private bool _disposed;
 
-    private Keyset(string keysetId, int serial, EnvelopeKey symmetricKey, RSA encryptionKey, ECDsa signingKey)
+    private Keyset(string keysetId, int serial, EnvelopeKey symmetricKey, RSA encryptionKey, EcdsaP256PrivateKey signingKey)
     {
         KeysetId = keysetId;
         Serial = serial;
@@ -26,7 +27,7 @@ public sealed class Keyset : IDisposable
         _encryptionKey = encryptionKey;
         _signingKey = signingKey;
         EncryptionPublicKey = encryptionKey.ExportSubjectPublicKeyInfo();
-        SigningPublicKey = signingKey.ExportSubjectPublicKeyInfo();
+        SigningPublicKey = signingKey.PublicKey.ExportSpki();
     }
 
     /// <summary>The keyset id (lowercase UUID).</summary>
@@ -65,7 +66,7 @@ public sealed class Keyset : IDisposable
     }
 
     /// <summary>The ECDSA private key, for signing wraps and certificates.</summary>
-    public ECDsa SigningKey
+    public EcdsaP256PrivateKey SigningKey
     {
         get
         {
@@ -97,8 +98,7 @@ public sealed class Keyset : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(serial, 1);
         EnvelopeKey sym = EnvelopeKey.Generate(SymmetricKidFor(keysetId, serial));
         RSA rsa = RSA.Create(RsaPublicKey.KeySizeBits);
-        ECDsa ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        return new Keyset(keysetId, serial, sym, rsa, ec);
+        return new Keyset(keysetId, serial, sym, rsa, EcdsaP256.GenerateKey());
     }
 
     /// <summary>Seals the private keys under the symmetric key (for any keyset, member or group).</summary>
@@ -106,7 +106,7 @@ public sealed class Keyset : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         byte[] rsa = _encryptionKey.ExportPkcs8PrivateKey();
-        byte[] ec = _signingKey.ExportPkcs8PrivateKey();
+        byte[] ec = _signingKey.ExportPkcs8();
         try
         {
             return new SealedKeyPrivateParts(
@@ -194,7 +194,7 @@ public sealed class Keyset : IDisposable
         EnvelopeKey sym = new(SymmetricKidFor(keysetId, serial), symmetricKey);
         byte[]? rsaDer = null, ecDer = null;
         RSA? rsa = null;
-        ECDsa? ec = null;
+        EcdsaP256PrivateKey? ec = null;
         try
         {
             rsaDer = sym.Open(EncryptionPrivateContext(keysetId, serial), privateParts.SealedEncryptionKey);
@@ -206,13 +206,11 @@ public sealed class Keyset : IDisposable
             }
             rsa = RSA.Create();
             rsa.ImportPkcs8PrivateKey(rsaDer, out int rsaRead);
-            ec = ECDsa.Create();
-            ec.ImportPkcs8PrivateKey(ecDer, out int ecRead);
-            bool matches = rsaRead == rsaDer.Length && ecRead == ecDer.Length
+            ec = EcdsaP256.ImportPrivateKey(ecDer);
+            bool matches = rsaRead == rsaDer.Length
                 && rsa.KeySize == RsaPublicKey.KeySizeBits
-                && ec.KeySize == 256 && IsP256(ec)
                 && rsa.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(expectedEncryptionSpki)
-                && ec.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(expectedSigningSpki);
+                && ec.PublicKey.Spki.SequenceEqual(expectedSigningSpki);
             if (!matches)
             {
                 rsa.Dispose();
@@ -222,7 +220,7 @@ public sealed class Keyset : IDisposable
             }
             return new Keyset(keysetId, serial, sym, rsa, ec);
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
             rsa?.Dispose();
             ec?.Dispose();
@@ -253,12 +251,6 @@ public sealed class Keyset : IDisposable
         _symmetricKey.Dispose();
         _encryptionKey.Dispose();
         _signingKey.Dispose();
-    }
-
-    private static bool IsP256(ECDsa ec)
-    {
-        ECParameters p = ec.ExportParameters(false);
-        return p.Curve.IsNamed && string.Equals(p.Curve.Oid.Value, "1.2.840.10045.3.1.7", StringComparison.Ordinal);
     }
 }
 

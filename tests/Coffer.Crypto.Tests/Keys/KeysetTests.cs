@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Coffer.Crypto.Keys;
 using Coffer.Protocol.Envelopes;
 
@@ -19,8 +18,8 @@ public class KeysetTests
         Assert.NotNull(opened);
         Assert.Equal(keyset.EncryptionPublicKey, opened.EncryptionPublicKey);
         Assert.Equal(keyset.SigningPublicKey, opened.SigningPublicKey);
-        byte[] sig = opened.SigningKey.SignData("m"u8, HashAlgorithmName.SHA256);
-        Assert.True(keyset.SigningKey.VerifyData("m"u8, sig, HashAlgorithmName.SHA256));
+        byte[] sig = opened.SigningKey.Sign("m"u8);
+        Assert.True(keyset.SigningKey.PublicKey.Verify("m"u8, sig));
         Envelope e = keyset.SymmetricKey.Seal("c", "pins"u8);
         Assert.Equal("pins"u8.ToArray(), opened.SymmetricKey.Open("c", e));
         Assert.Equal("auk", sealedKeyset.SealedSymmetricKey.Kid);
