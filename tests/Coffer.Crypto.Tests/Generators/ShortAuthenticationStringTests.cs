@@ -38,8 +38,7 @@ public class ShortAuthenticationStringTests
     [Fact]
     public void CheckSasScript_CofferSasVectors_AgreeUnderWebCrypto()
     {
-        (int exitCode, string output) = NodeScript.Run("tests/node/check-sas.mjs");
-        Assert.True(exitCode == 0, output);
+        string output = NodeScript.RunAndAssertSuccess("check-sas.mjs");
         Assert.Contains("6 cases match", output, StringComparison.Ordinal);
     }
 

@@ -49,7 +49,6 @@ public class WordListTests
     [Fact]
     public void BuildScript_Check_ReproducesCommittedList()
     {
-        (int exitCode, string output) = NodeScript.Run("tests/node/wordlist/build-wordlist.mjs", "--check");
-        Assert.True(exitCode == 0, output);
+        NodeScript.RunAndAssertSuccess(Path.Combine("wordlist", "build-wordlist.mjs"), "--check");
     }
 }

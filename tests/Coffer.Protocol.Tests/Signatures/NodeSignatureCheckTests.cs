@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Coffer.Protocol.Tests.Signatures;
 
 // Runs tests/node/signatures/check-signatures.mjs: Node.js WebCrypto recomputes every tbs, chain hash and
@@ -7,28 +5,10 @@ namespace Coffer.Protocol.Tests.Signatures;
 public class NodeSignatureCheckTests
 {
     [Fact]
-    public async Task CheckSignaturesScript_CommittedVectors_ExitsZero()
+    public void CheckSignaturesScript_CommittedVectors_ExitsZero()
     {
-        string script = Path.Combine(TestData.RepoRoot, "tests", "node", "signatures", "check-signatures.mjs");
-        ProcessStartInfo start = new("node")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add(Path.Combine(TestData.RepoRoot, "testdata", "vectors"));
-
-        // A missing node fails the test (Process.Start throws): the vectors must be checked independently.
-        using Process node = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
-        Task<string> stdout = node.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = node.StandardError.ReadToEndAsync();
-        using CancellationTokenSource timeout = new(TimeSpan.FromMinutes(2));
-        await node.WaitForExitAsync(timeout.Token);
-        string output = await stdout;
-        string errors = await stderr;
-
-        Assert.True(node.ExitCode == 0, $"check-signatures.mjs exited {node.ExitCode}:\n{output}\n{errors}");
+        string output = NodeScript.RunAndAssertSuccess(Path.Combine("signatures", "check-signatures.mjs"),
+            Path.Combine(TestData.RepoRoot, "testdata", "vectors"));
         Assert.Contains("checks passed", output, StringComparison.Ordinal);
     }
 }
