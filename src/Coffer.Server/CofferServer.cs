@@ -1,0 +1,163 @@
+using System.Net;
+using System.Reflection;
+using Coffer.Contracts;
+using Coffer.Server.Common.Configuration;
+using Coffer.Server.Common.Errors;
+using Coffer.Server.Features.Health;
+using Coffer.Server.Features.Meta;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
+
+namespace Coffer.Server;
+
+/// <summary>Builds and runs the host: configuration, listening rules, errors, logging and the API.</summary>
+internal static class CofferServer
+{
+    public const string DefaultUrl = "http://127.0.0.1:8080";
+
+    public static string Version { get; } =
+        typeof(CofferServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+        }
+        catch (ConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync("coffer-server: " + e.Message).ConfigureAwait(false);
+            return 2;
+        }
+        await app.RunAsync().ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Builds the application; tests call this with their own configuration.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
+        builder.Configuration.AddEnvironmentVariables("COFFER_");
+        builder.Configuration.AddCommandLine(args);
+        configure?.Invoke(builder);
+
+        CofferOptions options = new();
+        builder.Configuration.GetSection(CofferOptions.Section).Bind(options);
+        builder.Services.AddSingleton(Options.Create(options));
+
+        ConfigureListening(builder, options);
+        ConfigureLogging(builder);
+
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, CofferJsonContext.Default);
+            o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+        });
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
+        builder.Services.AddHealthChecks();
+        builder.Services.AddOpenApi("v1");
+        builder.Services.Configure<ForwardedHeadersOptions>(o => ConfigureForwardedHeaders(o, options));
+
+        WebApplication app = builder.Build();
+        app.UseForwardedHeaders();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapErrorPages();
+        app.MapHealthEndpoints();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapCofferApi();
+        return app;
+    }
+
+    /// <summary>Mounts every feature under <c>/api/v1</c>.</summary>
+    public static IEndpointRouteBuilder MapCofferApi(this IEndpointRouteBuilder app)
+    {
+        RouteGroupBuilder api = app.MapGroup("/api/v1");
+        api.MapGroup("/meta").WithTags("Meta").MapMetaEndpoints();
+        return app;
+    }
+
+    private static void ConfigureListening(WebApplicationBuilder builder, CofferOptions options)
+    {
+        string urls = builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? DefaultUrl;
+        bool hasCertificate = !string.IsNullOrEmpty(options.Tls.CertificatePath);
+        foreach (string url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal),
+                    UriKind.Absolute, out Uri? uri))
+            {
+                throw new ConfigurationException($"'{url}' is not a URL to listen on.");
+            }
+            if (uri.Scheme == Uri.UriSchemeHttp && !IsLoopback(uri.Host))
+            {
+                throw new ConfigurationException(
+                    $"Refusing to listen on {url} over plain HTTP: outside loopback Coffer needs TLS. " +
+                    "Give it a certificate (Coffer:Tls:CertificatePath) and an https:// URL, or put it behind a TLS proxy on 127.0.0.1.");
+            }
+            if (uri.Scheme == Uri.UriSchemeHttps && !hasCertificate)
+            {
+                throw new ConfigurationException($"{url} is HTTPS but no certificate is configured (Coffer:Tls:CertificatePath).");
+            }
+        }
+        builder.WebHost.UseUrls(urls);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            if (hasCertificate)
+            {
+                k.ConfigureHttpsDefaults(h => h.ServerCertificate = LoadCertificate(options.Tls));
+            }
+        });
+    }
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2 LoadCertificate(TlsOptions tls)
+    {
+        string path = tls.CertificatePath!;
+        return path.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".p12", StringComparison.OrdinalIgnoreCase)
+            ? System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(path, password: null)
+            : System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(path, tls.KeyPath);
+    }
+
+    private static bool IsLoopback(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? ip) && IPAddress.IsLoopback(ip));
+
+    private static void ConfigureLogging(WebApplicationBuilder builder)
+    {
+        // Structured JSON, one event a line. Our own log lines carry ids only; the framework's request
+        // lines are kept at Warning so paths and headers are not logged by default.
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = false;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+    }
+
+    private static void ConfigureForwardedHeaders(ForwardedHeadersOptions o, CofferOptions options)
+    {
+        o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+        // The framework trusts loopback by default; Coffer trusts exactly the configured proxies.
+        o.KnownProxies.Clear();
+        o.KnownIPNetworks.Clear();
+        foreach (string proxy in options.TrustedProxies)
+        {
+            if (proxy.Contains('/', StringComparison.Ordinal))
+            {
+                o.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(proxy));
+            }
+            else
+            {
+                o.KnownProxies.Add(IPAddress.Parse(proxy));
+            }
+        }
+    }
+}
+
+/// <summary>A setting is wrong; the message says which and how to fix it.</summary>
+internal sealed class ConfigurationException(string message) : Exception(message);

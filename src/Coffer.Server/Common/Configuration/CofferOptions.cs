@@ -1,0 +1,44 @@
+namespace Coffer.Server.Common.Configuration;
+
+/// <summary>
+/// Server settings, bound from <c>appsettings.json</c>, environment variables
+/// (<c>COFFER_</c> prefix, <c>__</c> for nesting) and command-line flags, in that order.
+/// </summary>
+internal sealed class CofferOptions
+{
+    public const string Section = "Coffer";
+
+    /// <summary>The address people and clients use (links in mail, the setup link).</summary>
+    public string? PublicUrl { get; set; }
+
+    /// <summary>Where the SQLite file, the outbox and the audit key live.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    public DatabaseOptions Database { get; set; } = new();
+
+    public TlsOptions Tls { get; set; } = new();
+
+    /// <summary>Proxies whose X-Forwarded-* headers are believed (IP addresses or CIDR ranges); empty = none.</summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
+    /// <summary>Largest request body accepted, in bytes (items are capped far below this).</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+}
+
+internal sealed class DatabaseOptions
+{
+    /// <summary><c>sqlite</c> (default) or <c>postgres</c>.</summary>
+    public string Provider { get; set; } = "sqlite";
+
+    /// <summary>For SQLite, a file path (default <c>&lt;DataDirectory&gt;/coffer.db</c>); for PostgreSQL, an Npgsql connection string.</summary>
+    public string? ConnectionString { get; set; }
+}
+
+internal sealed class TlsOptions
+{
+    /// <summary>PEM or PFX certificate file; without one the server listens on loopback only, over plain HTTP.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>PEM private-key file, when the certificate is PEM.</summary>
+    public string? KeyPath { get; set; }
+}

@@ -1,0 +1,74 @@
+using Coffer.Contracts.Errors;
+
+namespace Coffer.Server.Common.Errors;
+
+/// <summary>One entry of the error catalog: a stable type, its status, a title and what a client or person should do.</summary>
+internal sealed record CofferError(string Type, int Status, string Title, string Help)
+{
+    /// <summary>The last path segment of the type, e.g. <c>not-found</c>.</summary>
+    public string Slug => Type[ErrorTypes.Prefix.Length..];
+}
+
+/// <summary>
+/// The catalog of every problem type the server answers with (RFC 9457). Titles are fixed
+/// per type; details never carry key material, ciphertext, item names, passwords or emails.
+/// </summary>
+internal static class CofferErrors
+{
+    public static readonly CofferError InvalidRequest = new(ErrorTypes.InvalidRequest, 400, "The request is malformed.",
+        "The body is not the JSON this endpoint takes: a member is missing, unknown, of the wrong type, or the JSON does not parse. Fix the request; nothing was written.");
+    public static readonly CofferError ValidationFailed = new(ErrorTypes.ValidationFailed, 400, "A value is not acceptable.",
+        "The request parsed but a value is out of range or malformed; the `errors` member names which. Nothing was written.");
+    public static readonly CofferError PayloadTooLarge = new(ErrorTypes.PayloadTooLarge, 413, "The request is too large.",
+        "The body is larger than this endpoint accepts. Items are capped by the organisation's policy.");
+    public static readonly CofferError Unauthenticated = new(ErrorTypes.Unauthenticated, 401, "Sign in first.",
+        "There is no valid session for this request. Sign in again.");
+    public static readonly CofferError Forbidden = new(ErrorTypes.Forbidden, 403, "Not allowed.",
+        "You are signed in, but your groups and vault permissions do not allow this.");
+    public static readonly CofferError NotFound = new(ErrorTypes.NotFound, 404, "Not found.",
+        "There is nothing here, or nothing you may see: the two are the same answer.");
+    public static readonly CofferError SignInFailed = new(ErrorTypes.SignInFailed, 401, "Sign-in failed.",
+        "The email, account password or Secret Key is not right, or the account cannot sign in now. No more is said, on purpose.");
+    public static readonly CofferError TooManyAttempts = new(ErrorTypes.TooManyAttempts, 429, "Too many attempts.",
+        "Wait for the time given in Retry-After, then try again. Repeated failures lock the account for unknown devices.");
+    public static readonly CofferError MfaRequired = new(ErrorTypes.MfaRequired, 403, "A second factor is required.",
+        "Present a second factor before anything else.");
+    public static readonly CofferError StepUpRequired = new(ErrorTypes.StepUpRequired, 403, "Confirm with a fresh factor.",
+        "This action needs a second factor presented within the last few minutes.");
+    public static readonly CofferError ItemVersionConflict = new(ErrorTypes.ItemVersionConflict, 409, "The item changed meanwhile.",
+        "Someone saved the item after the version you edited. Sync, merge and save again; nothing was lost.");
+    public static readonly CofferError VaultChanged = new(ErrorTypes.VaultChanged, 409, "The vault changed meanwhile.",
+        "The vault is no longer at the version the request expected. Sync and try again.");
+    public static readonly CofferError StaleVaultKey = new(ErrorTypes.StaleVaultKey, 409, "The vault key was rotated.",
+        "The write was sealed under an older vault key. Sync the vault's key and seal again.");
+    public static readonly CofferError CursorExpired = new(ErrorTypes.CursorExpired, 410, "The sync cursor is too old.",
+        "The cursor is older than tombstone retention. Resync the vault from the start.");
+    public static readonly CofferError AlreadySetUp = new(ErrorTypes.AlreadySetUp, 409, "This server is already set up.",
+        "An organisation exists. Sign in, or ask an administrator for an invitation.");
+    public static readonly CofferError Internal = new(ErrorTypes.Internal, 500, "Something went wrong on the server.",
+        "The server failed to finish the request and wrote nothing. The administrator can find the trace id in the server's log.");
+
+    public static IReadOnlyList<CofferError> All { get; } =
+    [
+        InvalidRequest, ValidationFailed, PayloadTooLarge, Unauthenticated, Forbidden, NotFound, SignInFailed, TooManyAttempts,
+        MfaRequired, StepUpRequired, ItemVersionConflict, VaultChanged, StaleVaultKey, CursorExpired, AlreadySetUp, Internal,
+    ];
+
+    public static CofferError? FindBySlug(string slug) =>
+        All.FirstOrDefault(e => string.Equals(e.Slug, slug, StringComparison.Ordinal));
+
+    public static CofferError ForStatus(int status) => status switch
+    {
+        400 => InvalidRequest,
+        401 => Unauthenticated,
+        403 => Forbidden,
+        404 => NotFound,
+        405 => NotFound,
+        409 => VaultChanged,
+        410 => CursorExpired,
+        413 => PayloadTooLarge,
+        415 => InvalidRequest,
+        429 => TooManyAttempts,
+        _ => status >= 500 ? Internal : InvalidRequest,
+    };
+}

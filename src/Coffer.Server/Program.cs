@@ -1,0 +1,3 @@
+using Coffer.Server;
+
+return await CofferServer.RunAsync(args).ConfigureAwait(false);
