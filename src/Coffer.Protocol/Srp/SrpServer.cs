@@ -180,6 +180,38 @@ public sealed class SrpServer : IDisposable
         return _sessionKey.ToArray();
     }
 
+    /// <summary>
+    /// Exports the private ephemeral b (32 bytes) so that a server with several nodes can finish the
+    /// exchange on whichever node receives the client's proof (<see cref="Resume"/>). Whoever can read
+    /// it, A and v can compute this exchange's session key: store it no more widely than session keys,
+    /// delete it when the exchange ends, and zero the returned copy.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The exchange already ended.</exception>
+    public byte[] ExportPrivateEphemeral()
+    {
+        ObjectDisposedException.ThrowIf(_step == Step.Disposed, this);
+        if (_step != Step.AwaitingClientProof)
+        {
+            throw new InvalidOperationException("The exchange already ended.");
+        }
+        return _b.ToArray();
+    }
+
+    /// <summary>
+    /// Resumes an exchange started elsewhere from its exported b: recomputes B (which equals what
+    /// was sent) and awaits the client's proof.
+    /// </summary>
+    /// <exception cref="ArgumentException">b is not 32 bytes, or another argument is invalid as for the constructor.</exception>
+    public static SrpServer Resume(SrpParameters parameters, string identity, ReadOnlySpan<byte> salt, ReadOnlySpan<byte> verifier,
+        ReadOnlySpan<byte> privateEphemeral)
+    {
+        if (privateEphemeral.Length != SrpMath.PrivateKeyLength)
+        {
+            throw new ArgumentException("b is 32 bytes.", nameof(privateEphemeral));
+        }
+        return new SrpServer(parameters, identity, salt, verifier, privateEphemeral.ToArray());
+    }
+
     /// <summary>Zeroes b, v and K; the server is unusable afterwards.</summary>
     public void Dispose()
     {

@@ -46,6 +46,29 @@ public class SrpExchangeTests
     }
 
     [Fact]
+    public void Resume_FromExportedEphemeral_FinishesTheExchangeOnAnotherNode()
+    {
+        Account account = Account.Create();
+        using SrpClient client = new(Coffer, MemberId, account.Salt, account.X);
+        byte[] b;
+        byte[] sentB;
+        using (SrpServer first = new(Coffer, MemberId, account.Salt, account.Verifier))
+        {
+            b = first.ExportPrivateEphemeral();
+            sentB = first.PublicKey.ToArray();
+        }
+        using SrpServer second = SrpServer.Resume(Coffer, MemberId, account.Salt, account.Verifier, b);
+        Assert.Equal(sentB, second.PublicKey.ToArray());
+        byte[] m1 = client.ComputeProof(sentB)!;
+        byte[]? m2 = second.VerifyClientProof(client.PublicKey, m1);
+        Assert.NotNull(m2);
+        Assert.True(client.VerifyServerProof(m2));
+        Assert.Equal(client.ExportSessionKey(), second.ExportSessionKey());
+        Assert.Throws<InvalidOperationException>(() => second.ExportPrivateEphemeral());
+        Assert.Throws<ArgumentException>(() => SrpServer.Resume(Coffer, MemberId, account.Salt, account.Verifier, b.AsSpan(1)));
+    }
+
+    [Fact]
     public void Exchange_TwoRuns_UseFreshEphemeralsAndKeys()
     {
         Account account = Account.Create();
