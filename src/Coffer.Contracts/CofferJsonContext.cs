@@ -1,5 +1,8 @@
 using Coffer.Contracts.Auth;
 using Coffer.Contracts.Common;
+using Coffer.Contracts.Keys;
+using Coffer.Contracts.Sessions;
+using Coffer.Contracts.Setup;
 
 namespace Coffer.Contracts;
 
@@ -23,4 +26,10 @@ namespace Coffer.Contracts;
 [JsonSerializable(typeof(AuthExchangeResponse))]
 [JsonSerializable(typeof(AuthVerifyRequest))]
 [JsonSerializable(typeof(AuthVerifyResponse))]
+[JsonSerializable(typeof(SetupStatusResponse))]
+[JsonSerializable(typeof(SetupRequest))]
+[JsonSerializable(typeof(SetupResponse))]
+[JsonSerializable(typeof(AccountKeysResponse))]
+[JsonSerializable(typeof(SessionListResponse))]
+[JsonSerializable(typeof(Coffer.Contracts.Errors.ProblemDto))]
 public sealed partial class CofferJsonContext : JsonSerializerContext;
