@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using Coffer.Contracts.Auth;
+using Coffer.Crypto.Accounts;
+using Coffer.Crypto.Kdf;
+using Coffer.Protocol.Encoding;
+using Coffer.Protocol.Sessions;
+using Coffer.Protocol.Srp;
+using Coffer.Sdk.Http;
+
+namespace Coffer.Sdk.Auth;
+
+/// <summary>What a successful sign-in gives: the session, the account keys 2SKD derived, and whether a factor is owed.</summary>
+public sealed class SignInResult : IDisposable
+{
+    internal SignInResult(CofferSession session, DerivedAccountKeys keys, KdfParameters kdf, MfaRequirementDto mfa)
+    {
+        Session = session;
+        AccountKeys = keys;
+        Kdf = kdf;
+        Mfa = mfa;
+    }
+
+    /// <summary>The new session (the caller owns it).</summary>
+    public CofferSession Session { get; }
+
+    /// <summary>AUK and SRP x from 2SKD; the AUK opens the keyset. Disposed with this result.</summary>
+    public DerivedAccountKeys AccountKeys { get; }
+
+    /// <summary>The KDF parameters used (the iteration count goes into the pins).</summary>
+    public KdfParameters Kdf { get; }
+
+    /// <summary>Whether a second factor is owed before anything else.</summary>
+    public MfaRequirementDto Mfa { get; }
+
+    /// <summary>Zeroes the derived keys (the session stays the caller's).</summary>
+    public void Dispose() => AccountKeys.Dispose();
+}
+
+/// <summary>
+/// Traditional sign-in (PROTOCOL.md §2, §3): <c>auth/start</c> for the member id and KDF
+/// parameters, which the client checks against its floor and its pins; one 2SKD run; SRP-6a
+/// <c>exchange</c> and <c>verify</c>; the server's proof M2 is checked before the session is used.
+/// </summary>
+public static class SignIn
+{
+    /// <summary>Signs in with email, account password and Secret Key.</summary>
+    /// <param name="connection">The server.</param>
+    /// <param name="email">The sign-in email.</param>
+    /// <param name="password">The account password (preprocessed by 2SKD).</param>
+    /// <param name="secretKey">The Secret Key.</param>
+    /// <param name="deviceId">This device's id.</param>
+    /// <param name="device">What the device says of itself.</param>
+    /// <param name="policy">The KDF policy (null = production floor).</param>
+    /// <param name="lastIterations">The iteration count this device last used for the account, from its pins.</param>
+    /// <param name="cancellationToken">Cancels the sign-in.</param>
+    /// <exception cref="CofferApiException">The server refused (type <c>sign-in-failed</c>, <c>too-many-attempts</c>, …).</exception>
+    /// <exception cref="CofferProtocolException">The server broke the protocol: KDF parameters below the floor, a bad B or M2.</exception>
+    public static async Task<SignInResult> SignInAsync(CofferConnection connection, string email, string password, SecretKey secretKey,
+        string deviceId, DeviceInfoDto device, KdfPolicy? policy = null, int? lastIterations = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(secretKey);
+        Contracts.CofferJsonContext json = Contracts.CofferJsonContext.Default;
+        AuthStartResponse start = await connection.PostAsync("/api/v1/auth/start",
+            new AuthStartRequest(email, secretKey.AccountId, deviceId, device), json.AuthStartRequest, json.AuthStartResponse,
+            cancellationToken).ConfigureAwait(false);
+
+        if (!Base64Url.TryDecode(start.Kdf.Salt, out byte[]? salt) || salt.Length != KdfParameters.SaltLength)
+        {
+            throw new CofferProtocolException("The server sent a malformed key-derivation salt.");
+        }
+        KdfParameters kdf = new(start.Kdf.Alg, salt, start.Kdf.Iterations);
+        string? refusal = (policy ?? KdfPolicy.Default).Check(kdf.Algorithm, kdf.Iterations, lastIterations);
+        if (refusal is not null)
+        {
+            throw new CofferProtocolException(refusal);
+        }
+        DerivedAccountKeys keys = TwoSecretKeyDerivation.Derive(password, secretKey, start.MemberId, kdf, policy, lastIterations);
+        try
+        {
+            using SrpClient srp = new(SrpParameters.Coffer, start.MemberId, salt, keys.SrpX);
+            AuthExchangeResponse exchange = await connection.PostAsync("/api/v1/auth/exchange",
+                new AuthExchangeRequest(start.AuthId, Base64Url.Encode(srp.PublicKey)), json.AuthExchangeRequest,
+                json.AuthExchangeResponse, cancellationToken).ConfigureAwait(false);
+            if (!Base64Url.TryDecode(exchange.B, out byte[]? b))
+            {
+                throw new CofferProtocolException("The server sent a malformed SRP value B.");
+            }
+            byte[] m1 = srp.ComputeProof(b) ?? throw new CofferProtocolException("The server sent an SRP value B that is not allowed; refusing to continue.");
+            AuthVerifyResponse verify = await connection.PostAsync("/api/v1/auth/verify",
+                new AuthVerifyRequest(start.AuthId, Base64Url.Encode(m1)), json.AuthVerifyRequest, json.AuthVerifyResponse,
+                cancellationToken).ConfigureAwait(false);
+            if (!Base64Url.TryDecode(verify.M2, out byte[]? m2) || !srp.VerifyServerProof(m2))
+            {
+                throw new CofferProtocolException("The server could not prove it knows this account's verifier; the session is not used.");
+            }
+            byte[] k = srp.ExportSessionKey();
+            try
+            {
+                SessionKeys sessionKeys = SessionKeys.Derive(k, verify.SessionId);
+                return new SignInResult(new CofferSession(connection, sessionKeys, start.MemberId), keys, kdf, verify.Mfa);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(k);
+            }
+        }
+        catch
+        {
+            keys.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Coffer.Protocol.Envelopes;
+using Coffer.Protocol.Sessions;
+
+namespace Coffer.Sdk.Http;
+
+/// <summary>
+/// The client half of the session layer (PROTOCOL.md §6): every request carries
+/// <c>Coffer-Auth: v1.&lt;sessionId&gt;.&lt;seq&gt;.&lt;tag&gt;</c> with a fresh sequence number,
+/// every body is sealed under the session's encryption key, and every answer is opened
+/// and bound to its request's sequence number and status. Safe for concurrent calls:
+/// sequence numbers are allocated atomically. Zeroes its keys on dispose.
+/// </summary>
+public sealed class CofferSession : IDisposable
+{
+    private readonly CofferConnection _connection;
+    private readonly SessionKeys _keys;
+    private long _seq;
+
+    internal CofferSession(CofferConnection connection, SessionKeys keys, string memberId)
+    {
+        _connection = connection;
+        _keys = keys;
+        MemberId = memberId;
+    }
+
+    /// <summary>The session id.</summary>
+    public string SessionId => _keys.SessionId;
+
+    /// <summary>The signed-in member.</summary>
+    public string MemberId { get; }
+
+    /// <summary>The connection this session runs on.</summary>
+    public CofferConnection Connection => _connection;
+
+    /// <summary>Sends a request without a body and reads a JSON answer.</summary>
+    public Task<TResponse> SendAsync<TResponse>(HttpMethod method, string path, JsonTypeInfo<TResponse> responseType,
+        CancellationToken cancellationToken = default) =>
+        SendCoreAsync(method, path, ReadOnlyMemory<byte>.Empty, responseType, cancellationToken);
+
+    /// <summary>Sends a JSON body and reads a JSON answer.</summary>
+    public Task<TResponse> SendAsync<TRequest, TResponse>(HttpMethod method, string path, TRequest request, JsonTypeInfo<TRequest> requestType,
+        JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken = default) =>
+        SendCoreAsync(method, path, JsonSerializer.SerializeToUtf8Bytes(request, requestType), responseType, cancellationToken);
+
+    /// <summary>Sends a request whose success answer has no body (204).</summary>
+    public async Task SendAsync(HttpMethod method, string path, CancellationToken cancellationToken = default) =>
+        _ = await ExchangeAsync(method, path, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+
+    private async Task<TResponse> SendCoreAsync<TResponse>(HttpMethod method, string path, ReadOnlyMemory<byte> plaintext,
+        JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken)
+    {
+        byte[] answer = await ExchangeAsync(method, path, plaintext, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return CofferConnection.Deserialize(answer, responseType);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(answer);
+        }
+    }
+
+    /// <summary>
+    /// One sealed round trip: returns the opened answer of a 2xx response, throws
+    /// <see cref="CofferApiException"/> for an opened problem, <see cref="CofferSessionExpiredException"/>
+    /// for a plain 401 and <see cref="CofferProtocolException"/> for anything that does not open.
+    /// </summary>
+    internal async Task<byte[]> ExchangeAsync(HttpMethod method, string path, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!path.StartsWith('/'))
+        {
+            throw new ArgumentException("Paths are absolute, e.g. /api/v1/sessions.", nameof(path));
+        }
+        ulong seq = (ulong)Interlocked.Increment(ref _seq);
+        byte[] body = plaintext.IsEmpty ? [] : _keys.SealRequest(seq, plaintext.Span).ToJsonBytes();
+        Uri uri = new(_connection.ServerUrl, path);
+        string target = uri.PathAndQuery;
+        using HttpRequestMessage request = new(method, uri);
+        request.Headers.TryAddWithoutValidation(CofferAuthHeader.Name, _keys.AuthorizationHeader(method.Method, target, seq, body));
+        if (body.Length > 0)
+        {
+            request.Content = new ByteArrayContent(body);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+        using HttpResponseMessage response = await _connection.Http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        byte[] sealedAnswer = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        int status = (int)response.StatusCode;
+
+        if (!Envelope.TryParse(sealedAnswer, out Envelope? envelope) || envelope is null)
+        {
+            // Only the session check itself answers unsealed; anything else unsealed is not to be believed.
+            if (response.StatusCode == HttpStatusCode.Unauthorized)
+            {
+                throw new CofferSessionExpiredException();
+            }
+            throw new CofferProtocolException($"The server's answer ({status}) was not sealed for this session; it is ignored.");
+        }
+        byte[]? opened = _keys.OpenResponse(seq, status, envelope);
+        if (opened is null)
+        {
+            throw new CofferProtocolException($"The server's answer ({status}) did not open under this session's key; it is ignored.");
+        }
+        if (status is < 200 or > 299)
+        {
+            try
+            {
+                throw CofferConnection.ToApiException(status, opened, response.Headers.RetryAfter);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(opened);
+            }
+        }
+        return opened;
+    }
+
+    /// <summary>Zeroes the session keys.</summary>
+    public void Dispose() => _keys.Dispose();
+}
