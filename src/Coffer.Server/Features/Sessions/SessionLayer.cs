@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Coffer.Protocol.Envelopes;
+using Coffer.Protocol.Sessions;
+using Coffer.Server.Common.Errors;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Coffer.Server.Features.Sessions;
+
+/// <summary>Endpoint metadata: this endpoint runs inside the session layer.</summary>
+internal sealed class RequiresCofferSession;
+
+/// <summary>The authenticated caller of a request that passed the session layer.</summary>
+internal sealed record CofferCaller(string SessionId, string MemberId, string DeviceId, bool MfaSatisfied, string? Ip);
+
+/// <summary>
+/// The server half of the session layer (PROTOCOL.md §6). For endpoints marked
+/// <see cref="RequiresCofferSession"/>: checks <c>Coffer-Auth</c> (session, sequence number in the
+/// replay window, HMAC over method, raw target, seq and body), opens the sealed body, runs the
+/// endpoint on the plaintext, and seals whatever it answers — errors and empty answers
+/// included — under the session key bound to the seq and status. A request that fails the check
+/// gets a plain 401 and learns nothing else.
+/// </summary>
+internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISessionStore sessions, TimeProvider clock, ILogger<SessionLayerMiddleware> log)
+{
+    private readonly ConcurrentDictionary<string, LiveSession> _live = new(StringComparer.Ordinal);
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<RequiresCofferSession>() is null)
+        {
+            await next(context);
+            return;
+        }
+        CancellationToken ct = context.RequestAborted;
+        string? header = context.Request.Headers[CofferAuthHeader.Name];
+        if (!CofferAuthHeader.TryParse(header, out string? sessionId, out ulong seq, out byte[]? tag))
+        {
+            await RefuseAsync(context, "malformed or missing Coffer-Auth");
+            return;
+        }
+        long now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        SessionRecord? record = await sessions.FindAsync(sessionId, ct);
+        if (record is null || !record.IsUsableAt(now))
+        {
+            _live.TryRemove(sessionId, out _);
+            await RefuseAsync(context, "unknown or expired session");
+            return;
+        }
+        LiveSession live = _live.GetOrAdd(sessionId, static (id, r) => new LiveSession(SessionKeys.Derive(r.SessionKey, id)), record);
+
+        byte[] body = await ReadBodyAsync(context.Request, ct);
+        string target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (context.Request.Path + context.Request.QueryString).ToString();
+        if (!live.Keys.VerifyRequestTag(context.Request.Method, target, seq, body, tag) || !live.TryAccept(seq))
+        {
+            await RefuseAsync(context, "bad tag, replayed or stale sequence number");
+            return;
+        }
+        await sessions.TouchAsync(record, now, ct);
+
+        // From here on, every answer is sealed.
+        byte[]? plaintext = [];
+        if (body.Length > 0)
+        {
+            plaintext = Envelope.TryParse(body, out Envelope? envelope) && envelope is not null ? live.Keys.OpenRequest(seq, envelope) : null;
+            if (plaintext is null)
+            {
+                await WriteSealedProblemAsync(context, live.Keys, seq, CofferErrors.InvalidRequest, "The body is not an envelope sealed for this request.");
+                return;
+            }
+        }
+        context.Request.Body = new MemoryStream(plaintext, writable: false);
+        context.Request.ContentLength = plaintext.Length;
+        if (plaintext.Length > 0)
+        {
+            context.Request.ContentType = "application/json";
+        }
+        context.Features.Set(new CofferCaller(record.SessionId, record.MemberId, record.DeviceId, record.MfaSatisfied,
+            context.Connection.RemoteIpAddress?.ToString()));
+
+        Stream original = context.Response.Body;
+        using MemoryStream captured = new();
+        context.Response.Body = captured;
+        try
+        {
+            await next(context);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            LogUnhandled(log, e, context.GetEndpoint()?.DisplayName);
+            context.Response.Body = original;
+            context.Response.Clear();
+            await WriteSealedProblemAsync(context, live.Keys, seq, CofferErrors.Internal, null);
+            return;
+        }
+        finally
+        {
+            context.Response.Body = original;
+        }
+
+        int status = context.Response.StatusCode;
+        byte[] answer = captured.ToArray();
+        if (answer.Length == 0 && status >= 400)
+        {
+            answer = ProblemJson(context, CofferErrors.ForStatus(status), null);
+        }
+        await WriteSealedAsync(context, live.Keys, seq, status, answer);
+        CryptographicOperations.ZeroMemory(answer);
+        CryptographicOperations.ZeroMemory(plaintext);
+    }
+
+    /// <summary>Forgets a session's keys on this node (sign-out, revocation).</summary>
+    public void Forget(string sessionId)
+    {
+        if (_live.TryRemove(sessionId, out LiveSession? live))
+        {
+            live.Keys.Dispose();
+        }
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        using MemoryStream buffer = new();
+        await request.Body.CopyToAsync(buffer, ct);
+        return buffer.ToArray();
+    }
+
+    private async Task RefuseAsync(HttpContext context, string why)
+    {
+        LogRefused(log, why);
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.ContentType = "application/problem+json";
+        await context.Response.Body.WriteAsync(ProblemJson(context, CofferErrors.Unauthenticated, null));
+    }
+
+    private static Task WriteSealedProblemAsync(HttpContext context, SessionKeys keys, ulong seq, CofferError error, string? detail)
+    {
+        context.Response.StatusCode = error.Status;
+        return WriteSealedAsync(context, keys, seq, error.Status, ProblemJson(context, error, detail));
+    }
+
+    private static async Task WriteSealedAsync(HttpContext context, SessionKeys keys, ulong seq, int status, byte[] plaintext)
+    {
+        byte[] sealedBody = keys.SealResponse(seq, status, plaintext).ToJsonBytes();
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = sealedBody.Length;
+        await context.Response.Body.WriteAsync(sealedBody, context.RequestAborted);
+    }
+
+    private static byte[] ProblemJson(HttpContext context, CofferError error, string? detail)
+    {
+        ProblemDetails problem = new() { Type = error.Type, Title = error.Title, Status = error.Status, Detail = detail };
+        problem.Extensions["traceId"] = System.Diagnostics.Activity.Current?.Id ?? context.TraceIdentifier;
+        return JsonSerializer.SerializeToUtf8Bytes(problem, ProblemJsonContext.Default.ProblemDetails);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session layer refused a request: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error in {Endpoint}; answered 500, nothing written")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string? endpoint);
+
+    private sealed class LiveSession(SessionKeys keys)
+    {
+        private readonly SequenceWindow _window = new();
+
+        public SessionKeys Keys { get; } = keys;
+
+        public bool TryAccept(ulong seq)
+        {
+            lock (_window)
+            {
+                return _window.TryAccept(seq);
+            }
+        }
+    }
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(ProblemDetails))]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+internal sealed partial class ProblemJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
+
+/// <summary>Extensions for endpoints behind the session layer.</summary>
+internal static class SessionLayerExtensions
+{
+    public static TBuilder RequireCofferSession<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.WithMetadata(new RequiresCofferSession());
+        return builder;
+    }
+
+    public static CofferCaller Caller(this HttpContext context) =>
+        context.Features.Get<CofferCaller>() ?? throw new InvalidOperationException("This endpoint is not behind the session layer.");
+}
