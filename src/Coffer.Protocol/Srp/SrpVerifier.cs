@@ -24,6 +24,13 @@ public static class SrpVerifier
         return verifier;
     }
 
+    /// <summary>True if <paramref name="verifier"/> could be a verifier of this group: exactly <see cref="SrpGroup.PaddedLength"/> bytes with 0 &lt; v &lt; N.</summary>
+    public static bool IsValid(SrpParameters parameters, ReadOnlySpan<byte> verifier)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return SrpMath.IsValidPublicValue(parameters.Group, verifier);
+    }
+
     internal static void CheckPrivateValue(SrpParameters parameters, ReadOnlySpan<byte> x)
     {
         if (x.IsEmpty || x.Length > parameters.Group.PaddedLength)
