@@ -1,0 +1,52 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Coffer.Protocol.Srp;
+
+namespace Coffer.Server.Features.Auth;
+
+/// <summary>
+/// What sign-in answers for an email nobody has (PROTOCOL.md §3): a member id that is a UUIDv7
+/// whose time and random bits come from HMAC-SHA256(serverSecret, email) with a plausible
+/// timestamp, a salt from another such HMAC, the default iterations — and, so that the exchange
+/// costs what a real one costs, a verifier from a third. The same email always gets the same
+/// answers, so probing twice reveals nothing either.
+/// </summary>
+internal sealed class DecoyIdentity(byte[] serverSecret)
+{
+    public string MemberId(string normalizedEmail, long organisationCreatedAt, long now)
+    {
+        byte[] h = Mac("coffer/decoy/member-id", normalizedEmail);
+        // A creation time somewhere between the organisation's birth and now, like a real member's.
+        long span = Math.Max(1, now - organisationCreatedAt);
+        long ms = organisationCreatedAt + (long)(BinaryPrimitives.ReadUInt64BigEndian(h) % (ulong)span);
+        Span<byte> uuid = stackalloc byte[16];
+        uuid[0] = (byte)(ms >> 40);
+        uuid[1] = (byte)(ms >> 32);
+        uuid[2] = (byte)(ms >> 24);
+        uuid[3] = (byte)(ms >> 16);
+        uuid[4] = (byte)(ms >> 8);
+        uuid[5] = (byte)ms;
+        h.AsSpan(8, 10).CopyTo(uuid[6..]);
+        uuid[6] = (byte)(0x70 | (uuid[6] & 0x0F));   // version 7
+        uuid[8] = (byte)(0x80 | (uuid[8] & 0x3F));   // RFC 9562 variant
+        return new Guid(uuid, bigEndian: true).ToString("D");
+    }
+
+    public byte[] Salt(string normalizedEmail) => Mac("coffer/decoy/salt", normalizedEmail)[..16];
+
+    public byte[] Verifier(string normalizedEmail)
+    {
+        byte[] x = Mac("coffer/decoy/x", normalizedEmail);
+        try
+        {
+            return SrpVerifier.Compute(SrpParameters.Coffer, x);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(x);
+        }
+    }
+
+    private byte[] Mac(string label, string normalizedEmail) =>
+        HMACSHA256.HashData(serverSecret, System.Text.Encoding.UTF8.GetBytes(label + "\n" + normalizedEmail));
+}
