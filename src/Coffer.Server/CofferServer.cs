@@ -53,10 +53,20 @@ internal static class CofferServer
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, CofferJsonContext.Default);
             o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+            o.SerializerOptions.AllowTrailingCommas = false;
+            o.SerializerOptions.ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow;
         });
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
         builder.Services.AddHealthChecks();
-        builder.Services.AddOpenApi("v1");
+        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Coffer API";
+            document.Info.Version = "1";
+            document.Info.Description = "Bodies of authenticated endpoints are shown in plaintext; on the wire they travel sealed by the session layer (PROTOCOL.md §6).";
+            document.Servers?.Clear();
+            return Task.CompletedTask;
+        }));
         builder.Services.Configure<ForwardedHeadersOptions>(o => ConfigureForwardedHeaders(o, options));
 
         WebApplication app = builder.Build();
