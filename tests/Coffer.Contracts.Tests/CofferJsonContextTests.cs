@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Coffer.Contracts.Auth;
+using Coffer.Contracts.Common;
 using Coffer.Contracts.Errors;
+using Coffer.Contracts.Keys;
 
 namespace Coffer.Contracts.Tests;
 
@@ -52,5 +54,28 @@ public class CofferJsonContextTests
         Assert.NotEmpty(values);
         Assert.Equal(values.Length, values.Distinct(StringComparer.Ordinal).Count());
         Assert.All(values, v => Assert.Matches("^/errors/[a-z]+(-[a-z]+)*$", v));
+    }
+
+    [Fact]
+    public void NullableMembers_AreWrittenAsNullAndReadBack()
+    {
+        // Every constructor parameter is required on read, so a null that is omitted on write would never read back.
+        RevocationListDto list = new(1, 2, [], null, "c2ln");
+        string json = JsonSerializer.Serialize(list, Json.RevocationListDto);
+        Assert.Contains("\"issuerId\":null", json, StringComparison.Ordinal);
+        Assert.Equal(json, JsonSerializer.Serialize(JsonSerializer.Deserialize(json, Json.RevocationListDto), Json.RevocationListDto));
+
+        EnvelopeDto envelope = new("k", "A256GCM", "aQ", "ZA");
+        KeysetDto group = new("id", 1, "ZQ", "cw", null, envelope, envelope);
+        string keyset = JsonSerializer.Serialize(group, Json.KeysetDto);
+        Assert.Contains("\"sealedSymmetricKey\":null", keyset, StringComparison.Ordinal);
+        Assert.Null(JsonSerializer.Deserialize(keyset, Json.KeysetDto)!.SealedSymmetricKey);
+    }
+
+    [Fact]
+    public void Problem_WithMembersOmitted_IsRead()
+    {
+        ProblemDto? problem = JsonSerializer.Deserialize("{\"type\":\"/errors/not-found\",\"status\":404}", Json.ProblemDto);
+        Assert.Equal(new ProblemDto("/errors/not-found", null, 404, null, null), problem);
     }
 }

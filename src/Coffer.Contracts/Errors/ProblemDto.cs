@@ -6,4 +6,6 @@ namespace Coffer.Contracts.Errors;
 /// <param name="Status">The HTTP status.</param>
 /// <param name="Detail">What happened this time; never a secret, key, item field or email.</param>
 /// <param name="TraceId">The id the server logged the request under.</param>
-public sealed record ProblemDto(string? Type, string? Title, int? Status, string? Detail, string? TraceId);
+/// <remarks>Every member may be absent (servers and proxies omit them), so each has a default: the context
+/// treats constructor parameters without one as required.</remarks>
+public sealed record ProblemDto(string? Type = null, string? Title = null, int? Status = null, string? Detail = null, string? TraceId = null);

@@ -30,6 +30,7 @@ public sealed record MemberSummaryDto(
 /// <param name="Signers">Member certificates of everyone who signed one of the wraps.</param>
 /// <param name="SealedIssuerKey">The member's own issuer key, sealed by their keyset key, if they are an issuer.</param>
 /// <param name="SealedRootKey">The root key sealed by the Owners group key, for Owners.</param>
+/// <remarks>The two sealed keys are always written, as null when absent: the context requires every constructor parameter.</remarks>
 public sealed record AccountKeysResponse(
     [property: JsonRequired] MemberSummaryDto Member,
     [property: JsonRequired] KeysetDto Keyset,
@@ -40,5 +41,5 @@ public sealed record AccountKeysResponse(
     [property: JsonRequired] IReadOnlyList<GroupKeysDto> Groups,
     [property: JsonRequired] IReadOnlyList<SignedWrapDto> Wraps,
     [property: JsonRequired] IReadOnlyList<SubjectCertificateDto> Signers,
-    EnvelopeDto? SealedIssuerKey,
-    EnvelopeDto? SealedRootKey);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] EnvelopeDto? SealedIssuerKey,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] EnvelopeDto? SealedRootKey);

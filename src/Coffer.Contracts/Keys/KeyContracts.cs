@@ -7,7 +7,7 @@ namespace Coffer.Contracts.Keys;
 /// <param name="Serial">Keyset serial.</param>
 /// <param name="EncryptionPublicKey">RSA-2048 SPKI, base64url.</param>
 /// <param name="SigningPublicKey">ECDSA P-256 SPKI, base64url.</param>
-/// <param name="SealedSymmetricKey">The symmetric key under the AUK (member keysets); null for group keysets, whose key is wrapped to members.</param>
+/// <param name="SealedSymmetricKey">The symmetric key under the AUK (member keysets); null for group keysets, whose key is wrapped to members. Always written, as null when absent: the context requires every constructor parameter.</param>
 /// <param name="SealedEncryptionPrivateKey">RSA private key under the keyset's symmetric key.</param>
 /// <param name="SealedSigningPrivateKey">ECDSA private key under the keyset's symmetric key.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -16,7 +16,7 @@ public sealed record KeysetDto(
     [property: JsonRequired] int Serial,
     [property: JsonRequired] string EncryptionPublicKey,
     [property: JsonRequired] string SigningPublicKey,
-    EnvelopeDto? SealedSymmetricKey,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] EnvelopeDto? SealedSymmetricKey,
     [property: JsonRequired] EnvelopeDto SealedEncryptionPrivateKey,
     [property: JsonRequired] EnvelopeDto SealedSigningPrivateKey);
 
@@ -102,14 +102,14 @@ public sealed record SignedWrapDto(
 /// <param name="Version">List version.</param>
 /// <param name="IssuedAt">Unix ms.</param>
 /// <param name="Entries"><c>&lt;certKind&gt;:&lt;subjectId&gt;:&lt;keysetSerial&gt;</c> entries in signed order.</param>
-/// <param name="IssuerId">The issuer that signed, or null for the root.</param>
+/// <param name="IssuerId">The issuer that signed, or null for the root (always written, as null for the root).</param>
 /// <param name="Signature">Signature, base64url.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record RevocationListDto(
     [property: JsonRequired] long Version,
     [property: JsonRequired] long IssuedAt,
     [property: JsonRequired] IReadOnlyList<string> Entries,
-    string? IssuerId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? IssuerId,
     [property: JsonRequired] string Signature);
 
 /// <summary>A group with its keyset, certificate and the sealed root key when it is the Owners group.</summary>
