@@ -5,7 +5,10 @@ using Coffer.Crypto.Kdf;
 using Coffer.Protocol.Encoding;
 using Coffer.Protocol.Sessions;
 using Coffer.Protocol.Srp;
+using Coffer.Sdk.Accounts;
+using Coffer.Sdk.Errors;
 using Coffer.Sdk.Http;
+using Coffer.Sdk.Wire;
 
 namespace Coffer.Sdk.Auth;
 
@@ -65,20 +68,12 @@ public static class SignIn
             new AuthStartRequest(email, secretKey.AccountId, deviceId, device), json.AuthStartRequest, json.AuthStartResponse,
             cancellationToken).ConfigureAwait(false);
 
-        if (!Base64Url.TryDecode(start.Kdf.Salt, out byte[]? salt) || salt.Length != KdfParameters.SaltLength)
-        {
-            throw new CofferProtocolException("The server sent a malformed key-derivation salt.");
-        }
-        KdfParameters kdf = new(start.Kdf.Alg, salt, start.Kdf.Iterations);
-        string? refusal = (policy ?? KdfPolicy.Default).Check(kdf.Algorithm, kdf.Iterations, lastIterations);
-        if (refusal is not null)
-        {
-            throw new CofferProtocolException(refusal);
-        }
-        DerivedAccountKeys keys = TwoSecretKeyDerivation.Derive(password, secretKey, start.MemberId, kdf, policy, lastIterations);
+        // One 2SKD run; the floor and this device's last count are checked before any work.
+        DerivedAccountKeys keys = AccountKeyDerivation.Derive(password, secretKey, start.MemberId, start.Kdf, policy, lastIterations);
+        KdfParameters kdf = WireMapper.ToKdfParameters(start.Kdf);
         try
         {
-            using SrpClient srp = new(SrpParameters.Coffer, start.MemberId, salt, keys.SrpX);
+            using SrpClient srp = new(SrpParameters.Coffer, start.MemberId, kdf.Salt, keys.SrpX);
             AuthExchangeResponse exchange = await connection.PostAsync("/api/v1/auth/exchange",
                 new AuthExchangeRequest(start.AuthId, Base64Url.Encode(srp.PublicKey)), json.AuthExchangeRequest,
                 json.AuthExchangeResponse, cancellationToken).ConfigureAwait(false);

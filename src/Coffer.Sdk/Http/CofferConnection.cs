@@ -5,6 +5,8 @@ using System.Text.Json.Serialization.Metadata;
 using Coffer.Contracts;
 using Coffer.Contracts.Errors;
 
+using Coffer.Sdk.Errors;
+
 namespace Coffer.Sdk.Http;
 
 /// <summary>

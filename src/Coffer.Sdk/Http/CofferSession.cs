@@ -6,6 +6,8 @@ using System.Text.Json.Serialization.Metadata;
 using Coffer.Protocol.Envelopes;
 using Coffer.Protocol.Sessions;
 
+using Coffer.Sdk.Errors;
+
 namespace Coffer.Sdk.Http;
 
 /// <summary>
