@@ -12,8 +12,10 @@ public class ZeroKnowledgeBoundaryTests
         AssemblyName[] references = typeof(CofferServer).Assembly.GetReferencedAssemblies();
         Assert.Contains(references, r => r.Name == "Coffer.Contracts");
         Assert.DoesNotContain(references, r => r.Name == "Coffer.Crypto" || r.Name == "Coffer.Sdk");
-        Assert.False(File.Exists(Path.Combine(AppContext.BaseDirectory, "Coffer.Crypto.dll")),
-            "Coffer.Crypto.dll was copied next to the server: something references it.");
+        // The server's own build output (not this test's, which references the SDK) holds no Crypto.
+        string serverDeps = Path.Combine(Path.GetDirectoryName(typeof(CofferServer).Assembly.Location)!, "Coffer.Server.deps.json");
+        Assert.True(File.Exists(serverDeps), serverDeps);
+        Assert.DoesNotContain("Coffer.Crypto", File.ReadAllText(serverDeps), StringComparison.Ordinal);
     }
 
     [Fact]
