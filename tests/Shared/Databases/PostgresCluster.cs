@@ -64,7 +64,7 @@ internal static class PostgresCluster
         StopAbandonedClusters(bin, asRoot);
 
         string root = asRoot
-            ? Run(asRoot, bin, Path.GetTempPath(), "/usr/bin/mktemp", "-d", Path.Combine(Path.GetTempPath(), DirectoryPrefix + "XXXXXXXX")).Trim()
+            ? Run(asRoot, bin, Path.GetTempPath(), "mktemp", "-d", Path.Combine(Path.GetTempPath(), DirectoryPrefix + "XXXXXXXX")).Trim()
             : Directory.CreateTempSubdirectory(DirectoryPrefix).FullName;
         await File.WriteAllTextAsync(Path.Combine(root, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
         StartReaper(bin, asRoot, root);

@@ -17,7 +17,8 @@ internal interface IDatabase : IAsyncDisposable
     /// Runs <paramref name="work"/> in one transaction and commits it; if the work throws, nothing it wrote stays.
     /// SQLite: <c>BEGIN IMMEDIATE</c>, so writers queue on the busy timeout instead of failing when a read
     /// transaction tries to become a write one. PostgreSQL: READ COMMITTED; stores that need an order take
-    /// row locks themselves (<c>SELECT … FOR UPDATE</c>). Every command in the work must be given the transaction.
+    /// row locks themselves (<c>SELECT … FOR UPDATE</c>). Every command in the work must be given the transaction,
+    /// and the work must not start another unit of work (on SQLite it would wait for its own lock, then fail).
     /// </summary>
     Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -30,8 +31,8 @@ internal sealed class SqliteDatabase : IDatabase
 
     // busy_timeout first, so switching the journal mode waits for other connections rather than failing.
     // journal_mode is stored in the file; the others belong to the connection and are lost when it closes.
-    private const string ConnectionPragmas =
-        "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA journal_mode = WAL;";
+    private static readonly string ConnectionPragmas = string.Create(CultureInfo.InvariantCulture,
+        $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA journal_mode = WAL;");
 
     private static readonly object Prepared = new();
 

@@ -21,6 +21,19 @@ public class DatabaseServerTests
         Assert.Equal(engine.ToDatabaseEngine(), server.Services.GetRequiredService<IDatabase>().Engine);
     }
 
+    [Fact]
+    public async Task HealthReady_DatabaseGone_Returns503WhileLiveStays200()
+    {
+        await using TestDatabase db = await TestDatabase.CreateAsync(Engine.Postgres, migrate: false);
+        await using ServerHost server = await ServerHost.StartAsync(db.ServerSettings);
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/health/ready")).StatusCode);
+
+        await db.DropPostgresDatabaseAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await server.Client.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/health/live")).StatusCode);
+    }
+
     [Theory, BothEngines]
     public async Task Start_EmptyDatabase_IsMigratedBeforeListeningAndAgainIsUntouched(Engine engine)
     {

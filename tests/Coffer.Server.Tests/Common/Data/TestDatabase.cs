@@ -61,6 +61,10 @@ internal sealed class TestDatabase : IAsyncDisposable
         ? new SqliteDatabase(_sqliteFile!.FilePath)
         : new PostgresDatabase(_postgres!.ConnectionString);
 
+    /// <summary>Drops the PostgreSQL database under whoever is connected to it, as an outage would take it away.</summary>
+    public ValueTask DropPostgresDatabaseAsync() =>
+        (_postgres ?? throw new InvalidOperationException("Not a PostgreSQL database.")).DisposeAsync();
+
     public async ValueTask DisposeAsync()
     {
         await Database.DisposeAsync();
