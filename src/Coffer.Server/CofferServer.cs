@@ -1,7 +1,10 @@
+using System.Data.Common;
 using System.Net;
 using System.Reflection;
 using Coffer.Contracts;
 using Coffer.Server.Common.Configuration;
+using Coffer.Server.Common.Data;
+using Coffer.Server.Common.Data.Migrations;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Features.Health;
 using Coffer.Server.Features.Meta;
@@ -30,7 +33,20 @@ internal static class CofferServer
             await Console.Error.WriteLineAsync("coffer-server: " + e.Message).ConfigureAwait(false);
             return 2;
         }
-        await app.RunAsync().ConfigureAwait(false);
+        try
+        {
+            await app.RunAsync().ConfigureAwait(false);
+        }
+        catch (MigrationException e)
+        {
+            await Console.Error.WriteLineAsync("coffer-server: " + e.Message).ConfigureAwait(false);
+            return 3;
+        }
+        catch (DbException e)
+        {
+            await Console.Error.WriteLineAsync("coffer-server: the database cannot be used: " + e.Message).ConfigureAwait(false);
+            return 3;
+        }
         return 0;
     }
 
@@ -58,7 +74,7 @@ internal static class CofferServer
             o.SerializerOptions.ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow;
         });
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
-        builder.Services.AddHealthChecks();
+        builder.Services.AddCofferDatabase(options);
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Coffer API";

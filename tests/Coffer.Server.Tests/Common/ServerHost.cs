@@ -11,10 +11,12 @@ namespace Coffer.Server.Tests.Common;
 public sealed class ServerHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly string _dataDirectory;
 
-    private ServerHost(WebApplication app, Uri address)
+    private ServerHost(WebApplication app, Uri address, string dataDirectory)
     {
         _app = app;
+        _dataDirectory = dataDirectory;
         Address = address;
         Client = new HttpClient { BaseAddress = address };
     }
@@ -38,9 +40,18 @@ public sealed class ServerHost : IAsyncDisposable
             config[key] = value;
         }
         WebApplication app = CofferServer.Build([], b => b.Configuration.AddInMemoryCollection(config));
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            DeleteDirectory(dataDir);
+            throw;
+        }
         string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new ServerHost(app, new Uri(address));
+        return new ServerHost(app, new Uri(address), dataDir);
     }
 
     public async ValueTask DisposeAsync()
@@ -48,5 +59,14 @@ public sealed class ServerHost : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        DeleteDirectory(_dataDirectory);
+    }
+
+    private static void DeleteDirectory(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
     }
 }
