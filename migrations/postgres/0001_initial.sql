@@ -169,6 +169,7 @@ CREATE TABLE group_memberships (
     group_id    uuid7  NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
     member_id   uuid7  NOT NULL REFERENCES members (id) ON DELETE CASCADE,
     key_serial  bigint NOT NULL,
+    member_keyset_serial bigint NOT NULL,                                                 -- the member keyset the wrap is made for
     wrapped_key bytea  NOT NULL,                                                          -- RSA-OAEP ciphertext
     signer_id   uuid7  NOT NULL,                                                          -- a member or a SCIM bridge
     signature   bytea  NOT NULL CHECK (octet_length(signature) = 64),
@@ -178,6 +179,24 @@ CREATE TABLE group_memberships (
 );
 CREATE INDEX group_memberships_member ON group_memberships (member_id);
 CREATE INDEX group_memberships_key ON group_memberships (group_id, key_serial);
+
+-- A group key wrapped to a managing group (Owners, Administrators: docs/adr/0006), so that whoever holds the
+-- managing group's key can add members to the managed group. Same signed wrap record, recipient a group.
+CREATE TABLE group_manager_wraps (
+    group_id           uuid7  NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    key_serial         bigint NOT NULL,
+    manager_group_id   uuid7  NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    manager_key_serial bigint NOT NULL,
+    wrapped_key        bytea  NOT NULL,                                                   -- RSA-OAEP ciphertext
+    signer_id          uuid7  NOT NULL,
+    signature          bytea  NOT NULL CHECK (octet_length(signature) = 64),
+    created_at         bigint NOT NULL,
+    PRIMARY KEY (group_id, manager_group_id),
+    FOREIGN KEY (group_id, key_serial) REFERENCES keysets (group_id, serial),
+    FOREIGN KEY (manager_group_id, manager_key_serial) REFERENCES keysets (group_id, serial),
+    CHECK (group_id <> manager_group_id)
+);
+CREATE INDEX group_manager_wraps_manager ON group_manager_wraps (manager_group_id);
 
 -- An invitation (PROTOCOL.md §8): the member row exists from the invitation on, in state 'invited'.
 CREATE TABLE invitations (

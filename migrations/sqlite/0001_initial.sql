@@ -177,6 +177,7 @@ CREATE TABLE group_memberships (
     group_id    TEXT    NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
     member_id   TEXT    NOT NULL REFERENCES members (id) ON DELETE CASCADE,
     key_serial  INTEGER NOT NULL,
+    member_keyset_serial INTEGER NOT NULL,                                           -- the member keyset the wrap is made for
     wrapped_key BLOB    NOT NULL,                                                    -- RSA-OAEP ciphertext
     signer_id   TEXT    NOT NULL                                                     -- a member or a SCIM bridge
         CHECK (signer_id GLOB '????????-????-7???-[89ab]???-????????????' AND length(replace(signer_id, '-', '')) = 32 AND replace(signer_id, '-', '') NOT GLOB '*[^0-9a-f]*'),
@@ -187,6 +188,25 @@ CREATE TABLE group_memberships (
 );
 CREATE INDEX group_memberships_member ON group_memberships (member_id);
 CREATE INDEX group_memberships_key ON group_memberships (group_id, key_serial);
+
+-- A group key wrapped to a managing group (Owners, Administrators: docs/adr/0006), so that whoever holds the
+-- managing group's key can add members to the managed group. Same signed wrap record, recipient a group.
+CREATE TABLE group_manager_wraps (
+    group_id           TEXT    NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    key_serial         INTEGER NOT NULL,
+    manager_group_id   TEXT    NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    manager_key_serial INTEGER NOT NULL,
+    wrapped_key        BLOB    NOT NULL,                                             -- RSA-OAEP ciphertext
+    signer_id          TEXT    NOT NULL
+        CHECK (signer_id GLOB '????????-????-7???-[89ab]???-????????????' AND length(replace(signer_id, '-', '')) = 32 AND replace(signer_id, '-', '') NOT GLOB '*[^0-9a-f]*'),
+    signature          BLOB    NOT NULL CHECK (length(signature) = 64),
+    created_at         INTEGER NOT NULL,
+    PRIMARY KEY (group_id, manager_group_id),
+    FOREIGN KEY (group_id, key_serial) REFERENCES keysets (group_id, serial),
+    FOREIGN KEY (manager_group_id, manager_key_serial) REFERENCES keysets (group_id, serial),
+    CHECK (group_id <> manager_group_id)
+);
+CREATE INDEX group_manager_wraps_manager ON group_manager_wraps (manager_group_id);
 
 -- An invitation (PROTOCOL.md §8): the member row exists from the invitation on, in state 'invited'.
 CREATE TABLE invitations (

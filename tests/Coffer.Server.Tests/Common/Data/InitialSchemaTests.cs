@@ -25,7 +25,7 @@ public class InitialSchemaTests
 
         await using DbConnection connection = await db.Database.OpenAsync(CancellationToken.None);
         foreach (string table in (string[])["organisations", "root_rotations", "setup_tokens", "server_keys", "members", "groups", "keysets", "pins",
-                     "certificates", "revocation_lists", "group_memberships", "invitations", "devices", "sessions", "session_writes",
+                     "certificates", "revocation_lists", "group_memberships", "group_manager_wraps", "invitations", "devices", "sessions", "session_writes",
                      "auth_attempts", "auth_failures"])
         {
             Assert.True(await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {table}") > 0, table);
@@ -68,6 +68,10 @@ public class InitialSchemaTests
                 "INSERT INTO groups (id, organisation_id, kind, name, created_at) VALUES (@fresh, @org, 'team_members', 'Team Members 2', 1)"),
             ("a membership wraps an existing group key serial",
                 "UPDATE group_memberships SET key_serial = 2"),
+            ("a managing group's wrap names an existing key of the managing group",
+                "UPDATE group_manager_wraps SET manager_key_serial = 2"),
+            ("a group does not manage itself",
+                "UPDATE group_manager_wraps SET manager_group_id = group_id"),
             ("a member certificate names its keyset",
                 "INSERT INTO certificates (id, kind, subject_id, base_group, encryption_fingerprint, signing_fingerprint, issuer_id, issued_at, signature, created_at) VALUES (@fresh, 'member', @member, 'team_members', @b32, @b32, @issuer, 1, @b64, 1)"),
             ("an issuer certificate has no keyset",
@@ -258,8 +262,14 @@ public class InitialSchemaTests
                           "VALUES (@id, 'group', @Team, 'team_members', @b32, @b32, @groupKeyset, 1, @Issuer, @t, @b64, @t)",
                     new { id = Id(), s.Team, groupKeyset, s.Issuer, b32 = B32, b64 = B64, t });
                 await Run("INSERT INTO revocation_lists (version, issued_at, issuer_id, entries, signature, created_at) VALUES (1, @t, NULL, '[]', @b64, @t)", new { b64 = B64, t });
-                await Run("INSERT INTO group_memberships (group_id, member_id, key_serial, wrapped_key, signer_id, signature, created_at) VALUES (@Team, @Member, 1, @w, @Member, @b64, @t)",
+                await Run("INSERT INTO group_memberships (group_id, member_id, key_serial, member_keyset_serial, wrapped_key, signer_id, signature, created_at) VALUES (@Team, @Member, 1, 1, @w, @Member, @b64, @t)",
                     new { s.Team, s.Member, w = new byte[256], b64 = B64, t });
+                await Run("INSERT INTO keysets (id, serial, member_id, group_id, sealed_symmetric_key, sealed_encryption_private_key, sealed_signing_private_key, encryption_public_key, signing_public_key, created_at) " +
+                          "VALUES (@customKeyset, 1, NULL, @Custom, NULL, '{}', '{}', @k, @k, @t)",
+                    new { customKeyset = Id(), s.Custom, k = new byte[294], t });
+                await Run("INSERT INTO group_manager_wraps (group_id, key_serial, manager_group_id, manager_key_serial, wrapped_key, signer_id, signature, created_at) " +
+                          "VALUES (@Team, 1, @Custom, 1, @w, @Member, @b64, @t)",
+                    new { s.Team, s.Custom, w = new byte[256], s.Member, b64 = B64, t });
                 await Run("INSERT INTO invitations (id, member_id, token_hash, base_group, invited_by, created_at, expires_at, accepted_at) VALUES (@invited, @Member2, @b32, 'guests', @Member, @t, @t, NULL)",
                     new { invited, s.Member2, s.Member, b32 = B32, t });
                 await Run("INSERT INTO devices (id, member_id, name, platform, client_version, created_at, last_seen_at, revoked_at) VALUES (@device, @Member, 'Work laptop', 'linux-cli', '0.1.0', @t, @t, NULL)",
