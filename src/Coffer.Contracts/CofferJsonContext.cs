@@ -31,5 +31,6 @@ namespace Coffer.Contracts;
 [JsonSerializable(typeof(SetupResponse))]
 [JsonSerializable(typeof(AccountKeysResponse))]
 [JsonSerializable(typeof(SessionListResponse))]
+[JsonSerializable(typeof(PinsDto))]
 [JsonSerializable(typeof(Coffer.Contracts.Errors.ProblemDto))]
 public sealed partial class CofferJsonContext : JsonSerializerContext;

@@ -6,9 +6,14 @@ using Coffer.Server.Common.Configuration;
 using Coffer.Server.Common.Data;
 using Coffer.Server.Common.Data.Migrations;
 using Coffer.Server.Common.Errors;
+using Coffer.Server.Features.Account;
+using Coffer.Server.Features.Auth;
 using Coffer.Server.Features.Health;
 using Coffer.Server.Features.Meta;
+using Coffer.Server.Features.Sessions;
+using Coffer.Server.Features.Setup;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Coffer.Server;
@@ -84,11 +89,24 @@ internal static class CofferServer
             return Task.CompletedTask;
         }));
         builder.Services.Configure<ForwardedHeadersOptions>(o => ConfigureForwardedHeaders(o, options));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SetupStore>();
+        builder.Services.AddSingleton<SetupLink>();
+        builder.Services.AddHostedService<SetupLinkService>();
+        builder.Services.AddSingleton<AuthStore>();
+        builder.Services.AddSingleton(ThrottlePolicy.Default);
+        builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<SessionStore>());
+        builder.Services.AddSingleton<LiveSessions>();
+        builder.Services.AddSingleton<AccountStore>();
+        builder.Services.AddSingleton<PinsStore>();
 
         WebApplication app = builder.Build();
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseMiddleware<SessionLayerMiddleware>();
         app.MapErrorPages();
         app.MapHealthEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
@@ -101,6 +119,10 @@ internal static class CofferServer
     {
         RouteGroupBuilder api = app.MapGroup("/api/v1");
         api.MapGroup("/meta").WithTags("Meta").MapMetaEndpoints();
+        api.MapGroup("/setup").WithTags("Setup").MapSetupEndpoints();
+        api.MapGroup("/auth").WithTags("Auth").MapAuthEndpoints().MapSignOut();
+        api.MapGroup("/sessions").WithTags("Sessions").MapSessionEndpoints();
+        api.MapGroup("/account").WithTags("Account").MapAccountEndpoints();
         return app;
     }
 

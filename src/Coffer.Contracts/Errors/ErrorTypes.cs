@@ -30,6 +30,9 @@ public static class ErrorTypes
     /// <summary>The sign-in failed; says nothing about which part.</summary>
     public const string SignInFailed = Prefix + "sign-in-failed";
 
+    /// <summary>The password and Secret Key were right, but the account is suspended.</summary>
+    public const string AccountSuspended = Prefix + "account-suspended";
+
     /// <summary>Too many attempts; retry after the given delay.</summary>
     public const string TooManyAttempts = Prefix + "too-many-attempts";
 
@@ -44,6 +47,9 @@ public static class ErrorTypes
 
     /// <summary>The vault changed since the version a rotation expected.</summary>
     public const string VaultChanged = Prefix + "vault-changed";
+
+    /// <summary>A newer version of what was written is already stored (rollback refused).</summary>
+    public const string StaleVersion = Prefix + "stale-version";
 
     /// <summary>A write under a vault-key serial that is not the current one.</summary>
     public const string StaleVaultKey = Prefix + "stale-vault-key";

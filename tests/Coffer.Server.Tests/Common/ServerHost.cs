@@ -27,7 +27,7 @@ public sealed class ServerHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ServerHost> StartAsync(IDictionary<string, string?>? settings = null)
+    public static async Task<ServerHost> StartAsync(IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
     {
         string dataDir = Path.Combine(Path.GetTempPath(), "coffer-test-" + Guid.NewGuid().ToString("N"));
         Dictionary<string, string?> config = new()
@@ -39,7 +39,11 @@ public sealed class ServerHost : IAsyncDisposable
         {
             config[key] = value;
         }
-        WebApplication app = CofferServer.Build([], b => b.Configuration.AddInMemoryCollection(config));
+        WebApplication app = CofferServer.Build([], b =>
+        {
+            b.Configuration.AddInMemoryCollection(config);
+            configure?.Invoke(b);
+        });
         try
         {
             await app.StartAsync();

@@ -21,8 +21,25 @@ internal sealed class CofferOptions
     /// <summary>Proxies whose X-Forwarded-* headers are believed (IP addresses or CIDR ranges); empty = none.</summary>
     public List<string> TrustedProxies { get; set; } = [];
 
+    /// <summary>
+    /// The fewest 2SKD iterations the server accepts for new keys (PROTOCOL.md §2). Clients enforce their own
+    /// floor whatever this says; lowering it is only for test harnesses.
+    /// </summary>
+    public int MinimumKdfIterations { get; set; } = 650_000;
+
+    public SessionOptions Sessions { get; set; } = new();
+
     /// <summary>Largest request body accepted, in bytes (items are capped far below this).</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+}
+
+internal sealed class SessionOptions
+{
+    /// <summary>A session unused this long ends (POLICY.md: clients lock after 10 minutes idle).</summary>
+    public int IdleMinutes { get; set; } = 10;
+
+    /// <summary>A session ends this long after sign-in whatever happens (POLICY.md: 8 hours).</summary>
+    public int AbsoluteHours { get; set; } = 8;
 }
 
 internal sealed class DatabaseOptions

@@ -29,6 +29,8 @@ internal static class CofferErrors
         "There is nothing here, or nothing you may see: the two are the same answer.");
     public static readonly CofferError SignInFailed = new(ErrorTypes.SignInFailed, 401, "Sign-in failed.",
         "The email, account password or Secret Key is not right, or the account cannot sign in now. No more is said, on purpose.");
+    public static readonly CofferError AccountSuspended = new(ErrorTypes.AccountSuspended, 403, "This account is suspended.",
+        "An administrator suspended the account. Ask them to reactivate it; until then it cannot sign in.");
     public static readonly CofferError TooManyAttempts = new(ErrorTypes.TooManyAttempts, 429, "Too many attempts.",
         "Wait for the time given in Retry-After, then try again. Repeated failures lock the account for unknown devices.");
     public static readonly CofferError MfaRequired = new(ErrorTypes.MfaRequired, 403, "A second factor is required.",
@@ -39,6 +41,8 @@ internal static class CofferErrors
         "Someone saved the item after the version you edited. Sync, merge and save again; nothing was lost.");
     public static readonly CofferError VaultChanged = new(ErrorTypes.VaultChanged, 409, "The vault changed meanwhile.",
         "The vault is no longer at the version the request expected. Sync and try again.");
+    public static readonly CofferError StaleVersion = new(ErrorTypes.StaleVersion, 409, "A newer version is already stored.",
+        "What you wrote is older than what the server holds, and nothing goes backwards. Fetch the newer one, merge, and write the next version.");
     public static readonly CofferError StaleVaultKey = new(ErrorTypes.StaleVaultKey, 409, "The vault key was rotated.",
         "The write was sealed under an older vault key. Sync the vault's key and seal again.");
     public static readonly CofferError CursorExpired = new(ErrorTypes.CursorExpired, 410, "The sync cursor is too old.",
@@ -50,8 +54,8 @@ internal static class CofferErrors
 
     public static IReadOnlyList<CofferError> All { get; } =
     [
-        InvalidRequest, ValidationFailed, PayloadTooLarge, Unauthenticated, Forbidden, NotFound, SignInFailed, TooManyAttempts,
-        MfaRequired, StepUpRequired, ItemVersionConflict, VaultChanged, StaleVaultKey, CursorExpired, AlreadySetUp, Internal,
+        InvalidRequest, ValidationFailed, PayloadTooLarge, Unauthenticated, Forbidden, NotFound, SignInFailed, AccountSuspended, TooManyAttempts,
+        MfaRequired, StepUpRequired, ItemVersionConflict, VaultChanged, StaleVersion, StaleVaultKey, CursorExpired, AlreadySetUp, Internal,
     ];
 
     public static CofferError? FindBySlug(string slug) =>

@@ -11,13 +11,17 @@ namespace Coffer.Server.Features.Auth;
 /// costs what a real one costs, a verifier from a third. The same email always gets the same
 /// answers, so probing twice reveals nothing either.
 /// </summary>
-internal sealed class DecoyIdentity(byte[] serverSecret)
+internal sealed class DecoyIdentity(byte[] serverSecret, long createdAt)
 {
-    public string MemberId(string normalizedEmail, long organisationCreatedAt, long now)
+    /// <summary>
+    /// The decoy member id: its time lies between the organisation's creation and the moment the decoy
+    /// key was made (the first sign-in attempt for an unknown email), so it is in the past like a real
+    /// member's, and it never changes — probing the same email twice, days apart, sees the same id.
+    /// </summary>
+    public string MemberId(string normalizedEmail, long organisationCreatedAt, long decoyKeyCreatedAt)
     {
         byte[] h = Mac("coffer/decoy/member-id", normalizedEmail);
-        // A creation time somewhere between the organisation's birth and now, like a real member's.
-        long span = Math.Max(1, now - organisationCreatedAt);
+        long span = Math.Max(1, decoyKeyCreatedAt - organisationCreatedAt);
         long ms = organisationCreatedAt + (long)(BinaryPrimitives.ReadUInt64BigEndian(h) % (ulong)span);
         Span<byte> uuid = stackalloc byte[16];
         uuid[0] = (byte)(ms >> 40);
@@ -31,6 +35,9 @@ internal sealed class DecoyIdentity(byte[] serverSecret)
         uuid[8] = (byte)(0x80 | (uuid[8] & 0x3F));   // RFC 9562 variant
         return new Guid(uuid, bigEndian: true).ToString("D");
     }
+
+    /// <summary>When the decoy key was made.</summary>
+    public long CreatedAt { get; } = createdAt;
 
     public byte[] Salt(string normalizedEmail) => Mac("coffer/decoy/salt", normalizedEmail)[..16];
 

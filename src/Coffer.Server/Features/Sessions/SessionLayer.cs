@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Coffer.Protocol.Envelopes;
@@ -23,9 +22,9 @@ internal sealed record CofferCaller(string SessionId, string MemberId, string De
 /// included — under the session key bound to the seq and status. A request that fails the check
 /// gets a plain 401 and learns nothing else.
 /// </summary>
-internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISessionStore sessions, TimeProvider clock, ILogger<SessionLayerMiddleware> log)
+internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISessionStore sessions, LiveSessions liveSessions, TimeProvider clock,
+    ILogger<SessionLayerMiddleware> log)
 {
-    private readonly ConcurrentDictionary<string, LiveSession> _live = new(StringComparer.Ordinal);
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -45,11 +44,23 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
         SessionRecord? record = await sessions.FindAsync(sessionId, ct);
         if (record is null || !record.IsUsableAt(now))
         {
-            _live.TryRemove(sessionId, out _);
+            liveSessions.Forget(sessionId);
             await RefuseAsync(context, "unknown or expired session");
             return;
         }
-        LiveSession live = _live.GetOrAdd(sessionId, static (id, r) => new LiveSession(SessionKeys.Derive(r.SessionKey, id)), record);
+        LiveSession live = liveSessions.Acquire(record);
+        try
+        {
+            await RunInSessionAsync(context, record, live, seq, tag, now, ct);
+        }
+        finally
+        {
+            live.Release();
+        }
+    }
+
+    private async Task RunInSessionAsync(HttpContext context, SessionRecord record, LiveSession live, ulong seq, byte[] tag, long now, CancellationToken ct)
+    {
 
         byte[] body = await ReadBodyAsync(context.Request, ct);
         string target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (context.Request.Path + context.Request.QueryString).ToString();
@@ -100,7 +111,8 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
             context.Response.Body = original;
         }
 
-        int status = context.Response.StatusCode;
+        // Every answer carries a sealed body, so "no content" travels as 200 with an empty sealed plaintext.
+        int status = context.Response.StatusCode == StatusCodes.Status204NoContent ? StatusCodes.Status200OK : context.Response.StatusCode;
         byte[] answer = captured.ToArray();
         if (answer.Length == 0 && status >= 400)
         {
@@ -109,15 +121,6 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
         await WriteSealedAsync(context, live.Keys, seq, status, answer);
         CryptographicOperations.ZeroMemory(answer);
         CryptographicOperations.ZeroMemory(plaintext);
-    }
-
-    /// <summary>Forgets a session's keys on this node (sign-out, revocation).</summary>
-    public void Forget(string sessionId)
-    {
-        if (_live.TryRemove(sessionId, out LiveSession? live))
-        {
-            live.Keys.Dispose();
-        }
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken ct)
@@ -162,21 +165,6 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error in {Endpoint}; answered 500, nothing written")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string? endpoint);
-
-    private sealed class LiveSession(SessionKeys keys)
-    {
-        private readonly SequenceWindow _window = new();
-
-        public SessionKeys Keys { get; } = keys;
-
-        public bool TryAccept(ulong seq)
-        {
-            lock (_window)
-            {
-                return _window.TryAccept(seq);
-            }
-        }
-    }
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(ProblemDetails))]

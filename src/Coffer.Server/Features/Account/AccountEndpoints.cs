@@ -1,0 +1,46 @@
+using Coffer.Contracts.Keys;
+using Coffer.Server.Common.Errors;
+using Coffer.Server.Common.Time;
+using Coffer.Server.Common.Validation;
+using Coffer.Server.Features.Sessions;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Coffer.Server.Features.Account;
+
+/// <remarks>Any signed-in member, for their own account: the keys come sealed, and only the client can open them.</remarks>
+internal static class AccountEndpoints
+{
+    public static RouteGroupBuilder MapAccountEndpoints(this RouteGroupBuilder group)
+    {
+        group.MapGet("/keys", GetKeys).WithName("Account_Keys").RequireCofferSession();
+        group.MapGet("/pins", GetPins).WithName("Account_GetPins").RequireCofferSession();
+        group.MapPut("/pins", PutPins).WithName("Account_PutPins").RequireCofferSession();
+        return group;
+    }
+
+    internal static async Task<Results<Ok<AccountKeysResponse>, NotFound>> GetKeys(HttpContext http, AccountStore store, CancellationToken ct) =>
+        await store.KeysForAsync(http.Caller().MemberId, ct) is { } keys ? TypedResults.Ok(keys) : TypedResults.NotFound();
+
+    internal static async Task<Results<Ok<PinsDto>, NotFound>> GetPins(HttpContext http, PinsStore store, CancellationToken ct) =>
+        await store.FindAsync(http.Caller().MemberId, ct) is { } pins ? TypedResults.Ok(pins) : TypedResults.NotFound();
+
+    internal static async Task<Results<NoContent, ProblemHttpResult>> PutPins(PinsDto pins, HttpContext http, PinsStore store, TimeProvider clock,
+        CancellationToken ct)
+    {
+        RequestValidation v = new();
+        string keysetId = v.Id("keysetId", pins.KeysetId);
+        v.Check(pins.Version >= 1, "version", "must be at least 1");
+        v.Envelope("sealedPins", pins.SealedPins, $"keyset:{keysetId}:s{pins.KeysetSerial}");
+        if (!v.IsValid)
+        {
+            return v.ToProblem();
+        }
+        return await store.StoreAsync(http.Caller().MemberId, pins, clock.NowMs(), ct) switch
+        {
+            PinsWrite.Stored => TypedResults.NoContent(),
+            PinsWrite.Stale => Problems.Of(CofferErrors.StaleVersion, "A newer pins record is already stored; merge with it and store the next version."),
+            PinsWrite.UnknownKeyset => Problems.Validation("keysetId", "must name one of your own keysets"),
+            _ => throw new InvalidOperationException(),
+        };
+    }
+}

@@ -1,0 +1,205 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Coffer.Contracts.Auth;
+using Coffer.Protocol.Encoding;
+using Coffer.Protocol.Srp;
+using Coffer.Server.Common.Configuration;
+using Coffer.Server.Common.Errors;
+using Coffer.Server.Common.Time;
+using Coffer.Server.Common.Validation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Coffer.Server.Features.Auth;
+
+/// <remarks>
+/// Anyone may call start, exchange and verify: they are how one proves who one is (SRP-6a,
+/// PROTOCOL.md §3), and they reveal nothing — unknown emails get plausible decoy answers, and
+/// failures are throttled per account, device and IP (POLICY.md). Sign-out runs in a session.
+/// </remarks>
+internal static partial class AuthEndpoints
+{
+    private static readonly TimeSpan AttemptLifetime = TimeSpan.FromMinutes(2);
+
+    public static RouteGroupBuilder MapAuthEndpoints(this RouteGroupBuilder group)
+    {
+        group.MapPost("/start", Start).WithName("Auth_Start");
+        group.MapPost("/exchange", Exchange).WithName("Auth_Exchange");
+        group.MapPost("/verify", Verify).WithName("Auth_Verify");
+        return group;
+    }
+
+    internal static async Task<Results<Ok<AuthStartResponse>, ProblemHttpResult>> Start(AuthStartRequest request, HttpContext http,
+        AuthStore store, ThrottlePolicy throttle, TimeProvider clock, CancellationToken ct)
+    {
+        RequestValidation v = new();
+        string email = v.Email("email", request.Email);
+        v.Check(request.AccountId is { Length: 6 }, "accountId", "must be the 6-character account id of the Secret Key");
+        string deviceId = v.Id("deviceId", request.DeviceId);
+        v.Text("deviceInfo.name", request.DeviceInfo.Name, 200);
+        v.Text("deviceInfo.platform", request.DeviceInfo.Platform, 100);
+        v.Text("deviceInfo.clientVersion", request.DeviceInfo.ClientVersion, 100);
+        if (!v.IsValid)
+        {
+            return v.ToProblem();
+        }
+        long now = clock.NowMs();
+        string ip = ClientIp(http);
+        OrganisationInfo? org = await store.OrganisationAsync(ct);
+        SignInMember? member = org is not null && string.Equals(org.AccountId, request.AccountId, StringComparison.Ordinal)
+            ? await store.FindMemberAsync(email, ct)
+            : null;
+        if (member is not null && member.SrpVerifier is null)
+        {
+            member = null;   // invited, has not chosen a password yet: indistinguishable from unknown
+        }
+
+        bool knownDevice = member is not null && await store.IsKnownDeviceAsync(member.Id, deviceId, ct);
+        ThrottleState state = await store.ThrottleStateAsync(email, deviceId, ip, now - (long)throttle.Window.TotalMilliseconds, ct);
+        TimeSpan wait = throttle.WaitBeforeAttempt(state, knownDevice, now);
+        if (wait > TimeSpan.Zero)
+        {
+            return TooManyAttempts(http, wait);
+        }
+
+        string memberId;
+        KdfDto kdf;
+        if (member is not null)
+        {
+            memberId = member.Id;
+            kdf = new KdfDto(member.KdfAlg!, Base64Url.Encode(member.KdfSalt!), (int)member.KdfIterations!.Value);
+        }
+        else
+        {
+            DecoyIdentity decoy = await store.DecoyAsync(now, ct);
+            memberId = decoy.MemberId(email, org?.CreatedAt ?? decoy.CreatedAt, decoy.CreatedAt);
+            kdf = new KdfDto("coffer/2skd/v1", Base64Url.Encode(decoy.Salt(email)), 650_000);
+        }
+        AuthAttempt attempt = new()
+        {
+            Id = Ids.New(),
+            MemberId = member?.Id,
+            EmailNormalized = email,
+            DeviceId = deviceId,
+            DeviceName = request.DeviceInfo.Name,
+            DevicePlatform = request.DeviceInfo.Platform,
+            DeviceClientVersion = request.DeviceInfo.ClientVersion,
+            Ip = ip,
+            ExpiresAt = now + (long)AttemptLifetime.TotalMilliseconds,
+        };
+        await store.CreateAttemptAsync(attempt, now, ct);
+        return TypedResults.Ok(new AuthStartResponse(attempt.Id, memberId, kdf));
+    }
+
+    internal static async Task<Results<Ok<AuthExchangeResponse>, ProblemHttpResult>> Exchange(AuthExchangeRequest request,
+        AuthStore store, TimeProvider clock, CancellationToken ct)
+    {
+        RequestValidation v = new();
+        string authId = v.Id("authId", request.AuthId);
+        byte[] a = v.Bytes("a", request.A, exactLength: SrpParameters.Coffer.Group.PaddedLength);
+        if (!v.IsValid)
+        {
+            return v.ToProblem();
+        }
+        long now = clock.NowMs();
+        AuthAttempt? attempt = await store.FindAttemptAsync(authId, now, ct);
+        if (attempt is null || attempt.SrpB is not null)
+        {
+            return Problems.Of(CofferErrors.SignInFailed, "The sign-in attempt is unknown, used or expired; start again.");
+        }
+        (string identity, byte[] salt, byte[] verifier, _) = await CredentialsAsync(store, attempt, now, ct);
+        using SrpServer srp = new(SrpParameters.Coffer, identity, salt, verifier);
+        byte[] b = srp.ExportPrivateEphemeral();
+        try
+        {
+            if (!await store.RecordExchangeAsync(authId, a, b, ct))
+            {
+                return Problems.Of(CofferErrors.SignInFailed, "The sign-in attempt is unknown, used or expired; start again.");
+            }
+            return TypedResults.Ok(new AuthExchangeResponse(Base64Url.Encode(srp.PublicKey)));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(b);
+            CryptographicOperations.ZeroMemory(verifier);
+        }
+    }
+
+    internal static async Task<Results<Ok<AuthVerifyResponse>, ProblemHttpResult>> Verify(AuthVerifyRequest request, AuthStore store,
+        IOptions<CofferOptions> options, TimeProvider clock, ILogger<AuthStore> log, CancellationToken ct)
+    {
+        RequestValidation v = new();
+        string authId = v.Id("authId", request.AuthId);
+        byte[] m1 = v.Bytes("m1", request.M1, exactLength: 32);
+        if (!v.IsValid)
+        {
+            return v.ToProblem();
+        }
+        long now = clock.NowMs();
+        AuthAttempt? attempt = await store.TakeAttemptAsync(authId, now, ct);
+        if (attempt is null)
+        {
+            return Problems.Of(CofferErrors.SignInFailed, "The sign-in attempt is unknown, used or expired; start again.");
+        }
+        (string identity, byte[] salt, byte[] verifier, SignInMember? member) = await CredentialsAsync(store, attempt, now, ct);
+        using SrpServer srp = SrpServer.Resume(SrpParameters.Coffer, identity, salt, verifier, attempt.SrpB!);
+        CryptographicOperations.ZeroMemory(attempt.SrpB!);
+        byte[]? m2 = srp.VerifyClientProof(attempt.SrpA!, m1);
+        CryptographicOperations.ZeroMemory(verifier);
+        if (m2 is null || member is null)
+        {
+            await store.RecordFailureAsync(attempt.EmailNormalized, attempt.DeviceId, attempt.Ip, now, ct);
+            LogSignInFailed(log, attempt.MemberId ?? "(unknown email)", attempt.DeviceId);
+            return Problems.Of(CofferErrors.SignInFailed);
+        }
+        if (member.State == "suspended")
+        {
+            LogSuspended(log, member.Id);
+            return Problems.Of(CofferErrors.AccountSuspended);
+        }
+        byte[] k = srp.ExportSessionKey();
+        string sessionId = Ids.New();
+        long expiresAt = now + (long)TimeSpan.FromHours(options.Value.Sessions.AbsoluteHours).TotalMilliseconds;
+        bool created = await store.CreateSessionAsync(attempt, member.Id, new NewSession(sessionId, k, expiresAt, "not_required"), now, ct);
+        CryptographicOperations.ZeroMemory(k);
+        if (!created)
+        {
+            return Problems.Validation("deviceId", "belongs to another account; use this device's own id");
+        }
+        LogSignedIn(log, member.Id, attempt.DeviceId, sessionId);
+        return TypedResults.Ok(new AuthVerifyResponse(Base64Url.Encode(m2), sessionId, new MfaRequirementDto(false, [])));
+    }
+
+    /// <summary>The SRP identity, salt and verifier an attempt runs against: the member's, or the email's decoys.</summary>
+    private static async Task<(string Identity, byte[] Salt, byte[] Verifier, SignInMember? Member)> CredentialsAsync(AuthStore store, AuthAttempt attempt,
+        long now, CancellationToken ct)
+    {
+        if (attempt.MemberId is not null && await store.MemberByIdAsync(attempt.MemberId, ct) is { SrpVerifier: not null } m)
+        {
+            return (m.Id, m.KdfSalt!, m.SrpVerifier, m);
+        }
+        OrganisationInfo? org = await store.OrganisationAsync(ct);
+        DecoyIdentity decoy = await store.DecoyAsync(now, ct);
+        return (decoy.MemberId(attempt.EmailNormalized, org?.CreatedAt ?? decoy.CreatedAt, decoy.CreatedAt), decoy.Salt(attempt.EmailNormalized),
+            decoy.Verifier(attempt.EmailNormalized), null);
+    }
+
+    private static ProblemHttpResult TooManyAttempts(HttpContext http, TimeSpan wait)
+    {
+        int seconds = (int)Math.Ceiling(wait.TotalSeconds);
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return Problems.Of(CofferErrors.TooManyAttempts, $"Try again in {seconds} seconds.",
+            new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
+    }
+
+    internal static string ClientIp(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sign-in failed for member {MemberId} on device {DeviceId}")]
+    private static partial void LogSignInFailed(ILogger logger, string memberId, string deviceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sign-in refused: member {MemberId} is suspended")]
+    private static partial void LogSuspended(ILogger logger, string memberId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {MemberId} signed in on device {DeviceId}, session {SessionId}")]
+    private static partial void LogSignedIn(ILogger logger, string memberId, string deviceId, string sessionId);
+}

@@ -1,0 +1,189 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using Coffer.Server.Common.Data;
+
+namespace Coffer.Server.Features.Auth;
+
+internal sealed record OrganisationInfo(string Id, string AccountId, long CreatedAt);
+
+internal sealed class SignInMember
+{
+    public string Id { get; set; } = "";
+    public string State { get; set; } = "";
+    public string? KdfAlg { get; set; }
+    public byte[]? KdfSalt { get; set; }
+    public long? KdfIterations { get; set; }
+    public byte[]? SrpVerifier { get; set; }
+}
+
+internal sealed class AuthAttempt
+{
+    public string Id { get; set; } = "";
+    public string? MemberId { get; set; }
+    public string EmailNormalized { get; set; } = "";
+    public string DeviceId { get; set; } = "";
+    public string DeviceName { get; set; } = "";
+    public string DevicePlatform { get; set; } = "";
+    public string DeviceClientVersion { get; set; } = "";
+    public string Ip { get; set; } = "";
+    public byte[]? SrpB { get; set; }
+    public byte[]? SrpA { get; set; }
+    public long ExpiresAt { get; set; }
+}
+
+internal sealed record NewSession(string SessionId, byte[] Key, long ExpiresAt, string MfaLevel);
+
+/// <summary>Sign-in state: attempts between start and verify, failures for throttling, and the sessions they end in.</summary>
+internal sealed class AuthStore(IDatabase database)
+{
+    private const string DecoyKeyName = "decoy-hmac";
+
+    public async Task<OrganisationInfo?> OrganisationAsync(CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        return await c.OneAsync<OrganisationInfo>(null, "SELECT id AS Id, account_id AS AccountId, created_at AS CreatedAt FROM organisations", null, ct);
+    }
+
+    /// <summary>The server's decoy answers for unknown emails, from an HMAC key made once and shared by every node.</summary>
+    public Task<DecoyIdentity> DecoyAsync(long now, CancellationToken ct) =>
+        database.InTransactionAsync(async (c, tx) =>
+        {
+            ServerKey? key = await c.OneAsync<ServerKey>(tx, "SELECT value AS Value, created_at AS CreatedAt FROM server_keys WHERE name = @name",
+                new { name = DecoyKeyName }, ct);
+            if (key is not null)
+            {
+                return new DecoyIdentity(key.Value, key.CreatedAt);
+            }
+            byte[] value = RandomNumberGenerator.GetBytes(32);
+            await c.ExecAsync(tx, "INSERT INTO server_keys (name, value, created_at) VALUES (@name, @value, @now)", new { name = DecoyKeyName, value, now }, ct);
+            return new DecoyIdentity(value, now);
+        }, ct);
+
+    public async Task<SignInMember?> FindMemberAsync(string normalizedEmail, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        return await c.OneAsync<SignInMember>(null, """
+            SELECT id AS Id, state AS State, kdf_alg AS KdfAlg, kdf_salt AS KdfSalt, kdf_iterations AS KdfIterations, srp_verifier AS SrpVerifier
+            FROM members WHERE email_normalized = @normalizedEmail
+            """, new { normalizedEmail }, ct);
+    }
+
+    public async Task<SignInMember?> MemberByIdAsync(string memberId, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        return await c.OneAsync<SignInMember>(null, """
+            SELECT id AS Id, state AS State, kdf_alg AS KdfAlg, kdf_salt AS KdfSalt, kdf_iterations AS KdfIterations, srp_verifier AS SrpVerifier
+            FROM members WHERE id = @memberId
+            """, new { memberId }, ct);
+    }
+
+    public async Task<bool> IsKnownDeviceAsync(string memberId, string deviceId, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        return await c.ScalarAsync<long>(null, "SELECT count(*) FROM devices WHERE id = @deviceId AND member_id = @memberId AND revoked_at IS NULL",
+            new { memberId, deviceId }, ct) > 0;
+    }
+
+    public async Task<ThrottleState> ThrottleStateAsync(string account, string deviceId, string ip, long since, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        const string sql = "SELECT count(*) AS N, max(failed_at) AS Last FROM auth_failures WHERE key_kind = @kind AND key_value = @value AND failed_at >= @since";
+        Counted a = (await c.OneAsync<Counted>(null, sql, new { kind = "account", value = account, since }, ct))!;
+        Counted d = (await c.OneAsync<Counted>(null, sql, new { kind = "device", value = deviceId, since }, ct))!;
+        Counted i = (await c.OneAsync<Counted>(null, sql, new { kind = "ip", value = ip, since }, ct))!;
+        return new ThrottleState((int)a.N, a.Last, (int)d.N, d.Last, (int)i.N, i.Last);
+    }
+
+    public Task RecordFailureAsync(string account, string deviceId, string ip, long now, CancellationToken ct) =>
+        database.InTransactionAsync(async (c, tx) =>
+        {
+            const string sql = "INSERT INTO auth_failures (key_kind, key_value, failed_at) VALUES (@kind, @value, @now)";
+            await c.ExecAsync(tx, sql, new { kind = "account", value = account, now }, ct);
+            await c.ExecAsync(tx, sql, new { kind = "device", value = deviceId, now }, ct);
+            await c.ExecAsync(tx, sql, new { kind = "ip", value = ip, now }, ct);
+        }, ct);
+
+    public Task CreateAttemptAsync(AuthAttempt a, long now, CancellationToken ct) =>
+        database.InTransactionAsync(async (c, tx) =>
+        {
+            // Expired attempts are swept here, so the table stays small without a background job.
+            await c.ExecAsync(tx, "DELETE FROM auth_attempts WHERE expires_at < @now", new { now }, ct);
+            await c.ExecAsync(tx, """
+                INSERT INTO auth_attempts (id, member_id, email_normalized, device_id, device_name, device_platform, device_client_version, ip,
+                                           srp_b, srp_a, created_at, expires_at)
+                VALUES (@Id, @MemberId, @EmailNormalized, @DeviceId, @DeviceName, @DevicePlatform, @DeviceClientVersion, @Ip, NULL, NULL, @now, @ExpiresAt)
+                """, new { a.Id, a.MemberId, a.EmailNormalized, a.DeviceId, a.DeviceName, a.DevicePlatform, a.DeviceClientVersion, a.Ip, now, a.ExpiresAt }, ct);
+        }, ct);
+
+    public async Task<AuthAttempt?> FindAttemptAsync(string id, long now, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        return await c.OneAsync<AuthAttempt>(null, AttemptColumns + " WHERE id = @id AND expires_at >= @now", new { id, now }, ct);
+    }
+
+    /// <summary>Records A and b once; a second exchange for the same attempt is refused.</summary>
+    public async Task<bool> RecordExchangeAsync(string id, byte[] a, byte[] b, CancellationToken ct) =>
+        await database.InTransactionAsync((c, tx) =>
+            c.ExecAsync(tx, "UPDATE auth_attempts SET srp_a = @a, srp_b = @b WHERE id = @id AND srp_b IS NULL", new { id, a, b }, ct), ct) == 1;
+
+    /// <summary>Reads and deletes an exchanged attempt: each attempt is verified at most once.</summary>
+    public Task<AuthAttempt?> TakeAttemptAsync(string id, long now, CancellationToken ct) =>
+        database.InTransactionAsync(async (c, tx) =>
+        {
+            AuthAttempt? a = await c.OneAsync<AuthAttempt>(tx, AttemptColumns + " WHERE id = @id AND expires_at >= @now AND srp_b IS NOT NULL", new { id, now }, ct);
+            if (a is not null)
+            {
+                await c.ExecAsync(tx, "DELETE FROM auth_attempts WHERE id = @id", new { id }, ct);
+            }
+            return a;
+        }, ct);
+
+    /// <summary>Creates the session (and the device on its first sign-in) and clears the account's and device's failures.</summary>
+    public Task<bool> CreateSessionAsync(AuthAttempt a, string memberId, NewSession s, long now, CancellationToken ct) =>
+        database.InTransactionAsync(async (c, tx) =>
+        {
+            string? owner = await c.OneAsync<string>(tx, "SELECT member_id FROM devices WHERE id = @DeviceId", new { a.DeviceId }, ct);
+            if (owner is not null && owner != memberId)
+            {
+                return false;   // a device id belongs to one member; a collision is a client bug or an attack
+            }
+            if (owner is null)
+            {
+                await c.ExecAsync(tx, """
+                    INSERT INTO devices (id, member_id, name, platform, client_version, created_at, last_seen_at, revoked_at)
+                    VALUES (@DeviceId, @memberId, @DeviceName, @DevicePlatform, @DeviceClientVersion, @now, @now, NULL)
+                    """, new { a.DeviceId, memberId, a.DeviceName, a.DevicePlatform, a.DeviceClientVersion, now }, ct);
+            }
+            else
+            {
+                await c.ExecAsync(tx, "UPDATE devices SET name = @DeviceName, platform = @DevicePlatform, client_version = @DeviceClientVersion, last_seen_at = @now WHERE id = @DeviceId",
+                    new { a.DeviceId, a.DeviceName, a.DevicePlatform, a.DeviceClientVersion, now }, ct);
+            }
+            await c.ExecAsync(tx, """
+                INSERT INTO sessions (id, member_id, device_id, key_material, created_at, last_used_at, expires_at, mfa_level, mfa_at, ip, ended_at)
+                VALUES (@SessionId, @memberId, @DeviceId, @Key, @now, @now, @ExpiresAt, @MfaLevel, NULL, @Ip, NULL)
+                """, new { s.SessionId, memberId, a.DeviceId, s.Key, now, s.ExpiresAt, s.MfaLevel, a.Ip }, ct);
+            await c.ExecAsync(tx, "DELETE FROM auth_failures WHERE (key_kind = 'account' AND key_value = @EmailNormalized) OR (key_kind = 'device' AND key_value = @DeviceId)",
+                new { a.EmailNormalized, a.DeviceId }, ct);
+            return true;
+        }, ct);
+
+    private const string AttemptColumns = """
+        SELECT id AS Id, member_id AS MemberId, email_normalized AS EmailNormalized, device_id AS DeviceId, device_name AS DeviceName,
+               device_platform AS DevicePlatform, device_client_version AS DeviceClientVersion, ip AS Ip, srp_b AS SrpB, srp_a AS SrpA,
+               expires_at AS ExpiresAt
+        FROM auth_attempts
+        """;
+
+    private sealed class ServerKey
+    {
+        public byte[] Value { get; set; } = [];
+        public long CreatedAt { get; set; }
+    }
+
+    private sealed class Counted
+    {
+        public long N { get; set; }
+        public long? Last { get; set; }
+    }
+}

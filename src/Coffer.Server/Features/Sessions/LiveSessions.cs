@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using Coffer.Protocol.Sessions;
+
+namespace Coffer.Server.Features.Sessions;
+
+/// <summary>
+/// This node's cache of session keys and replay windows. Keys are derived once per session and
+/// zeroed when the session is forgotten (sign-out, end, expiry) and no request still uses them.
+/// Windows are per node: a read replayed to another node yields only a sealed answer the replayer
+/// cannot open, and writes record their sequence numbers in the database (PROTOCOL.md §6).
+/// </summary>
+internal sealed class LiveSessions
+{
+    private readonly ConcurrentDictionary<string, LiveSession> _sessions = new(StringComparer.Ordinal);
+
+    /// <summary>Takes the session for one request; release it with <see cref="LiveSession.Release"/>.</summary>
+    public LiveSession Acquire(SessionRecord record)
+    {
+        while (true)
+        {
+            LiveSession live = _sessions.GetOrAdd(record.SessionId, static (id, r) => new LiveSession(SessionKeys.Derive(r.SessionKey, id)), record);
+            if (live.TryEnter())
+            {
+                return live;
+            }
+            _sessions.TryRemove(new KeyValuePair<string, LiveSession>(record.SessionId, live));
+        }
+    }
+
+    /// <summary>Forgets a session on this node; its keys are zeroed once no request holds them.</summary>
+    public void Forget(string sessionId)
+    {
+        if (_sessions.TryRemove(sessionId, out LiveSession? live))
+        {
+            live.MarkForgotten();
+        }
+    }
+}
+
+internal sealed class LiveSession(SessionKeys keys)
+{
+    private readonly SequenceWindow _window = new();
+    private readonly Lock _lock = new();
+    private int _users;
+    private bool _forgotten;
+
+    public SessionKeys Keys { get; } = keys;
+
+    public bool TryAccept(ulong seq)
+    {
+        lock (_lock)
+        {
+            return _window.TryAccept(seq);
+        }
+    }
+
+    internal bool TryEnter()
+    {
+        lock (_lock)
+        {
+            if (_forgotten)
+            {
+                return false;
+            }
+            _users++;
+            return true;
+        }
+    }
+
+    public void Release()
+    {
+        lock (_lock)
+        {
+            _users--;
+            if (_forgotten && _users == 0)
+            {
+                Keys.Dispose();
+            }
+        }
+    }
+
+    internal void MarkForgotten()
+    {
+        lock (_lock)
+        {
+            _forgotten = true;
+            if (_users == 0)
+            {
+                Keys.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System.Data.Common;
+using Coffer.Server.Common.Configuration;
+using Coffer.Server.Common.Data;
+using Microsoft.Extensions.Options;
+
+namespace Coffer.Server.Features.Sessions;
+
+internal sealed class SessionRow
+{
+    public string SessionId { get; set; } = "";
+    public string MemberId { get; set; } = "";
+    public string DeviceId { get; set; } = "";
+    public string DeviceName { get; set; } = "";
+    public string Platform { get; set; } = "";
+    public long CreatedAt { get; set; }
+    public long LastUsedAt { get; set; }
+    public long ExpiresAt { get; set; }
+}
+
+/// <summary>Sessions in the database, shared by every node.</summary>
+internal sealed class SessionStore(IDatabase database, IOptions<CofferOptions> options) : ISessionStore
+{
+    // Writing last_used_at on every request would turn every read into a write; within this much the
+    // idle timer is accurate enough.
+    private const long TouchGranularityMs = 15_000;
+
+    private long IdleTimeoutMs => (long)TimeSpan.FromMinutes(options.Value.Sessions.IdleMinutes).TotalMilliseconds;
+
+    public async Task<SessionRecord?> FindAsync(string sessionId, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        Row? r = await c.OneAsync<Row>(null, """
+            SELECT s.id AS SessionId, s.member_id AS MemberId, s.device_id AS DeviceId, s.key_material AS KeyMaterial,
+                   s.created_at AS CreatedAt, s.last_used_at AS LastUsedAt, s.expires_at AS ExpiresAt, s.mfa_level AS MfaLevel,
+                   s.ended_at AS EndedAt, d.revoked_at AS DeviceRevokedAt, m.state AS MemberState
+            FROM sessions s JOIN devices d ON d.id = s.device_id JOIN members m ON m.id = s.member_id
+            WHERE s.id = @sessionId
+            """, new { sessionId }, ct);
+        if (r is null)
+        {
+            return null;
+        }
+        bool revoked = r.EndedAt is not null || r.DeviceRevokedAt is not null || r.MemberState is not ("active" or "pending_confirmation");
+        return new SessionRecord(r.SessionId, r.MemberId, r.DeviceId, r.KeyMaterial, r.CreatedAt, r.LastUsedAt, r.ExpiresAt, IdleTimeoutMs,
+            r.MfaLevel != "pending", revoked);
+    }
+
+    public async Task TouchAsync(SessionRecord session, long now, CancellationToken ct)
+    {
+        if (now - session.LastUsedAt < TouchGranularityMs)
+        {
+            return;
+        }
+        await database.InTransactionAsync((c, tx) =>
+            c.ExecAsync(tx, "UPDATE sessions SET last_used_at = @now WHERE id = @id AND last_used_at < @now", new { id = session.SessionId, now }, ct), ct);
+    }
+
+    public async Task<List<SessionRow>> ListLiveAsync(string memberId, long now, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        return await c.ListAsync<SessionRow>(null, """
+            SELECT s.id AS SessionId, s.member_id AS MemberId, s.device_id AS DeviceId, d.name AS DeviceName, d.platform AS Platform,
+                   s.created_at AS CreatedAt, s.last_used_at AS LastUsedAt, s.expires_at AS ExpiresAt
+            FROM sessions s JOIN devices d ON d.id = s.device_id
+            WHERE s.member_id = @memberId AND s.ended_at IS NULL AND s.expires_at > @now AND s.last_used_at > @idleSince AND d.revoked_at IS NULL
+            ORDER BY s.created_at
+            """, new { memberId, now, idleSince = now - IdleTimeoutMs }, ct);
+    }
+
+    /// <summary>Ends one of the member's own sessions; false when there is no such session of theirs (the same 404).</summary>
+    public async Task<bool> EndAsync(string memberId, string sessionId, long now, CancellationToken ct) =>
+        await database.InTransactionAsync((c, tx) =>
+            c.ExecAsync(tx, "UPDATE sessions SET ended_at = @now WHERE id = @sessionId AND member_id = @memberId AND ended_at IS NULL",
+                new { memberId, sessionId, now }, ct), ct) == 1;
+
+    private sealed class Row
+    {
+        public string SessionId { get; set; } = "";
+        public string MemberId { get; set; } = "";
+        public string DeviceId { get; set; } = "";
+        public byte[] KeyMaterial { get; set; } = [];
+        public long CreatedAt { get; set; }
+        public long LastUsedAt { get; set; }
+        public long ExpiresAt { get; set; }
+        public string MfaLevel { get; set; } = "";
+        public long? EndedAt { get; set; }
+        public long? DeviceRevokedAt { get; set; }
+        public string MemberState { get; set; } = "";
+    }
+}

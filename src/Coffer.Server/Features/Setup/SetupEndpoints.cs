@@ -1,0 +1,49 @@
+using Coffer.Contracts.Setup;
+using Coffer.Server.Common.Configuration;
+using Coffer.Server.Common.Errors;
+using Coffer.Server.Common.Time;
+using Coffer.Server.Common.Validation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Coffer.Server.Features.Setup;
+
+/// <remarks>
+/// Anyone may call: a new server has nobody to authenticate yet. What protects setup is the
+/// one-time token from the setup link (printed by the server, carried in the link's fragment and
+/// posted in the body) and the rule that it works only while no organisation exists.
+/// </remarks>
+internal static class SetupEndpoints
+{
+    public static RouteGroupBuilder MapSetupEndpoints(this RouteGroupBuilder group)
+    {
+        group.MapGet("/", GetStatus).WithName("Setup_Status");
+        group.MapPost("/", CreateOrganisation).WithName("Setup_Create");
+        return group;
+    }
+
+    internal static async Task<Ok<SetupStatusResponse>> GetStatus(SetupStore store, CancellationToken ct) =>
+        TypedResults.Ok(new SetupStatusResponse(!await store.IsSetUpAsync(ct)));
+
+    internal static async Task<Results<Created<SetupResponse>, ProblemHttpResult>> CreateOrganisation(
+        SetupRequest request, SetupStore store, SetupLink link, IOptions<CofferOptions> options, TimeProvider clock, CancellationToken ct)
+    {
+        RequestValidation v = SetupValidator.Validate(request, options.Value.MinimumKdfIterations).Validation;
+        if (!v.IsValid)
+        {
+            return v.ToProblem();
+        }
+        SetupOutcome outcome = await store.CreateAsync(request, clock.NowMs(), ct);
+        switch (outcome)
+        {
+            case SetupOutcome.AlreadySetUp:
+                return Problems.Of(CofferErrors.AlreadySetUp);
+            case SetupOutcome.BadToken:
+                return Problems.Of(CofferErrors.Forbidden, "The setup token is not valid. Use the newest link the server printed.");
+            case SetupOutcome.Created:
+            default:
+                link.Clear();
+                return TypedResults.Created("/api/v1/account/keys", new SetupResponse(request.Organisation.Root.OrgId, request.Owner.MemberId));
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using Coffer.Contracts;
+using Coffer.Contracts.Auth;
+using Coffer.Crypto.Kdf;
+using Coffer.Sdk.Auth;
+using Coffer.Sdk.Http;
+using Coffer.Sdk.Setup;
+using Coffer.Server.Features.Setup;
+using Coffer.Server.Tests.Common.Data;
+
+namespace Coffer.Server.Tests.Common;
+
+/// <summary>
+/// A real server on one engine, set up by the SDK exactly as a first Owner's client would. Key
+/// generation is slow (six RSA keys), so one organisation is made per test run and posted to each
+/// server with that server's own one-time token (the token is not part of anything signed).
+/// </summary>
+internal sealed class TestOrganisation : IAsyncDisposable
+{
+    public const string Password = "correct horse battery staple 42";
+    public const int Iterations = 1000;
+    public static readonly KdfPolicy Policy = KdfPolicy.ForTesting(Iterations);
+
+    private static readonly Lazy<OrganisationSetupResult> Shared = new(() => OrganisationSetup.Create(
+        new SetupDetails("Example Ministry", "Owner@Example.org", "Olive Owner", new Uri("http://127.0.0.1")),
+        Password, Protocol.Encoding.Base64Url.Encode(new byte[32]), TimeProvider.System, Policy, Iterations));
+
+    private TestOrganisation(TestDatabase database, ServerHost server, CofferConnection connection)
+    {
+        Database = database;
+        Server = server;
+        Connection = connection;
+    }
+
+    public TestDatabase Database { get; }
+
+    public ServerHost Server { get; }
+
+    public CofferConnection Connection { get; }
+
+    public static OrganisationSetupResult Setup => Shared.Value;
+
+    public static string OwnerEmail => Setup.Request.Owner.Email;
+
+    public static string OwnerId => Setup.Request.Owner.MemberId;
+
+    /// <summary>Starts a server on <paramref name="engine"/> and sets it up (unless <paramref name="setUp"/> is false).</summary>
+    public static async Task<TestOrganisation> StartAsync(Engine engine, bool setUp = true, IDictionary<string, string?>? settings = null,
+        HttpMessageHandler? handler = null, TimeProvider? clock = null)
+    {
+        TestDatabase db = await TestDatabase.CreateAsync(engine, migrate: false);
+        Dictionary<string, string?> all = db.ServerSettings;
+        all["Coffer:MinimumKdfIterations"] = Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach ((string k, string? v) in settings ?? new Dictionary<string, string?>())
+        {
+            all[k] = v;
+        }
+        ServerHost server = await ServerHost.StartAsync(all, clock is null ? null : b => b.Services.AddSingleton(clock));
+        TestOrganisation org = new(db, server, new CofferConnection(server.Address, handler));
+        if (setUp)
+        {
+            await org.Connection.PostAsync("/api/v1/setup", Setup.Request with { Token = await org.SetupTokenAsync() },
+                CofferJsonContext.Default.SetupRequest, CofferJsonContext.Default.SetupResponse);
+        }
+        return org;
+    }
+
+    /// <summary>The token of the setup link the server printed (it appears once the server listens).</summary>
+    public async Task<string> SetupTokenAsync()
+    {
+        SetupLink link = Server.Services.GetRequiredService<SetupLink>();
+        for (int i = 0; i < 100 && link.Url is null; i++)
+        {
+            await Task.Delay(50);
+        }
+        string url = link.Url ?? throw new InvalidOperationException("The server printed no setup link.");
+        return url[(url.IndexOf("#token=", StringComparison.Ordinal) + "#token=".Length)..];
+    }
+
+    public Task<SignInResult> SignInOwnerAsync(string? password = null, string deviceId = "0190a1b2-0000-7000-8000-00000000d001",
+        CofferConnection? connection = null) =>
+        SignIn.SignInAsync(connection ?? Connection, OwnerEmail, password ?? Password, Setup.SecretKey, deviceId,
+            new DeviceInfoDto("Test laptop", "linux-cli", "0.1.0"), Policy);
+
+    public async ValueTask DisposeAsync()
+    {
+        Connection.Dispose();
+        await Server.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
