@@ -12,7 +12,14 @@ namespace Coffer.Server.Features.Sessions;
 internal sealed class RequiresCofferSession;
 
 /// <summary>The authenticated caller of a request that passed the session layer.</summary>
-internal sealed record CofferCaller(string SessionId, string MemberId, string DeviceId, bool MfaSatisfied, string? Ip);
+/// <param name="SessionId">The session.</param>
+/// <param name="MemberId">The signed-in member.</param>
+/// <param name="DeviceId">The member's device.</param>
+/// <param name="MfaSatisfied">False while a factor is owed.</param>
+/// <param name="Ip">The client's address (after trusted proxies).</param>
+/// <param name="Seq">The request's sequence number: a write records (session, seq) in its own transaction (table session_writes)
+/// so the same write replayed to another node fails (PROTOCOL.md §6).</param>
+internal sealed record CofferCaller(string SessionId, string MemberId, string DeviceId, bool MfaSatisfied, string? Ip, ulong Seq);
 
 /// <summary>
 /// The server half of the session layer (PROTOCOL.md §6). For endpoints marked
@@ -89,7 +96,7 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
             context.Request.ContentType = "application/json";
         }
         context.Features.Set(new CofferCaller(record.SessionId, record.MemberId, record.DeviceId, record.MfaSatisfied,
-            context.Connection.RemoteIpAddress?.ToString()));
+            context.Connection.RemoteIpAddress?.ToString(), seq));
 
         Stream original = context.Response.Body;
         using MemoryStream captured = new();
