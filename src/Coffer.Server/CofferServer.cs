@@ -61,6 +61,7 @@ internal static class CofferServer
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
         builder.Configuration.AddEnvironmentVariables("COFFER_");
         builder.Configuration.AddCommandLine(args);
+        ConfigureLogging(builder);
         configure?.Invoke(builder);
 
         CofferOptions options = new();
@@ -68,7 +69,6 @@ internal static class CofferServer
         builder.Services.AddSingleton(Options.Create(options));
 
         ConfigureListening(builder, options);
-        ConfigureLogging(builder);
 
         builder.Services.ConfigureHttpJsonOptions(o =>
         {

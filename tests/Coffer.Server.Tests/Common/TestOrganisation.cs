@@ -45,7 +45,7 @@ internal sealed class TestOrganisation : IAsyncDisposable
 
     /// <summary>Starts a server on <paramref name="engine"/> and sets it up (unless <paramref name="setUp"/> is false).</summary>
     public static async Task<TestOrganisation> StartAsync(Engine engine, bool setUp = true, IDictionary<string, string?>? settings = null,
-        HttpMessageHandler? handler = null, TimeProvider? clock = null)
+        HttpMessageHandler? handler = null, TimeProvider? clock = null, Action<WebApplicationBuilder>? configure = null)
     {
         TestDatabase db = await TestDatabase.CreateAsync(engine, migrate: false);
         Dictionary<string, string?> all = db.ServerSettings;
@@ -54,7 +54,14 @@ internal sealed class TestOrganisation : IAsyncDisposable
         {
             all[k] = v;
         }
-        ServerHost server = await ServerHost.StartAsync(all, clock is null ? null : b => b.Services.AddSingleton(clock));
+        ServerHost server = await ServerHost.StartAsync(all, b =>
+        {
+            if (clock is not null)
+            {
+                b.Services.AddSingleton(clock);
+            }
+            configure?.Invoke(b);
+        });
         TestOrganisation org = new(db, server, new CofferConnection(server.Address, handler));
         if (setUp)
         {
