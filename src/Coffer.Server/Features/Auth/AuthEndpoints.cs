@@ -54,7 +54,12 @@ internal static partial class AuthEndpoints
             member = null;   // invited, has not chosen a password yet: indistinguishable from unknown
         }
 
-        bool knownDevice = member is not null && await store.IsKnownDeviceAsync(member.Id, deviceId, ct);
+        // Known and unknown emails do the same work (the same queries, the decoy computed either way), so
+        // neither the answer nor its timing tells whether an account exists.
+        DecoyIdentity decoy = await store.DecoyAsync(now, ct);
+        string decoyId = decoy.MemberId(email, org?.CreatedAt ?? decoy.CreatedAt, decoy.CreatedAt);
+        byte[] decoySalt = decoy.Salt(email);
+        bool knownDevice = await store.IsKnownDeviceAsync(member?.Id ?? decoyId, deviceId, ct) && member is not null;
         ThrottleState state = await store.ThrottleStateAsync(email, deviceId, ip, now - (long)throttle.Window.TotalMilliseconds, ct);
         TimeSpan wait = throttle.WaitBeforeAttempt(state, knownDevice, now);
         if (wait > TimeSpan.Zero)
@@ -62,19 +67,10 @@ internal static partial class AuthEndpoints
             return TooManyAttempts(http, wait);
         }
 
-        string memberId;
-        KdfDto kdf;
-        if (member is not null)
-        {
-            memberId = member.Id;
-            kdf = new KdfDto(member.KdfAlg!, Base64Url.Encode(member.KdfSalt!), (int)member.KdfIterations!.Value);
-        }
-        else
-        {
-            DecoyIdentity decoy = await store.DecoyAsync(now, ct);
-            memberId = decoy.MemberId(email, org?.CreatedAt ?? decoy.CreatedAt, decoy.CreatedAt);
-            kdf = new KdfDto("coffer/2skd/v1", Base64Url.Encode(decoy.Salt(email)), 650_000);
-        }
+        string memberId = member?.Id ?? decoyId;
+        KdfDto kdf = member is not null
+            ? new KdfDto(member.KdfAlg!, Base64Url.Encode(member.KdfSalt!), (int)member.KdfIterations!.Value)
+            : new KdfDto("coffer/2skd/v1", Base64Url.Encode(decoySalt), 650_000);
         AuthAttempt attempt = new()
         {
             Id = Ids.New(),
@@ -174,14 +170,19 @@ internal static partial class AuthEndpoints
     private static async Task<(string Identity, byte[] Salt, byte[] Verifier, SignInMember? Member)> CredentialsAsync(AuthStore store, AuthAttempt attempt,
         long now, CancellationToken ct)
     {
-        if (attempt.MemberId is not null && await store.MemberByIdAsync(attempt.MemberId, ct) is { SrpVerifier: not null } m)
-        {
-            return (m.Id, m.KdfSalt!, m.SrpVerifier, m);
-        }
+        // The decoy verifier costs one modular exponentiation; it is computed for real members too, so that
+        // exchange and verify take as long for an email that exists as for one that does not.
         OrganisationInfo? org = await store.OrganisationAsync(ct);
         DecoyIdentity decoy = await store.DecoyAsync(now, ct);
+        byte[] decoyVerifier = decoy.Verifier(attempt.EmailNormalized);
+        SignInMember? m = attempt.MemberId is null ? null : await store.MemberByIdAsync(attempt.MemberId, ct);
+        if (m is { SrpVerifier: not null })
+        {
+            CryptographicOperations.ZeroMemory(decoyVerifier);
+            return (m.Id, m.KdfSalt!, m.SrpVerifier, m);
+        }
         return (decoy.MemberId(attempt.EmailNormalized, org?.CreatedAt ?? decoy.CreatedAt, decoy.CreatedAt), decoy.Salt(attempt.EmailNormalized),
-            decoy.Verifier(attempt.EmailNormalized), null);
+            decoyVerifier, null);
     }
 
     private static ProblemHttpResult TooManyAttempts(HttpContext http, TimeSpan wait)

@@ -45,8 +45,18 @@ internal sealed class AuthStore(IDatabase database)
     }
 
     /// <summary>The server's decoy answers for unknown emails, from an HMAC key made once and shared by every node.</summary>
-    public Task<DecoyIdentity> DecoyAsync(long now, CancellationToken ct) =>
-        database.InTransactionAsync(async (c, tx) =>
+    public async Task<DecoyIdentity> DecoyAsync(long now, CancellationToken ct)
+    {
+        await using (DbConnection read = await database.OpenAsync(ct))
+        {
+            ServerKey? existing = await read.OneAsync<ServerKey>(null, "SELECT value AS Value, created_at AS CreatedAt FROM server_keys WHERE name = @name",
+                new { name = DecoyKeyName }, ct);
+            if (existing is not null)
+            {
+                return new DecoyIdentity(existing.Value, existing.CreatedAt);
+            }
+        }
+        return await database.InTransactionAsync(async (c, tx) =>
         {
             ServerKey? key = await c.OneAsync<ServerKey>(tx, "SELECT value AS Value, created_at AS CreatedAt FROM server_keys WHERE name = @name",
                 new { name = DecoyKeyName }, ct);
@@ -58,6 +68,7 @@ internal sealed class AuthStore(IDatabase database)
             await c.ExecAsync(tx, "INSERT INTO server_keys (name, value, created_at) VALUES (@name, @value, @now)", new { name = DecoyKeyName, value, now }, ct);
             return new DecoyIdentity(value, now);
         }, ct);
+    }
 
     public async Task<SignInMember?> FindMemberAsync(string normalizedEmail, CancellationToken ct)
     {

@@ -69,7 +69,20 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
     private async Task RunInSessionAsync(HttpContext context, SessionRecord record, LiveSession live, ulong seq, byte[] tag, long now, CancellationToken ct)
     {
 
-        byte[] body = await ReadBodyAsync(context.Request, ct);
+        byte[] body;
+        try
+        {
+            body = await ReadBodyAsync(context.Request, ct);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Too large (or cut short) before anything was authenticated: a plain answer, nothing sealed.
+            CofferError error = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? CofferErrors.PayloadTooLarge : CofferErrors.InvalidRequest;
+            context.Response.StatusCode = error.Status;
+            context.Response.ContentType = "application/problem+json";
+            await context.Response.Body.WriteAsync(ProblemJson(context, error, null), ct);
+            return;
+        }
         string target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (context.Request.Path + context.Request.QueryString).ToString();
         if (!live.Keys.VerifyRequestTag(context.Request.Method, target, seq, body, tag) || !live.TryAccept(seq))
         {
