@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
 using Coffer.Contracts;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Vaults;
@@ -85,6 +86,32 @@ public sealed class VaultClient : IDisposable
     public Task<ItemDto> UpdateItemAsync(string vaultId, string itemId, long baseVersion, byte[] overviewJson, byte[] detailsJson,
         CancellationToken cancellationToken = default) =>
         WriteItemAsync(vaultId, itemId, baseVersion, overviewJson, detailsJson, "", cancellationToken);
+
+    /// <summary>Archives an item: its overview re-sealed with <c>archived</c> set.</summary>
+    public Task<ItemDto> ArchiveItemAsync(string vaultId, string itemId, CancellationToken cancellationToken = default) =>
+        ChangeStateAsync(vaultId, itemId, "archive", archived: true, trashed: null, cancellationToken);
+
+    /// <summary>Moves an item to the trash: its overview re-sealed with <c>trashed</c> set.</summary>
+    public Task<ItemDto> TrashItemAsync(string vaultId, string itemId, CancellationToken cancellationToken = default) =>
+        ChangeStateAsync(vaultId, itemId, "trash", archived: null, trashed: true, cancellationToken);
+
+    /// <summary>Restores an item from the trash or the archive: both flags cleared.</summary>
+    public Task<ItemDto> RestoreItemAsync(string vaultId, string itemId, CancellationToken cancellationToken = default) =>
+        ChangeStateAsync(vaultId, itemId, "restore", archived: false, trashed: false, cancellationToken);
+
+    /// <summary>Deletes an item for good: a sealed tombstone (<c>{v:1, deletedAt}</c>) replaces it as version <c>baseVersion + 1</c>.</summary>
+    public async Task DeleteItemAsync(string vaultId, string itemId, long baseVersion, CancellationToken cancellationToken = default)
+    {
+        VaultKey key = await KeyAsync(await GetVaultAsync(vaultId, cancellationToken).ConfigureAwait(false), cancellationToken, preferHeld: true)
+            .ConfigureAwait(false);
+        byte[] body = System.Text.Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+            $"{{\"v\":1,\"deletedAt\":{_clock.GetUtcNow().ToUnixTimeMilliseconds()}}}"));
+        SealedTombstone tombstone = ItemCrypto.SealTombstone(key, itemId, baseVersion + 1, body);
+        DeleteItemRequest request = new(baseVersion, tombstone.VaultKeySerial, WireMapper.ToDto(tombstone.SealedItemKey),
+            WireMapper.ToDto(tombstone.SealedTombstoneBody));
+        _ = await _session.ExchangeAsync(HttpMethod.Post, ItemPath(vaultId, itemId) + "/delete",
+            System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(request, Json.DeleteItemRequest), cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Reads an item and opens its overview and details.</summary>
     public async Task<OpenedItem> GetItemAsync(string vaultId, string itemId, CancellationToken cancellationToken = default)
@@ -192,12 +219,52 @@ public sealed class VaultClient : IDisposable
     {
         VaultKey key = await KeyAsync(await GetVaultAsync(vaultId, cancellationToken).ConfigureAwait(false), cancellationToken, preferHeld: true)
             .ConfigureAwait(false);
+        // The server's plaintext flags mirror the sealed overview's, which stay the truth (PROTOCOL.md §4.1).
+        (bool archived, bool trashed) = Flags(overviewJson);
         SealedItem sealedItem = ItemCrypto.Seal(key, itemId, baseVersion + 1, overviewJson, detailsJson);
         ItemWriteRequest request = new(baseVersion, sealedItem.VaultKeySerial, WireMapper.ToDto(sealedItem.SealedItemKey),
-            WireMapper.ToDto(sealedItem.SealedOverview), WireMapper.ToDto(sealedItem.SealedDetails), Archived: false, Trashed: false);
+            WireMapper.ToDto(sealedItem.SealedOverview), WireMapper.ToDto(sealedItem.SealedDetails), archived, trashed);
         string path = ItemPath(vaultId, itemId) + action;
         return await _session.SendAsync(action.Length == 0 ? HttpMethod.Put : HttpMethod.Post, path, request, Json.ItemWriteRequest, Json.ItemDto,
             cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ItemDto> ChangeStateAsync(string vaultId, string itemId, string action, bool? archived, bool? trashed,
+        CancellationToken cancellationToken)
+    {
+        OpenedItem current = await GetItemAsync(vaultId, itemId, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            JsonObject overview = JsonNode.Parse(current.Overview) as JsonObject ?? throw new CofferProtocolException("The item's overview is not a JSON object.");
+            if (archived is bool a)
+            {
+                overview["archived"] = a;
+            }
+            if (trashed is bool t)
+            {
+                overview["trashed"] = t;
+            }
+            byte[] changed = System.Text.Encoding.UTF8.GetBytes(overview.ToJsonString());
+            try
+            {
+                return await WriteItemAsync(vaultId, itemId, current.Item.Version, changed, current.Details, "/" + action, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(changed);
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(current.Overview);
+            CryptographicOperations.ZeroMemory(current.Details);
+        }
+    }
+
+    private static (bool Archived, bool Trashed) Flags(byte[] overviewJson)
+    {
+        JsonObject overview = JsonNode.Parse(overviewJson) as JsonObject ?? throw new ArgumentException("The overview must be a JSON object.", nameof(overviewJson));
+        return (overview["archived"]?.GetValue<bool>() ?? false, overview["trashed"]?.GetValue<bool>() ?? false);
     }
 
     private Task<VaultDto> GetVaultAsync(string vaultId, CancellationToken cancellationToken) =>

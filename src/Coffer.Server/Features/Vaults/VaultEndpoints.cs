@@ -250,6 +250,7 @@ internal static class VaultEndpoints
         VaultOutcome.StaleVaultKey => Problems.Of(CofferErrors.StaleVaultKey),
         VaultOutcome.VaultChanged => Problems.Of(CofferErrors.VaultChanged),
         VaultOutcome.Invalid => Problems.Of(CofferErrors.ValidationFailed, r.Detail),
+        VaultOutcome.Replayed => Problems.Of(CofferErrors.Unauthenticated, "This request was already handled; nothing was written."),
         _ => throw new InvalidOperationException("A finished write has no problem to answer with."),
     };
 

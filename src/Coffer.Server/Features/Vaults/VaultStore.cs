@@ -17,6 +17,7 @@ internal enum VaultOutcome
     StaleVaultKey,
     VaultChanged,
     Invalid,
+    Replayed,
 }
 
 internal sealed record VaultResult<T>(VaultOutcome Outcome, T? Value = default, string? Detail = null);
@@ -53,6 +54,10 @@ internal sealed class VaultStore(IDatabase database)
     public Task<VaultResult<VaultDto>> CreateAsync(CofferCaller caller, CreateVaultRequest r, long now, CancellationToken ct) =>
         database.InTransactionAsync(async (c, tx) =>
         {
+            if (!await RecordWriteAsync(c, tx, caller, now, ct))
+            {
+                return new VaultResult<VaultDto>(VaultOutcome.Replayed);
+            }
             string? state = await c.OneAsync<string>(tx, "SELECT state FROM members WHERE id = @MemberId", new { caller.MemberId }, ct);
             if (state != "active")
             {
@@ -78,7 +83,6 @@ internal sealed class VaultStore(IDatabase database)
                 VALUES (@Id, @Kind, @attrs, @AttributesVersion, 1, 1, @travel, @MemberId, @now)
                 """, new { r.Id, r.Kind, attrs = SetupStore.EnvelopeJson(r.SealedAttributes), r.AttributesVersion, travel = r.SafeForTravel ? 1L : 0L, caller.MemberId, now }, ct);
             await InsertGrantAsync(c, tx, r.Id, r.Grant, string.Join(' ', VaultPermissions.All), now, ct);
-            await RecordWriteAsync(c, tx, caller, now, ct);
             return new VaultResult<VaultDto>(VaultOutcome.Done, await ReadVaultAsync(c, tx, r.Id, caller.MemberId, ct));
         }, ct);
 
@@ -158,6 +162,10 @@ internal sealed class VaultStore(IDatabase database)
         Func<ItemRow?, string?> permissionFor, long now, CancellationToken ct) =>
         database.InTransactionAsync(async (c, tx) =>
         {
+            if (!await RecordWriteAsync(c, tx, caller, now, ct))
+            {
+                return new VaultResult<ItemDto>(VaultOutcome.Replayed);
+            }
             VaultRow? vault = await LockVaultAsync(c, tx, vaultId, ct);
             HashSet<string>? permissions = vault is null ? null : await PermissionsAsync(c, tx, vaultId, caller.MemberId, ct);
             if (vault is null || permissions is null)
@@ -225,7 +233,6 @@ internal sealed class VaultStore(IDatabase database)
                     WHERE id = @itemId
                     """, args, ct);
             }
-            await RecordWriteAsync(c, tx, caller, now, ct);
             ItemRow stored = (await c.OneAsync<ItemRow>(tx, ItemColumns + " WHERE id = @itemId", new { itemId }, ct))!;
             return new VaultResult<ItemDto>(VaultOutcome.Done, stored.ToDto());
         }, ct);
@@ -234,6 +241,10 @@ internal sealed class VaultStore(IDatabase database)
     public Task<VaultResult<bool>> DeleteItemAsync(CofferCaller caller, string vaultId, string itemId, DeleteItemRequest r, long now, CancellationToken ct) =>
         database.InTransactionAsync(async (c, tx) =>
         {
+            if (!await RecordWriteAsync(c, tx, caller, now, ct))
+            {
+                return new VaultResult<bool>(VaultOutcome.Replayed);
+            }
             VaultRow? vault = await LockVaultAsync(c, tx, vaultId, ct);
             HashSet<string>? permissions = vault is null ? null : await PermissionsAsync(c, tx, vaultId, caller.MemberId, ct);
             ItemRow? current = permissions is null ? null
@@ -271,7 +282,6 @@ internal sealed class VaultStore(IDatabase database)
                 contentVersion,
                 now,
             }, ct);
-            await RecordWriteAsync(c, tx, caller, now, ct);
             return new VaultResult<bool>(VaultOutcome.Done, true);
         }, ct);
 
@@ -282,6 +292,10 @@ internal sealed class VaultStore(IDatabase database)
     public Task<VaultResult<VaultDto>> RotateAsync(CofferCaller caller, string vaultId, RotateVaultRequest r, long now, CancellationToken ct) =>
         database.InTransactionAsync(async (c, tx) =>
         {
+            if (!await RecordWriteAsync(c, tx, caller, now, ct))
+            {
+                return new VaultResult<VaultDto>(VaultOutcome.Replayed);
+            }
             VaultRow? vault = await LockVaultAsync(c, tx, vaultId, ct);
             HashSet<string>? permissions = vault is null ? null : await PermissionsAsync(c, tx, vaultId, caller.MemberId, ct);
             if (vault is null || permissions is null)
@@ -326,7 +340,6 @@ internal sealed class VaultStore(IDatabase database)
                     new { vaultId, g.RecipientKind, g.RecipientId }, ct);
                 await InsertGrantAsync(c, tx, vaultId, g, kept, now, ct);
             }
-            await RecordWriteAsync(c, tx, caller, now, ct);
             return new VaultResult<VaultDto>(VaultOutcome.Done, await ReadVaultAsync(c, tx, vaultId, caller.MemberId, ct));
         }, ct);
 
@@ -334,6 +347,10 @@ internal sealed class VaultStore(IDatabase database)
     public Task<VaultResult<bool>> RemoveGrantAsync(CofferCaller caller, string vaultId, string principalKind, string principalId, long now, CancellationToken ct) =>
         database.InTransactionAsync(async (c, tx) =>
         {
+            if (!await RecordWriteAsync(c, tx, caller, now, ct))
+            {
+                return new VaultResult<bool>(VaultOutcome.Replayed);
+            }
             VaultRow? vault = await LockVaultAsync(c, tx, vaultId, ct);
             HashSet<string>? permissions = vault is null ? null : await PermissionsAsync(c, tx, vaultId, caller.MemberId, ct);
             if (vault is null || permissions is null)
@@ -351,7 +368,6 @@ internal sealed class VaultStore(IDatabase database)
                 return new VaultResult<bool>(VaultOutcome.NotFound);
             }
             await BumpAsync(c, tx, vaultId, ct);
-            await RecordWriteAsync(c, tx, caller, now, ct);
             return new VaultResult<bool>(VaultOutcome.Done, true);
         }, ct);
 
@@ -365,10 +381,11 @@ internal sealed class VaultStore(IDatabase database)
         return await c.ScalarAsync<long>(tx, "SELECT content_version FROM vaults WHERE id = @vaultId", new { vaultId }, ct);
     }
 
-    // The (session, seq) row fails on its primary key when the same sealed request arrives twice, on any node.
-    private static Task<int> RecordWriteAsync(DbConnection c, DbTransaction tx, CofferCaller caller, long now, CancellationToken ct) =>
-        c.ExecAsync(tx, "INSERT INTO session_writes (session_id, seq, created_at) VALUES (@SessionId, @seq, @now)",
-            new { caller.SessionId, seq = checked((long)caller.Seq), now }, ct);
+    // First in every write's transaction: the (session, seq) pair is used once, on whichever node, so a sealed write
+    // replayed to another node (whose in-memory replay window has not seen it) finds the row and writes nothing.
+    private static async Task<bool> RecordWriteAsync(DbConnection c, DbTransaction tx, CofferCaller caller, long now, CancellationToken ct) =>
+        await c.ExecAsync(tx, "INSERT INTO session_writes (session_id, seq, created_at) VALUES (@SessionId, @seq, @now) ON CONFLICT DO NOTHING",
+            new { caller.SessionId, seq = checked((long)caller.Seq), now }, ct) == 1;
 
     private static Task<int> InsertGrantAsync(DbConnection c, DbTransaction tx, string vaultId, SignedWrapDto g, string permissions, long now, CancellationToken ct) =>
         c.ExecAsync(tx, """

@@ -127,6 +127,41 @@ public class VaultTests
         Assert.Equal(2, (await vaults.CommitRotationAsync(rotation)).KeySerial);
     }
 
+    [Theory, BothEngines]
+    public async Task ArchiveTrashRestoreAndDelete_MirrorTheSealedFlags_AndDeletionLeavesATombstone(Engine engine)
+    {
+        await using Owner owner = await Owner.StartAsync(engine);
+        using VaultClient vaults = owner.Vaults();
+        VaultDto vault = await vaults.CreateVaultAsync("shared", "Lifecycle");
+        ItemDto item = await vaults.CreateItemAsync(vault.Id, Overview, Details);
+
+        ItemDto archived = await vaults.ArchiveItemAsync(vault.Id, item.Id);
+        Assert.Equal((2L, true, false), (archived.Version, archived.Archived, archived.Trashed));
+        Assert.Contains("\"archived\":true", Encoding.UTF8.GetString((await vaults.GetItemAsync(vault.Id, item.Id)).Overview), StringComparison.Ordinal);
+        ItemDto trashed = await vaults.TrashItemAsync(vault.Id, item.Id);
+        Assert.Equal((3L, true, true), (trashed.Version, trashed.Archived, trashed.Trashed));
+        ItemDto restored = await vaults.RestoreItemAsync(vault.Id, item.Id);
+        Assert.Equal((4L, false, false), (restored.Version, restored.Archived, restored.Trashed));
+        Assert.Equal(Details, (await vaults.GetItemAsync(vault.Id, item.Id)).Details);
+        // An edit that would flip a flag through the plain update is refused: flags change only through their own calls.
+        byte[] sneaky = Encoding.UTF8.GetBytes("""{"v":1,"category":"login","title":"Supplier portal","archived":true,"trashed":false}""");
+        CofferApiException flip = await Assert.ThrowsAsync<CofferApiException>(() => vaults.UpdateItemAsync(vault.Id, item.Id, 4, sneaky, Details));
+        Assert.Equal(400, flip.Status);
+
+        CofferApiException stale = await Assert.ThrowsAsync<CofferApiException>(() => vaults.DeleteItemAsync(vault.Id, item.Id, 3));
+        Assert.Equal(ErrorTypes.ItemVersionConflict, stale.Type);
+        await vaults.DeleteItemAsync(vault.Id, item.Id, 4);
+
+        ItemListResponse list = await vaults.ListItemsAsync(vault.Id);
+        Assert.Empty(list.Items);
+        TombstoneDto tombstone = Assert.Single(list.Tombstones);
+        Assert.Equal((item.Id, 5L, list.ContentVersion), (tombstone.Id, tombstone.Version, tombstone.ContentVersion));
+        CofferApiException gone = await Assert.ThrowsAsync<CofferApiException>(() => vaults.GetItemAsync(vault.Id, item.Id));
+        Assert.Equal(404, gone.Status);
+        CofferApiException reused = await Assert.ThrowsAsync<CofferApiException>(() => vaults.UpdateItemAsync(vault.Id, item.Id, 0, Overview, Details));
+        Assert.NotEqual(200, reused.Status);
+    }
+
     // Only the Owner exists until the members slice lands, so "another member's vault" is a random id here: the server
     // answers a vault without a grant to the caller and a vault that does not exist the same way.
     [Theory, BothEngines]
@@ -186,6 +221,31 @@ public class VaultTests
         ItemListResponse list = await vaults.ListItemsAsync(vault.Id);
         Assert.Equal(item.Id, Assert.Single(list.Items).Id);
         Assert.Equal(2, list.ContentVersion);
+    }
+
+    // PROTOCOL.md §6: each node's replay window is its own; the (session, seq) row every write records in its own
+    // transaction is what stops a write replayed to a second node of the same database.
+    [Theory, BothEngines]
+    public async Task ReplayedWrite_ToAnotherNode_IsRefused_AndWritesNothing(Engine engine)
+    {
+        TamperingHandler proxy = new();
+        await using Owner owner = await Owner.StartAsync(engine, proxy);
+        using VaultClient vaults = owner.Vaults();
+        VaultDto vault = await vaults.CreateVaultAsync("shared", "Two nodes");
+        ItemDto item = await vaults.CreateItemAsync(vault.Id, Overview, Details);
+        await vaults.UpdateItemAsync(vault.Id, item.Id, 1, Overview, DetailsV2);
+        TamperedRequest update = proxy.Sent[^1];
+        Dictionary<string, string?> settings = owner.Organisation.Database.ServerSettings;
+        settings["Coffer:MinimumKdfIterations"] = TestOrganisation.Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using ServerHost second = await ServerHost.StartAsync(settings);
+
+        using HttpResponseMessage replayed = await proxy.ReplayAsync(update with { Uri = new Uri(second.Address, update.Uri.PathAndQuery) });
+
+        // 401, not 409: the refusal is the replay itself, before the stale base version is even looked at.
+        Assert.Equal(HttpStatusCode.Unauthorized, replayed.StatusCode);
+        OpenedItem stored = await vaults.GetItemAsync(vault.Id, item.Id);
+        Assert.Equal((2L, 3L), (stored.Item.Version, (await vaults.ListItemsAsync(vault.Id)).ContentVersion));
+        Assert.Single((await owner.Session.SendAsync(HttpMethod.Get, $"/api/v1/vaults/{vault.Id}/items/{item.Id}/history", Json.ItemHistoryResponse)).Versions);
     }
 
     [Theory, BothEngines]
@@ -265,6 +325,8 @@ public class VaultTests
         }
 
         public Sdk.Http.CofferSession Session => _signIn.Session;
+
+        public TestOrganisation Organisation => _org;
 
         public static async Task<Owner> StartAsync(Engine engine, TamperingHandler? proxy = null)
         {
