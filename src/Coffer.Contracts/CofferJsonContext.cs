@@ -3,6 +3,7 @@ using Coffer.Contracts.Common;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Sessions;
 using Coffer.Contracts.Setup;
+using Coffer.Contracts.Vaults;
 
 namespace Coffer.Contracts;
 
@@ -32,5 +33,14 @@ namespace Coffer.Contracts;
 [JsonSerializable(typeof(AccountKeysResponse))]
 [JsonSerializable(typeof(SessionListResponse))]
 [JsonSerializable(typeof(PinsDto))]
+[JsonSerializable(typeof(CreateVaultRequest))]
+[JsonSerializable(typeof(VaultDto))]
+[JsonSerializable(typeof(VaultListResponse))]
+[JsonSerializable(typeof(ItemWriteRequest))]
+[JsonSerializable(typeof(ItemDto))]
+[JsonSerializable(typeof(ItemListResponse))]
+[JsonSerializable(typeof(ItemHistoryResponse))]
+[JsonSerializable(typeof(DeleteItemRequest))]
+[JsonSerializable(typeof(RotateVaultRequest))]
 [JsonSerializable(typeof(Coffer.Contracts.Errors.ProblemDto))]
 public sealed partial class CofferJsonContext : JsonSerializerContext;

@@ -12,6 +12,7 @@ using Coffer.Server.Features.Health;
 using Coffer.Server.Features.Meta;
 using Coffer.Server.Features.Sessions;
 using Coffer.Server.Features.Setup;
+using Coffer.Server.Features.Vaults;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -100,6 +101,7 @@ internal static class CofferServer
         builder.Services.AddSingleton<LiveSessions>();
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<PinsStore>();
+        builder.Services.AddSingleton<VaultStore>();
 
         WebApplication app = builder.Build();
         app.UseForwardedHeaders();
@@ -123,6 +125,7 @@ internal static class CofferServer
         api.MapGroup("/auth").WithTags("Auth").MapAuthEndpoints().MapSignOut();
         api.MapGroup("/sessions").WithTags("Sessions").MapSessionEndpoints();
         api.MapGroup("/account").WithTags("Account").MapAccountEndpoints();
+        api.MapGroup("/vaults").WithTags("Vaults").MapVaultEndpoints();
         return app;
     }
 

@@ -1,0 +1,494 @@
+using System.Data.Common;
+using Coffer.Contracts.Keys;
+using Coffer.Contracts.Vaults;
+using Coffer.Server.Common.Data;
+using Coffer.Server.Features.Account;
+using Coffer.Server.Features.Sessions;
+using Coffer.Server.Features.Setup;
+
+namespace Coffer.Server.Features.Vaults;
+
+internal enum VaultOutcome
+{
+    Done,
+    NotFound,
+    Forbidden,
+    ItemVersionConflict,
+    StaleVaultKey,
+    VaultChanged,
+    Invalid,
+    Replayed,
+}
+
+internal sealed record VaultResult<T>(VaultOutcome Outcome, T? Value = default, string? Detail = null);
+
+/// <summary>
+/// Vaults, grants and items. Every write is one transaction that locks the vault row (PostgreSQL; SQLite's writer
+/// lock already orders them), checks the caller's grant, bumps the vault's content version and records the
+/// request's (session, seq) so a write replayed on another node fails.
+/// </summary>
+internal sealed class VaultStore(IDatabase database)
+{
+    private const string GrantColumns = """
+        SELECT vault_id AS VaultId, principal_kind AS PrincipalKind, principal_id AS PrincipalId, key_serial AS KeySerial,
+               recipient_keyset_serial AS RecipientKeysetSerial, wrapped_key AS WrappedKey, signer_id AS SignerId, signature AS Signature,
+               permissions AS Permissions
+        FROM vault_grants
+        """;
+
+    private const string ItemColumns = """
+        SELECT id AS Id, vault_id AS VaultId, version AS Version, vault_key_serial AS VaultKeySerial, sealed_item_key AS SealedItemKey,
+               sealed_overview AS SealedOverview, sealed_details AS SealedDetails, archived AS Archived, trashed AS Trashed,
+               updated_at AS UpdatedAt, changed_at AS ChangedAt
+        FROM items
+        """;
+
+    // A grant to the member, or to a group they hold a membership of.
+    private const string VisibleTo = """
+        ((principal_kind = 'member' AND principal_id = @memberId)
+         OR (principal_kind = 'group' AND principal_id IN (SELECT group_id FROM group_memberships WHERE member_id = @memberId)))
+        """;
+
+    private string ForUpdate => database.Engine == DatabaseEngine.Postgres ? " FOR UPDATE" : "";
+
+    public Task<VaultResult<VaultDto>> CreateAsync(CofferCaller caller, CreateVaultRequest r, long now, CancellationToken ct) =>
+        database.InTransactionAsync(async (c, tx) =>
+        {
+            if (!await RecordWriteAsync(c, tx, caller, now, ct))
+            {
+                return new VaultResult<VaultDto>(VaultOutcome.Replayed);
+            }
+            string? state = await c.OneAsync<string>(tx, "SELECT state FROM members WHERE id = @MemberId", new { caller.MemberId }, ct);
+            if (state != "active")
+            {
+                return new VaultResult<VaultDto>(VaultOutcome.Forbidden, Detail: "Only active members create vaults.");
+            }
+            if (await c.ScalarAsync<long>(tx, "SELECT count(*) FROM vaults WHERE id = @Id", new { r.Id }, ct) > 0)
+            {
+                return new VaultResult<VaultDto>(VaultOutcome.Invalid, Detail: "A vault with this id exists.");
+            }
+            if (r.Kind == "personal"
+                && await c.ScalarAsync<long>(tx, "SELECT count(*) FROM vaults WHERE created_by = @MemberId AND kind = 'personal'", new { caller.MemberId }, ct) > 0)
+            {
+                return new VaultResult<VaultDto>(VaultOutcome.Invalid, Detail: "You already have a personal vault.");
+            }
+            long recipientKeyset = await c.ScalarAsync<long>(tx, "SELECT count(*) FROM keysets WHERE member_id = @MemberId AND serial = @serial",
+                new { caller.MemberId, serial = r.Grant.RecipientKeysetSerial }, ct);
+            if (recipientKeyset == 0)
+            {
+                return new VaultResult<VaultDto>(VaultOutcome.Invalid, Detail: "The grant names none of your keysets.");
+            }
+            await c.ExecAsync(tx, """
+                INSERT INTO vaults (id, kind, sealed_attributes, attributes_version, key_serial, content_version, safe_for_travel, created_by, created_at)
+                VALUES (@Id, @Kind, @attrs, @AttributesVersion, 1, 1, @travel, @MemberId, @now)
+                """, new { r.Id, r.Kind, attrs = SetupStore.EnvelopeJson(r.SealedAttributes), r.AttributesVersion, travel = r.SafeForTravel ? 1L : 0L, caller.MemberId, now }, ct);
+            await InsertGrantAsync(c, tx, r.Id, r.Grant, string.Join(' ', VaultPermissions.All), now, ct);
+            return new VaultResult<VaultDto>(VaultOutcome.Done, await ReadVaultAsync(c, tx, r.Id, caller.MemberId, ct));
+        }, ct);
+
+    public async Task<IReadOnlyList<VaultDto>> ListAsync(string memberId, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        List<string> ids = await c.ListAsync<string>(null, $"SELECT DISTINCT vault_id FROM vault_grants WHERE {VisibleTo} ORDER BY vault_id", new { memberId }, ct);
+        List<VaultDto> vaults = [];
+        foreach (string id in ids)
+        {
+            if (await ReadVaultAsync(c, null, id, memberId, ct) is { } v)
+            {
+                vaults.Add(v);
+            }
+        }
+        return vaults;
+    }
+
+    public async Task<VaultDto?> FindAsync(string vaultId, string memberId, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        return await ReadVaultAsync(c, null, vaultId, memberId, ct);
+    }
+
+    public async Task<VaultResult<ItemListResponse>> ListItemsAsync(string vaultId, string memberId, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        if (await PermissionsAsync(c, null, vaultId, memberId, ct) is null)
+        {
+            return new VaultResult<ItemListResponse>(VaultOutcome.NotFound);
+        }
+        long version = await c.ScalarAsync<long>(null, "SELECT content_version FROM vaults WHERE id = @vaultId", new { vaultId }, ct);
+        List<ItemRow> items = await c.ListAsync<ItemRow>(null, ItemColumns + " WHERE vault_id = @vaultId ORDER BY changed_at, id", new { vaultId }, ct);
+        List<TombstoneRow> tombstones = await c.ListAsync<TombstoneRow>(null, """
+            SELECT item_id AS Id, version AS Version, vault_key_serial AS VaultKeySerial, sealed_item_key AS SealedItemKey,
+                   sealed_tombstone AS SealedTombstone, deleted_at AS DeletedAt
+            FROM tombstones WHERE vault_id = @vaultId ORDER BY deleted_at, item_id
+            """, new { vaultId }, ct);
+        return new VaultResult<ItemListResponse>(VaultOutcome.Done, new ItemListResponse(version, [.. items.Select(i => i.ToDto())],
+            [.. tombstones.Select(t => new TombstoneDto(t.Id, t.Version, t.VaultKeySerial, AccountStore.Envelope(t.SealedItemKey),
+                AccountStore.Envelope(t.SealedTombstone), t.DeletedAt))]));
+    }
+
+    public async Task<VaultResult<ItemDto>> FindItemAsync(string vaultId, string itemId, string memberId, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        if (await PermissionsAsync(c, null, vaultId, memberId, ct) is null)
+        {
+            return new VaultResult<ItemDto>(VaultOutcome.NotFound);
+        }
+        ItemRow? item = await c.OneAsync<ItemRow>(null, ItemColumns + " WHERE id = @itemId AND vault_id = @vaultId", new { itemId, vaultId }, ct);
+        return item is null ? new VaultResult<ItemDto>(VaultOutcome.NotFound) : new VaultResult<ItemDto>(VaultOutcome.Done, item.ToDto());
+    }
+
+    public async Task<VaultResult<ItemHistoryResponse>> HistoryAsync(string vaultId, string itemId, string memberId, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        if (await PermissionsAsync(c, null, vaultId, memberId, ct) is null
+            || await c.ScalarAsync<long>(null, "SELECT count(*) FROM items WHERE id = @itemId AND vault_id = @vaultId", new { itemId, vaultId }, ct) == 0)
+        {
+            return new VaultResult<ItemHistoryResponse>(VaultOutcome.NotFound);
+        }
+        List<ItemRow> rows = await c.ListAsync<ItemRow>(null, """
+            SELECT item_id AS Id, CAST(@vaultId AS text) AS VaultId, version AS Version, vault_key_serial AS VaultKeySerial, sealed_item_key AS SealedItemKey,
+                   sealed_overview AS SealedOverview, sealed_details AS SealedDetails, archived AS Archived, trashed AS Trashed,
+                   updated_at AS UpdatedAt, CAST(0 AS bigint) AS ChangedAt
+            FROM item_history WHERE item_id = @itemId ORDER BY version DESC
+            """, new { itemId, vaultId }, ct);
+        return new VaultResult<ItemHistoryResponse>(VaultOutcome.Done, new ItemHistoryResponse([.. rows.Select(r => r.ToDto())]));
+    }
+
+    /// <summary>
+    /// Stores a new version of an item: version 1 when <c>BaseVersion</c> is 0, else <c>BaseVersion + 1</c> over the
+    /// stored <c>BaseVersion</c>. <paramref name="permissionFor"/> names the permission the change needs given the stored item (null for a new one).
+    /// </summary>
+    public Task<VaultResult<ItemDto>> WriteItemAsync(CofferCaller caller, string vaultId, string itemId, ItemWriteRequest r,
+        Func<ItemRow?, string?> permissionFor, long now, CancellationToken ct) =>
+        database.InTransactionAsync(async (c, tx) =>
+        {
+            if (!await RecordWriteAsync(c, tx, caller, now, ct))
+            {
+                return new VaultResult<ItemDto>(VaultOutcome.Replayed);
+            }
+            VaultRow? vault = await LockVaultAsync(c, tx, vaultId, ct);
+            HashSet<string>? permissions = vault is null ? null : await PermissionsAsync(c, tx, vaultId, caller.MemberId, ct);
+            if (vault is null || permissions is null)
+            {
+                return new VaultResult<ItemDto>(VaultOutcome.NotFound);
+            }
+            ItemRow? current = await c.OneAsync<ItemRow>(tx, ItemColumns + " WHERE id = @itemId" + ForUpdate, new { itemId }, ct);
+            if (current is not null && current.VaultId != vaultId)
+            {
+                return new VaultResult<ItemDto>(VaultOutcome.NotFound);
+            }
+            if (r.BaseVersion > 0 && current is null)
+            {
+                return new VaultResult<ItemDto>(VaultOutcome.NotFound);
+            }
+            string? needed = permissionFor(current);
+            if (needed is null)
+            {
+                return new VaultResult<ItemDto>(VaultOutcome.Invalid, Detail: "The flags do not match this action.");
+            }
+            if (!permissions.Contains(needed))
+            {
+                return new VaultResult<ItemDto>(VaultOutcome.Forbidden, Detail: $"Your grant on this vault lacks {needed}.");
+            }
+            bool tombstoned = await c.ScalarAsync<long>(tx, "SELECT count(*) FROM tombstones WHERE item_id = @itemId", new { itemId }, ct) > 0;
+            if ((current?.Version ?? 0) != r.BaseVersion || tombstoned)
+            {
+                return new VaultResult<ItemDto>(VaultOutcome.ItemVersionConflict);
+            }
+            if (r.VaultKeySerial != vault.KeySerial)
+            {
+                return new VaultResult<ItemDto>(VaultOutcome.StaleVaultKey);
+            }
+            long contentVersion = await BumpAsync(c, tx, vaultId, ct);
+            object args = new
+            {
+                itemId,
+                vaultId,
+                version = r.BaseVersion + 1,
+                r.VaultKeySerial,
+                key = SetupStore.EnvelopeJson(r.SealedItemKey),
+                overview = SetupStore.EnvelopeJson(r.SealedOverview),
+                details = SetupStore.EnvelopeJson(r.SealedDetails),
+                archived = r.Archived ? 1L : 0L,
+                trashed = r.Trashed ? 1L : 0L,
+                now,
+                contentVersion,
+            };
+            if (current is null)
+            {
+                await c.ExecAsync(tx, """
+                    INSERT INTO items (id, vault_id, version, vault_key_serial, sealed_item_key, sealed_overview, sealed_details, archived, trashed, updated_at, changed_at)
+                    VALUES (@itemId, @vaultId, @version, @VaultKeySerial, @key, @overview, @details, @archived, @trashed, @now, @contentVersion)
+                    """, args, ct);
+            }
+            else
+            {
+                await c.ExecAsync(tx, """
+                    INSERT INTO item_history (item_id, version, vault_key_serial, sealed_item_key, sealed_overview, sealed_details, archived, trashed, updated_at)
+                    SELECT id, version, vault_key_serial, sealed_item_key, sealed_overview, sealed_details, archived, trashed, updated_at FROM items WHERE id = @itemId
+                    """, new { itemId }, ct);
+                await c.ExecAsync(tx, """
+                    UPDATE items SET version = @version, vault_key_serial = @VaultKeySerial, sealed_item_key = @key, sealed_overview = @overview,
+                        sealed_details = @details, archived = @archived, trashed = @trashed, updated_at = @now, changed_at = @contentVersion
+                    WHERE id = @itemId
+                    """, args, ct);
+            }
+            ItemRow stored = (await c.OneAsync<ItemRow>(tx, ItemColumns + " WHERE id = @itemId", new { itemId }, ct))!;
+            return new VaultResult<ItemDto>(VaultOutcome.Done, stored.ToDto());
+        }, ct);
+
+    /// <summary>Deletes an item and its history for good, leaving its sealed tombstone.</summary>
+    public Task<VaultResult<bool>> DeleteItemAsync(CofferCaller caller, string vaultId, string itemId, DeleteItemRequest r, long now, CancellationToken ct) =>
+        database.InTransactionAsync(async (c, tx) =>
+        {
+            if (!await RecordWriteAsync(c, tx, caller, now, ct))
+            {
+                return new VaultResult<bool>(VaultOutcome.Replayed);
+            }
+            VaultRow? vault = await LockVaultAsync(c, tx, vaultId, ct);
+            HashSet<string>? permissions = vault is null ? null : await PermissionsAsync(c, tx, vaultId, caller.MemberId, ct);
+            ItemRow? current = permissions is null ? null
+                : await c.OneAsync<ItemRow>(tx, ItemColumns + " WHERE id = @itemId AND vault_id = @vaultId", new { itemId, vaultId }, ct);
+            if (vault is null || permissions is null || current is null)
+            {
+                return new VaultResult<bool>(VaultOutcome.NotFound);
+            }
+            if (!permissions.Contains(VaultPermissions.DeleteItems))
+            {
+                return new VaultResult<bool>(VaultOutcome.Forbidden, Detail: "Your grant on this vault lacks delete_items.");
+            }
+            if (current.Version != r.BaseVersion)
+            {
+                return new VaultResult<bool>(VaultOutcome.ItemVersionConflict);
+            }
+            if (r.VaultKeySerial != vault.KeySerial)
+            {
+                return new VaultResult<bool>(VaultOutcome.StaleVaultKey);
+            }
+            long contentVersion = await BumpAsync(c, tx, vaultId, ct);
+            await c.ExecAsync(tx, "DELETE FROM item_history WHERE item_id = @itemId", new { itemId }, ct);
+            await c.ExecAsync(tx, "DELETE FROM items WHERE id = @itemId", new { itemId }, ct);
+            await c.ExecAsync(tx, """
+                INSERT INTO tombstones (item_id, vault_id, version, vault_key_serial, sealed_item_key, sealed_tombstone, deleted_at, created_at)
+                VALUES (@itemId, @vaultId, @version, @VaultKeySerial, @key, @tombstone, @contentVersion, @now)
+                """, new
+            {
+                itemId,
+                vaultId,
+                version = r.BaseVersion + 1,
+                r.VaultKeySerial,
+                key = SetupStore.EnvelopeJson(r.SealedItemKey),
+                tombstone = SetupStore.EnvelopeJson(r.SealedTombstone),
+                contentVersion,
+                now,
+            }, ct);
+            return new VaultResult<bool>(VaultOutcome.Done, true);
+        }, ct);
+
+    /// <summary>
+    /// Rotation as one unit: the version must not have moved, the new serial is the next one, every current item appears
+    /// exactly once at its current version, and every current grant is re-wrapped. Anything less changes nothing.
+    /// </summary>
+    public Task<VaultResult<VaultDto>> RotateAsync(CofferCaller caller, string vaultId, RotateVaultRequest r, long now, CancellationToken ct) =>
+        database.InTransactionAsync(async (c, tx) =>
+        {
+            if (!await RecordWriteAsync(c, tx, caller, now, ct))
+            {
+                return new VaultResult<VaultDto>(VaultOutcome.Replayed);
+            }
+            VaultRow? vault = await LockVaultAsync(c, tx, vaultId, ct);
+            HashSet<string>? permissions = vault is null ? null : await PermissionsAsync(c, tx, vaultId, caller.MemberId, ct);
+            if (vault is null || permissions is null)
+            {
+                return new VaultResult<VaultDto>(VaultOutcome.NotFound);
+            }
+            if (!permissions.Contains(VaultPermissions.ManageVault))
+            {
+                return new VaultResult<VaultDto>(VaultOutcome.Forbidden, Detail: "Your grant on this vault lacks manage_vault.");
+            }
+            if (vault.ContentVersion != r.ExpectedVaultVersion || r.NewKeySerial != vault.KeySerial + 1)
+            {
+                return new VaultResult<VaultDto>(VaultOutcome.VaultChanged);
+            }
+            Dictionary<string, long> items = (await c.ListAsync<(string Id, long Version)>(tx, "SELECT id, version FROM items WHERE vault_id = @vaultId",
+                new { vaultId }, ct)).ToDictionary(i => i.Id, i => i.Version, StringComparer.Ordinal);
+            if (r.ItemKeys.Count != items.Count || r.ItemKeys.Any(k => !items.TryGetValue(k.ItemId, out long v) || v != k.Version)
+                || r.ItemKeys.Select(k => k.ItemId).Distinct(StringComparer.Ordinal).Count() != r.ItemKeys.Count)
+            {
+                return new VaultResult<VaultDto>(VaultOutcome.Invalid, Detail: "Every current item must be present exactly once, at its current version.");
+            }
+            List<GrantRow> grants = await c.ListAsync<GrantRow>(tx, GrantColumns + " WHERE vault_id = @vaultId", new { vaultId }, ct);
+            HashSet<string> granted = [.. grants.Select(g => g.PrincipalKind + ":" + g.PrincipalId)];
+            if (r.Grants.Count != grants.Count || !granted.SetEquals(r.Grants.Select(g => g.RecipientKind + ":" + g.RecipientId)))
+            {
+                return new VaultResult<VaultDto>(VaultOutcome.Invalid, Detail: "Every current grant must be re-wrapped exactly once.");
+            }
+            long contentVersion = await BumpAsync(c, tx, vaultId, ct);
+            await c.ExecAsync(tx, "UPDATE vaults SET key_serial = @NewKeySerial, sealed_attributes = @attrs, attributes_version = @AttributesVersion WHERE id = @vaultId",
+                new { r.NewKeySerial, attrs = SetupStore.EnvelopeJson(r.SealedAttributes), r.AttributesVersion, vaultId }, ct);
+            await c.ExecAsync(tx, "INSERT INTO vault_successions (vault_id, serial, succession, created_at) VALUES (@vaultId, @NewKeySerial, @succession, @now)",
+                new { vaultId, r.NewKeySerial, succession = SetupStore.EnvelopeJson(r.Succession), now }, ct);
+            foreach (ItemKeyDto k in r.ItemKeys)
+            {
+                await c.ExecAsync(tx, "UPDATE items SET vault_key_serial = @NewKeySerial, sealed_item_key = @key, changed_at = @contentVersion WHERE id = @ItemId",
+                    new { r.NewKeySerial, key = SetupStore.EnvelopeJson(k.SealedItemKey), contentVersion, k.ItemId }, ct);
+            }
+            foreach (SignedWrapDto g in r.Grants)
+            {
+                string kept = grants.Single(x => x.PrincipalKind == g.RecipientKind && x.PrincipalId == g.RecipientId).Permissions;
+                await c.ExecAsync(tx, "DELETE FROM vault_grants WHERE vault_id = @vaultId AND principal_kind = @RecipientKind AND principal_id = @RecipientId",
+                    new { vaultId, g.RecipientKind, g.RecipientId }, ct);
+                await InsertGrantAsync(c, tx, vaultId, g, kept, now, ct);
+            }
+            return new VaultResult<VaultDto>(VaultOutcome.Done, await ReadVaultAsync(c, tx, vaultId, caller.MemberId, ct));
+        }, ct);
+
+    /// <summary>Removes a grant: from this commit on the vault is no longer served through it.</summary>
+    public Task<VaultResult<bool>> RemoveGrantAsync(CofferCaller caller, string vaultId, string principalKind, string principalId, long now, CancellationToken ct) =>
+        database.InTransactionAsync(async (c, tx) =>
+        {
+            if (!await RecordWriteAsync(c, tx, caller, now, ct))
+            {
+                return new VaultResult<bool>(VaultOutcome.Replayed);
+            }
+            VaultRow? vault = await LockVaultAsync(c, tx, vaultId, ct);
+            HashSet<string>? permissions = vault is null ? null : await PermissionsAsync(c, tx, vaultId, caller.MemberId, ct);
+            if (vault is null || permissions is null)
+            {
+                return new VaultResult<bool>(VaultOutcome.NotFound);
+            }
+            if (!permissions.Contains(VaultPermissions.ManageVault))
+            {
+                return new VaultResult<bool>(VaultOutcome.Forbidden, Detail: "Your grant on this vault lacks manage_vault.");
+            }
+            int removed = await c.ExecAsync(tx, "DELETE FROM vault_grants WHERE vault_id = @vaultId AND principal_kind = @principalKind AND principal_id = @principalId",
+                new { vaultId, principalKind, principalId }, ct);
+            if (removed == 0)
+            {
+                return new VaultResult<bool>(VaultOutcome.NotFound);
+            }
+            await BumpAsync(c, tx, vaultId, ct);
+            return new VaultResult<bool>(VaultOutcome.Done, true);
+        }, ct);
+
+    private async Task<VaultRow?> LockVaultAsync(DbConnection c, DbTransaction tx, string vaultId, CancellationToken ct) =>
+        await c.OneAsync<VaultRow>(tx, "SELECT key_serial AS KeySerial, content_version AS ContentVersion FROM vaults WHERE id = @vaultId" + ForUpdate,
+            new { vaultId }, ct);
+
+    private static async Task<long> BumpAsync(DbConnection c, DbTransaction tx, string vaultId, CancellationToken ct)
+    {
+        await c.ExecAsync(tx, "UPDATE vaults SET content_version = content_version + 1 WHERE id = @vaultId", new { vaultId }, ct);
+        return await c.ScalarAsync<long>(tx, "SELECT content_version FROM vaults WHERE id = @vaultId", new { vaultId }, ct);
+    }
+
+    // First in every write's transaction: the (session, seq) pair is used once, on whichever node, so a sealed write
+    // replayed to another node (whose in-memory replay window has not seen it) finds the row and writes nothing.
+    private static async Task<bool> RecordWriteAsync(DbConnection c, DbTransaction tx, CofferCaller caller, long now, CancellationToken ct) =>
+        await c.ExecAsync(tx, "INSERT INTO session_writes (session_id, seq, created_at) VALUES (@SessionId, @seq, @now) ON CONFLICT DO NOTHING",
+            new { caller.SessionId, seq = checked((long)caller.Seq), now }, ct) == 1;
+
+    private static Task<int> InsertGrantAsync(DbConnection c, DbTransaction tx, string vaultId, SignedWrapDto g, string permissions, long now, CancellationToken ct) =>
+        c.ExecAsync(tx, """
+            INSERT INTO vault_grants (vault_id, principal_kind, principal_id, key_serial, recipient_keyset_serial, wrapped_key, signer_id, signature, permissions, created_at)
+            VALUES (@vaultId, @RecipientKind, @RecipientId, @KeySerial, @RecipientKeysetSerial, @wrap, @SignerId, @signature, @permissions, @now)
+            """, new
+        {
+            vaultId,
+            g.RecipientKind,
+            g.RecipientId,
+            g.KeySerial,
+            g.RecipientKeysetSerial,
+            wrap = Protocol.Encoding.Base64Url.Decode(g.Wrap),
+            g.SignerId,
+            signature = Protocol.Encoding.Base64Url.Decode(g.Signature),
+            permissions,
+            now,
+        }, ct);
+
+    private static async Task<HashSet<string>?> PermissionsAsync(DbConnection c, DbTransaction? tx, string vaultId, string memberId, CancellationToken ct)
+    {
+        List<string> sets = await c.ListAsync<string>(tx, $"SELECT permissions FROM vault_grants WHERE vault_id = @vaultId AND {VisibleTo}", new { vaultId, memberId }, ct);
+        return sets.Count == 0 ? null : [.. sets.SelectMany(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries))];
+    }
+
+    private static async Task<VaultDto?> ReadVaultAsync(DbConnection c, DbTransaction? tx, string vaultId, string memberId, CancellationToken ct)
+    {
+        List<GrantRow> grants = await c.ListAsync<GrantRow>(tx, GrantColumns + $" WHERE vault_id = @vaultId AND {VisibleTo}", new { vaultId, memberId }, ct);
+        if (grants.Count == 0)
+        {
+            return null;
+        }
+        FullVaultRow v = (await c.OneAsync<FullVaultRow>(tx, """
+            SELECT id AS Id, kind AS Kind, key_serial AS KeySerial, attributes_version AS AttributesVersion, sealed_attributes AS SealedAttributes,
+                   content_version AS ContentVersion, safe_for_travel AS SafeForTravel
+            FROM vaults WHERE id = @vaultId
+            """, new { vaultId }, ct))!;
+        List<(long Serial, string Succession)> successions = await c.ListAsync<(long Serial, string Succession)>(tx,
+            "SELECT serial, succession FROM vault_successions WHERE vault_id = @vaultId ORDER BY serial", new { vaultId }, ct);
+        return new VaultDto(v.Id, v.Kind, v.KeySerial, v.AttributesVersion, AccountStore.Envelope(v.SealedAttributes), v.ContentVersion, v.SafeForTravel != 0,
+            [.. grants.Select(g => new VaultGrantDto(
+                new SignedWrapDto("vault", vaultId, g.KeySerial, g.PrincipalId, g.PrincipalKind, g.RecipientKeysetSerial, Protocol.Encoding.Base64Url.Encode(g.WrappedKey),
+                    g.SignerId, Protocol.Encoding.Base64Url.Encode(g.Signature)),
+                g.Permissions.Split(' ', StringSplitOptions.RemoveEmptyEntries)))],
+            [.. successions.Select(s => new VaultSuccessionDto(s.Serial, AccountStore.Envelope(s.Succession)))]);
+    }
+
+    private sealed class VaultRow
+    {
+        public long KeySerial { get; set; }
+        public long ContentVersion { get; set; }
+    }
+
+    private sealed class FullVaultRow
+    {
+        public string Id { get; set; } = "";
+        public string Kind { get; set; } = "";
+        public long KeySerial { get; set; }
+        public long AttributesVersion { get; set; }
+        public string SealedAttributes { get; set; } = "";
+        public long ContentVersion { get; set; }
+        public long SafeForTravel { get; set; }
+    }
+
+    private sealed class GrantRow
+    {
+        public string VaultId { get; set; } = "";
+        public string PrincipalKind { get; set; } = "";
+        public string PrincipalId { get; set; } = "";
+        public long KeySerial { get; set; }
+        public long RecipientKeysetSerial { get; set; }
+        public byte[] WrappedKey { get; set; } = [];
+        public string SignerId { get; set; } = "";
+        public byte[] Signature { get; set; } = [];
+        public string Permissions { get; set; } = "";
+    }
+
+    private sealed class TombstoneRow
+    {
+        public string Id { get; set; } = "";
+        public long Version { get; set; }
+        public long VaultKeySerial { get; set; }
+        public string SealedItemKey { get; set; } = "";
+        public string SealedTombstone { get; set; } = "";
+        public long DeletedAt { get; set; }
+    }
+}
+
+/// <summary>An item row as stored.</summary>
+internal sealed class ItemRow
+{
+    public string Id { get; set; } = "";
+    public string VaultId { get; set; } = "";
+    public long Version { get; set; }
+    public long VaultKeySerial { get; set; }
+    public string SealedItemKey { get; set; } = "";
+    public string SealedOverview { get; set; } = "";
+    public string SealedDetails { get; set; } = "";
+    public long Archived { get; set; }
+    public long Trashed { get; set; }
+    public long UpdatedAt { get; set; }
+    public long ChangedAt { get; set; }
+
+    public ItemDto ToDto() => new(Id, VaultId, Version, VaultKeySerial, AccountStore.Envelope(SealedItemKey), AccountStore.Envelope(SealedOverview),
+        AccountStore.Envelope(SealedDetails), Archived != 0, Trashed != 0, UpdatedAt, ChangedAt);
+}
