@@ -19,16 +19,16 @@ namespace Coffer.Contracts.Audit;
 public sealed record AuditEventDto(
     [property: JsonRequired] long Seq,
     [property: JsonRequired] long Time,
-    string? ActorMemberId,
-    string? DeviceId,
-    string? SessionId,
-    string? Ip,
     [property: JsonRequired] string Action,
-    string? TargetKind,
-    string? TargetId,
     [property: JsonRequired] string Outcome,
-    string? Details,
-    [property: JsonRequired] string Hash);
+    [property: JsonRequired] string Hash,
+    string? ActorMemberId = null,
+    string? DeviceId = null,
+    string? SessionId = null,
+    string? Ip = null,
+    string? TargetKind = null,
+    string? TargetId = null,
+    string? Details = null);
 
 /// <summary><c>GET /api/v1/audit/events</c>: a page of events, oldest first.</summary>
 /// <param name="Events">The events after the requested seq.</param>

@@ -128,8 +128,8 @@ internal static class AuditEndpoints
         return TypedResults.NoContent();
     }
 
-    internal static AuditEventDto ToDto(AuditEventRow r) => new(r.Seq, r.Time, r.ActorMemberId, r.DeviceId, r.SessionId, r.Ip, r.Action,
-        r.TargetKind, r.TargetId, r.Outcome, r.Details, Base64Url.Encode(r.Hash));
+    internal static AuditEventDto ToDto(AuditEventRow r) => new(r.Seq, r.Time, r.Action, r.Outcome, Base64Url.Encode(r.Hash), r.ActorMemberId,
+        r.DeviceId, r.SessionId, r.Ip, r.TargetKind, r.TargetId, r.Details);
 
     private static (long After, int Limit)? Page(long? after, int? limit)
     {
