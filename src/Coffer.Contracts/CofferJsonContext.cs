@@ -1,3 +1,4 @@
+using Coffer.Contracts.Audit;
 using Coffer.Contracts.Auth;
 using Coffer.Contracts.Common;
 using Coffer.Contracts.Keys;
@@ -42,5 +43,9 @@ namespace Coffer.Contracts;
 [JsonSerializable(typeof(ItemHistoryResponse))]
 [JsonSerializable(typeof(DeleteItemRequest))]
 [JsonSerializable(typeof(RotateVaultRequest))]
+[JsonSerializable(typeof(AuditEventDto))]
+[JsonSerializable(typeof(AuditEventsResponse))]
+[JsonSerializable(typeof(AuditCheckpointDto))]
+[JsonSerializable(typeof(AuditCountersignRequest))]
 [JsonSerializable(typeof(Coffer.Contracts.Errors.ProblemDto))]
 public sealed partial class CofferJsonContext : JsonSerializerContext;

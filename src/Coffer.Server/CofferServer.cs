@@ -7,6 +7,7 @@ using Coffer.Server.Common.Data;
 using Coffer.Server.Common.Data.Migrations;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Features.Account;
+using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Auth;
 using Coffer.Server.Features.Health;
 using Coffer.Server.Features.Meta;
@@ -29,6 +30,11 @@ internal static class CofferServer
 
     public static async Task<int> RunAsync(string[] args)
     {
+        ArgumentNullException.ThrowIfNull(args);
+        if (AuditCommand.Matches(args))
+        {
+            return await RunCommandAsync(() => AuditCommand.RunAsync(args, Console.Out, Console.Error)).ConfigureAwait(false);
+        }
         WebApplication app;
         try
         {
@@ -54,6 +60,24 @@ internal static class CofferServer
             return 3;
         }
         return 0;
+    }
+
+    private static async Task<int> RunCommandAsync(Func<Task<int>> command)
+    {
+        try
+        {
+            return await command().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ConfigurationException or InvalidOperationException)
+        {
+            await Console.Error.WriteLineAsync("coffer-server: " + e.Message).ConfigureAwait(false);
+            return 2;
+        }
+        catch (DbException e)
+        {
+            await Console.Error.WriteLineAsync("coffer-server: the database cannot be used: " + e.Message).ConfigureAwait(false);
+            return 2;
+        }
     }
 
     /// <summary>Builds the application; tests call this with their own configuration.</summary>
@@ -102,6 +126,9 @@ internal static class CofferServer
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<PinsStore>();
         builder.Services.AddSingleton<VaultStore>();
+        builder.Services.AddSingleton<AuditStore>();
+        builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
 
         WebApplication app = builder.Build();
         app.UseForwardedHeaders();
@@ -126,6 +153,7 @@ internal static class CofferServer
         api.MapGroup("/sessions").WithTags("Sessions").MapSessionEndpoints();
         api.MapGroup("/account").WithTags("Account").MapAccountEndpoints();
         api.MapGroup("/vaults").WithTags("Vaults").MapVaultEndpoints();
+        api.MapGroup("/audit").WithTags("Audit").MapAuditEndpoints();
         return app;
     }
 

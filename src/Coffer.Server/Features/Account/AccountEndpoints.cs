@@ -2,6 +2,7 @@ using Coffer.Contracts.Keys;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Time;
 using Coffer.Server.Common.Validation;
+using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -18,14 +19,21 @@ internal static class AccountEndpoints
         return group;
     }
 
-    internal static async Task<Results<Ok<AccountKeysResponse>, NotFound>> GetKeys(HttpContext http, AccountStore store, CancellationToken ct) =>
-        await store.KeysForAsync(http.Caller().MemberId, ct) is { } keys ? TypedResults.Ok(keys) : TypedResults.NotFound();
+    internal static async Task<Results<Ok<AccountKeysResponse>, NotFound>> GetKeys(HttpContext http, AccountStore store, AuditLog audit,
+        TimeProvider clock, CancellationToken ct)
+    {
+        CofferCaller caller = http.Caller();
+        AccountKeysResponse? keys = await store.KeysForAsync(caller.MemberId, ct);
+        audit.Record(AuditEntry.By(caller, clock.NowMs(), AuditActions.AccountKeysRead, AuditTargets.Member, caller.MemberId,
+            keys is null ? AuditOutcomes.Failure : AuditOutcomes.Success));
+        return keys is not null ? TypedResults.Ok(keys) : TypedResults.NotFound();
+    }
 
     internal static async Task<Results<Ok<PinsDto>, NotFound>> GetPins(HttpContext http, PinsStore store, CancellationToken ct) =>
         await store.FindAsync(http.Caller().MemberId, ct) is { } pins ? TypedResults.Ok(pins) : TypedResults.NotFound();
 
-    internal static async Task<Results<NoContent, ProblemHttpResult>> PutPins(PinsDto pins, HttpContext http, PinsStore store, TimeProvider clock,
-        CancellationToken ct)
+    internal static async Task<Results<NoContent, ProblemHttpResult>> PutPins(PinsDto pins, HttpContext http, PinsStore store, AuditLog audit,
+        TimeProvider clock, CancellationToken ct)
     {
         RequestValidation v = new();
         string keysetId = v.Id("keysetId", pins.KeysetId);
@@ -35,7 +43,12 @@ internal static class AccountEndpoints
         {
             return v.ToProblem();
         }
-        return await store.StoreAsync(http.Caller().MemberId, pins, clock.NowMs(), ct) switch
+        CofferCaller caller = http.Caller();
+        long now = clock.NowMs();
+        PinsWrite written = await store.StoreAsync(caller.MemberId, pins, now, ct);
+        await audit.RecordAsync(AuditEntry.By(caller, now, AuditActions.PinsUpdate, AuditTargets.Member, caller.MemberId,
+            written == PinsWrite.Stored ? AuditOutcomes.Success : AuditOutcomes.Refused, AuditEntry.DetailsOf(("version", pins.Version))), ct);
+        return written switch
         {
             PinsWrite.Stored => TypedResults.NoContent(),
             PinsWrite.Stale => Problems.Of(CofferErrors.StaleVersion, "A newer pins record is already stored; merge with it and store the next version."),

@@ -7,6 +7,7 @@ using Coffer.Server.Common.Configuration;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Time;
 using Coffer.Server.Common.Validation;
+using Coffer.Server.Features.Audit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -30,7 +31,7 @@ internal static partial class AuthEndpoints
     }
 
     internal static async Task<Results<Ok<AuthStartResponse>, ProblemHttpResult>> Start(AuthStartRequest request, HttpContext http,
-        AuthStore store, ThrottlePolicy throttle, TimeProvider clock, CancellationToken ct)
+        AuthStore store, ThrottlePolicy throttle, AuditLog audit, TimeProvider clock, CancellationToken ct)
     {
         RequestValidation v = new();
         string email = v.Email("email", request.Email);
@@ -64,6 +65,8 @@ internal static partial class AuthEndpoints
         TimeSpan wait = throttle.WaitBeforeAttempt(state, knownDevice, now);
         if (wait > TimeSpan.Zero)
         {
+            await audit.RecordAsync(new AuditEntry(now, member?.Id, deviceId, null, AuditEntry.CanonicalIp(ip), AuditActions.SignIn,
+                member is null ? null : AuditTargets.Member, member?.Id, AuditOutcomes.Refused, AuditEntry.DetailsOf(("reason", "throttled"))), ct);
             return TooManyAttempts(http, wait);
         }
 
@@ -122,7 +125,7 @@ internal static partial class AuthEndpoints
     }
 
     internal static async Task<Results<Ok<AuthVerifyResponse>, ProblemHttpResult>> Verify(AuthVerifyRequest request, AuthStore store,
-        IOptions<CofferOptions> options, TimeProvider clock, ILogger<AuthStore> log, CancellationToken ct)
+        IOptions<CofferOptions> options, AuditLog audit, TimeProvider clock, ILogger<AuthStore> log, CancellationToken ct)
     {
         RequestValidation v = new();
         string authId = v.Id("authId", request.AuthId);
@@ -146,11 +149,13 @@ internal static partial class AuthEndpoints
         {
             await store.RecordFailureAsync(attempt.EmailNormalized, attempt.DeviceId, attempt.Ip, now, ct);
             LogSignInFailed(log, attempt.MemberId ?? "(unknown email)", attempt.DeviceId);
+            await audit.RecordAsync(SignInEvent(attempt, now, attempt.MemberId, null, AuditOutcomes.Failure, null), ct);
             return Problems.Of(CofferErrors.SignInFailed);
         }
         if (member.State == "suspended")
         {
             LogSuspended(log, member.Id);
+            await audit.RecordAsync(SignInEvent(attempt, now, member.Id, null, AuditOutcomes.Refused, AuditEntry.DetailsOf(("reason", "suspended"))), ct);
             return Problems.Of(CofferErrors.AccountSuspended);
         }
         byte[] k = srp.ExportSessionKey();
@@ -163,8 +168,14 @@ internal static partial class AuthEndpoints
             return Problems.Validation("deviceId", "belongs to another account; use this device's own id");
         }
         LogSignedIn(log, member.Id, attempt.DeviceId, sessionId);
+        await audit.RecordAsync(SignInEvent(attempt, now, member.Id, sessionId, AuditOutcomes.Success, null), ct);
         return TypedResults.Ok(new AuthVerifyResponse(Base64Url.Encode(m2), sessionId, new MfaRequirementDto(false, [])));
     }
+
+    /// <summary>An <c>auth.signin</c> event: attributed to the attempted member when the email was known, else to nobody.</summary>
+    private static AuditEntry SignInEvent(AuthAttempt attempt, long now, string? memberId, string? sessionId, string outcome, string? details) =>
+        new(now, memberId, attempt.DeviceId, sessionId, AuditEntry.CanonicalIp(attempt.Ip), AuditActions.SignIn,
+            memberId is null ? null : AuditTargets.Member, memberId, outcome, details);
 
     /// <summary>The SRP identity, salt and verifier an attempt runs against: the member's, or the email's decoys.</summary>
     private static async Task<(string Identity, byte[] Salt, byte[] Verifier, SignInMember? Member)> CredentialsAsync(AuthStore store, AuthAttempt attempt,

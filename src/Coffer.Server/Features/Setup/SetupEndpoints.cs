@@ -3,6 +3,7 @@ using Coffer.Server.Common.Configuration;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Time;
 using Coffer.Server.Common.Validation;
+using Coffer.Server.Features.Audit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -26,14 +27,14 @@ internal static class SetupEndpoints
         TypedResults.Ok(new SetupStatusResponse(!await store.IsSetUpAsync(ct)));
 
     internal static async Task<Results<Created<SetupResponse>, ProblemHttpResult>> CreateOrganisation(
-        SetupRequest request, SetupStore store, SetupLink link, IOptions<CofferOptions> options, TimeProvider clock, CancellationToken ct)
+        SetupRequest request, HttpContext http, SetupStore store, SetupLink link, IOptions<CofferOptions> options, TimeProvider clock, CancellationToken ct)
     {
         RequestValidation v = SetupValidator.Validate(request, options.Value.MinimumKdfIterations).Validation;
         if (!v.IsValid)
         {
             return v.ToProblem();
         }
-        SetupOutcome outcome = await store.CreateAsync(request, clock.NowMs(), ct);
+        SetupOutcome outcome = await store.CreateAsync(request, clock.NowMs(), AuditEntry.CanonicalIp(http.Connection.RemoteIpAddress), ct);
         switch (outcome)
         {
             case SetupOutcome.AlreadySetUp:

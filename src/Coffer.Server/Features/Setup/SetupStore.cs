@@ -9,6 +9,7 @@ using Coffer.Protocol.Encoding;
 using Coffer.Protocol.Signatures;
 using Coffer.Server.Common.Data;
 using Coffer.Server.Common.Validation;
+using Coffer.Server.Features.Audit;
 using Dapper;
 
 namespace Coffer.Server.Features.Setup;
@@ -21,7 +22,7 @@ internal enum SetupOutcome
 }
 
 /// <summary>The organisation's first moments: the one-time setup token, and the setup itself in one transaction.</summary>
-internal sealed class SetupStore(IDatabase database)
+internal sealed class SetupStore(IDatabase database, AuditStore audit)
 {
     public async Task<bool> IsSetUpAsync(CancellationToken ct)
     {
@@ -44,7 +45,8 @@ internal sealed class SetupStore(IDatabase database)
             return token;
         }, ct);
 
-    public Task<SetupOutcome> CreateAsync(SetupRequest r, long now, CancellationToken ct) =>
+    /// <summary>Creates the organisation and its first Owner; the <c>org.create</c> event commits with it.</summary>
+    public Task<SetupOutcome> CreateAsync(SetupRequest r, long now, string? ip, CancellationToken ct) =>
         database.InTransactionAsync(async (c, tx) =>
         {
             if (await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM organisations", transaction: tx, cancellationToken: ct)) > 0)
@@ -149,6 +151,8 @@ internal sealed class SetupStore(IDatabase database)
                       VALUES (@group, @serial, @recipient, @recipientSerial, @wrap, @signer, @signature, @now)
                       """, row, ct);
             }
+            await audit.AppendAsync(c, tx, [new AuditEntry(now, owner.MemberId, null, null, ip, AuditActions.OrgCreate,
+                AuditTargets.Organisation, root.OrgId, AuditOutcomes.Success)], ct);
             return SetupOutcome.Created;
         }, ct);
 

@@ -1,0 +1,110 @@
+using System.Buffers;
+using System.Net;
+using System.Text.Json;
+using Coffer.Protocol.Audit;
+using Coffer.Protocol.Signatures;
+using Coffer.Server.Features.Sessions;
+
+namespace Coffer.Server.Features.Audit;
+
+/// <summary>
+/// One activity-log event before it has a place in the chain. Its fields are checked when it is made (ADR 0004 §8),
+/// so a malformed event fails its caller, never the batch it would have joined. <see cref="Details"/> is JSON text
+/// and is stored exactly as hashed. Never put a secret, an email, item contents or a token in it.
+/// </summary>
+internal sealed class AuditEntry
+{
+    public AuditEntry(long time, string? actorMemberId, string? deviceId, string? sessionId, string? ip, string action,
+        string? targetKind, string? targetId, string outcome, string? details = null)
+    {
+        Details = details;
+        Tbs = new AuditEventTbs(time, actorMemberId, deviceId, sessionId, ip, action, targetKind, targetId, outcome,
+            details is null ? null : Sha256Hash.Of(System.Text.Encoding.UTF8.GetBytes(details)));
+    }
+
+    public AuditEventTbs Tbs { get; }
+
+    public string? Details { get; }
+
+    /// <summary>An event by the caller of a request that passed the session layer.</summary>
+    public static AuditEntry By(CofferCaller caller, long time, string action, string? targetKind = null, string? targetId = null,
+        string outcome = AuditOutcomes.Success, string? details = null)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return new AuditEntry(time, caller.MemberId, caller.DeviceId, caller.SessionId, CanonicalIp(caller.Ip), action, targetKind, targetId,
+            outcome, details);
+    }
+
+    /// <summary>The canonical text of an address (ADR 0004 §8), or null when there is none.</summary>
+    public static string? CanonicalIp(string? ip) =>
+        ip is not null && IPAddress.TryParse(ip, out IPAddress? address) ? AuditEventTbs.FormatIp(address) : null;
+
+    /// <summary>The canonical text of a connection's remote address, or null.</summary>
+    public static string? CanonicalIp(IPAddress? address) => address is null ? null : AuditEventTbs.FormatIp(address);
+
+    /// <summary>A details object from identifiers and numbers only; values are strings, integers or booleans.</summary>
+    public static string DetailsOf(params (string Key, object Value)[] fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        ArrayBufferWriter<byte> buffer = new();
+        using (Utf8JsonWriter writer = new(buffer))
+        {
+            writer.WriteStartObject();
+            foreach ((string key, object value) in fields)
+            {
+                switch (value)
+                {
+                    case string s:
+                        writer.WriteString(key, s);
+                        break;
+                    case long n:
+                        writer.WriteNumber(key, n);
+                        break;
+                    case int n:
+                        writer.WriteNumber(key, n);
+                        break;
+                    case bool b:
+                        writer.WriteBoolean(key, b);
+                        break;
+                    default:
+                        throw new ArgumentException("Details hold strings, integers and booleans only.", nameof(fields));
+                }
+            }
+            writer.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}
+
+/// <summary>Outcome tokens (ADR 0004 §4).</summary>
+internal static class AuditOutcomes
+{
+    public const string Success = "success";
+    public const string Failure = "failure";
+    public const string Refused = "refused";
+}
+
+/// <summary>Action tokens (ADR 0004 §4): <c>area.verb</c>, lower case.</summary>
+internal static class AuditActions
+{
+    public const string OrgCreate = "org.create";
+    public const string SignIn = "auth.signin";
+    public const string SignOut = "auth.signout";
+    public const string SessionEnd = "session.end";
+    public const string SessionsList = "session.list";
+    public const string AccountKeysRead = "account.keys.read";
+    public const string PinsUpdate = "account.pins.update";
+    public const string AuditRead = "audit.read";
+    public const string AuditExport = "audit.export";
+    public const string AuditCountersign = "audit.countersign";
+    public const string AuditPurge = "audit.purge";
+}
+
+/// <summary>Target kinds (ADR 0004 §4).</summary>
+internal static class AuditTargets
+{
+    public const string Organisation = "organisation";
+    public const string Member = "member";
+    public const string Session = "session";
+    public const string Checkpoint = "checkpoint";
+}
