@@ -152,7 +152,7 @@ internal static class CofferServer
         api.MapGroup("/auth").WithTags("Auth").MapAuthEndpoints().MapSignOut();
         api.MapGroup("/sessions").WithTags("Sessions").MapSessionEndpoints();
         api.MapGroup("/account").WithTags("Account").MapAccountEndpoints();
-        api.MapGroup("/vaults").WithTags("Vaults").MapVaultEndpoints();
+        api.MapGroup("/vaults").WithTags("Vaults").AddEndpointFilter<AuditedEndpointFilter>().MapVaultEndpoints();
         api.MapGroup("/audit").WithTags("Audit").MapAuditEndpoints();
         return app;
     }

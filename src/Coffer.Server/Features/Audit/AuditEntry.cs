@@ -107,4 +107,6 @@ internal static class AuditTargets
     public const string Member = "member";
     public const string Session = "session";
     public const string Checkpoint = "checkpoint";
+    public const string Vault = "vault";
+    public const string Item = "item";
 }

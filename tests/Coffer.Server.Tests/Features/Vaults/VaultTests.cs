@@ -52,6 +52,29 @@ public class VaultTests
     }
 
     [Theory, BothEngines]
+    public async Task EveryVaultAndItemCall_IsInTheActivityLog_WithItsTargetAndOutcome(Engine engine)
+    {
+        await using Owner owner = await Owner.StartAsync(engine);
+        using VaultClient vaults = owner.Vaults();
+        VaultDto vault = await vaults.CreateVaultAsync("shared", "Accounted");
+        ItemDto item = await vaults.CreateItemAsync(vault.Id, Overview, Details);
+        await vaults.GetItemAsync(vault.Id, item.Id);
+        await Assert.ThrowsAsync<CofferApiException>(() => vaults.UpdateItemAsync(vault.Id, item.Id, 7, Overview, Details));
+
+        List<Contracts.Audit.AuditEventDto> events = [];
+        for (int i = 0; i < 50 && !events.Any(e => e.Action == "item.read"); i++)
+        {
+            await Task.Delay(100);   // reads are group-committed: wait for the batch, not for a speed
+            events = [.. (await owner.Session.SendAsync(HttpMethod.Get, "/api/v1/audit/events?after=0&limit=1000", Json.AuditEventsResponse)).Events];
+        }
+        Assert.Contains(events, e => e.Action == "vault.create" && e.TargetKind == "vault" && e.TargetId == vault.Id && e.Outcome == "success");
+        Assert.Contains(events, e => e.Action == "item.write" && e.TargetId == item.Id && e.Outcome == "success" && e.Details!.Contains(vault.Id, StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Action == "item.read" && e.TargetId == item.Id && e.SessionId == owner.Session.SessionId);
+        Assert.Contains(events, e => e.Action == "item.write" && e.TargetId == item.Id && e.Outcome == "refused");
+        Assert.DoesNotContain(events, e => (e.Details ?? "").Contains("Supplier", StringComparison.Ordinal));
+    }
+
+    [Theory, BothEngines]
     public async Task Update_WithStaleBaseVersion_Is409_AndNothingIsLost(Engine engine)
     {
         await using Owner owner = await Owner.StartAsync(engine);
