@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Coffer.Server.Tests.EndToEnd;
+
+/// <summary>
+/// <c>coffer-server</c> as a real process (the built Coffer.Server.dll) on a loopback port with its own
+/// data directory: what an operator runs, so a test can kill it with SIGKILL and start it again.
+/// </summary>
+internal sealed class ServerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServerProcess(Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public Uri Address { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static int FreePort()
+    {
+        using TcpListener listener = new(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static ProcessStartInfo Command(string dataDirectory, params string[] args)
+    {
+        ProcessStartInfo psi = new("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Coffer.Server.dll"));
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.ArgumentList.Add("--Coffer:DataDirectory=" + dataDirectory);
+        psi.ArgumentList.Add("--Coffer:MinimumKdfIterations=1000");
+        return psi;
+    }
+
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, int port)
+    {
+        Uri address = new($"http://127.0.0.1:{port}");
+        Process process = Process.Start(Command(dataDirectory, "--urls", address.ToString().TrimEnd('/'))) ?? throw new InvalidOperationException("dotnet did not start");
+        ServerProcess server = new(process, address);
+        using HttpClient probe = new() { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
+        for (int i = 0; i < 300; i++)
+        {
+            try
+            {
+                using HttpResponseMessage ready = await probe.GetAsync("/health/ready");
+                if (ready.IsSuccessStatusCode)
+                {
+                    return server;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            if (process.HasExited)
+            {
+                break;
+            }
+            await Task.Delay(100);
+        }
+        string output = server.Output;
+        server.Dispose();
+        throw new InvalidOperationException("coffer-server did not become ready:\n" + output);
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as in a power cut of the process.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
