@@ -129,6 +129,7 @@ internal static class CofferServer
         builder.Services.AddSingleton<VaultStore>();
         builder.Services.AddSingleton<VaultChanges>();
         builder.Services.AddHostedService<PostgresChangeListener>();
+        builder.Services.AddHostedService<TombstonePurge>();
         builder.Services.AddSingleton<AuditStore>();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());

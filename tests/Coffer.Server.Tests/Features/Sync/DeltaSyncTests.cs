@@ -54,6 +54,33 @@ public class DeltaSyncTests
         Assert.True(written.SetEquals((await vaults.ListItemsAsync(vault.Id)).Items.Select(i => i.Id)));
     }
 
+    // A rotation re-wraps every item key at one content version: a page never splits a version, so it holds them all.
+    [Theory, BothEngines]
+    public async Task ListChanges_WhenOneVersionHoldsMoreThanTheLimit_ThePageHoldsTheWholeVersion(Engine engine)
+    {
+        await using SyncOwner owner = await SyncOwner.StartAsync(engine);
+        using VaultClient vaults = owner.Vaults();
+        VaultDto vault = await vaults.CreateVaultAsync("shared", "Rotated");
+        ItemDto before = await vaults.CreateItemAsync(vault.Id, Overview, Details);
+        for (int i = 0; i < 4; i++)
+        {
+            await vaults.CreateItemAsync(vault.Id, Overview, Details);
+        }
+        long cursor = (await vaults.ListChangesAsync(vault.Id, 0)).NextSince;
+        await vaults.RotateAsync(vault.Id);
+        ItemDto after = await vaults.CreateItemAsync(vault.Id, Overview, Details);
+
+        ItemListResponse first = await vaults.ListChangesAsync(vault.Id, cursor, 2);
+        ItemListResponse second = await vaults.ListChangesAsync(vault.Id, first.NextSince, 2);
+
+        Assert.Equal(5, first.Items.Count);
+        Assert.Single(first.Items.Select(i => i.ContentVersion).Distinct());
+        Assert.Contains(before.Id, first.Items.Select(i => i.Id));
+        Assert.True(first.HasMore);
+        Assert.Equal(after.Id, Assert.Single(second.Items).Id);
+        Assert.False(second.HasMore);
+    }
+
     [Theory, BothEngines]
     public async Task ListChanges_AfterTheLastCursor_WithNothingChanged_ReturnsNothing(Engine engine)
     {
