@@ -4,6 +4,7 @@ using Coffer.Contracts.Common;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Sessions;
 using Coffer.Contracts.Setup;
+using Coffer.Contracts.Sync;
 using Coffer.Contracts.Vaults;
 
 namespace Coffer.Contracts;
@@ -40,6 +41,7 @@ namespace Coffer.Contracts;
 [JsonSerializable(typeof(ItemWriteRequest))]
 [JsonSerializable(typeof(ItemDto))]
 [JsonSerializable(typeof(ItemListResponse))]
+[JsonSerializable(typeof(VaultEventDto))]
 [JsonSerializable(typeof(ItemHistoryResponse))]
 [JsonSerializable(typeof(DeleteItemRequest))]
 [JsonSerializable(typeof(RotateVaultRequest))]

@@ -13,6 +13,7 @@ using Coffer.Server.Features.Health;
 using Coffer.Server.Features.Meta;
 using Coffer.Server.Features.Sessions;
 using Coffer.Server.Features.Setup;
+using Coffer.Server.Features.Sync;
 using Coffer.Server.Features.Vaults;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -126,6 +127,9 @@ internal static class CofferServer
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<PinsStore>();
         builder.Services.AddSingleton<VaultStore>();
+        builder.Services.AddSingleton<VaultChanges>();
+        builder.Services.AddHostedService<PostgresChangeListener>();
+        builder.Services.AddHostedService<TombstonePurge>();
         builder.Services.AddSingleton<AuditStore>();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
@@ -153,6 +157,7 @@ internal static class CofferServer
         api.MapGroup("/sessions").WithTags("Sessions").MapSessionEndpoints();
         api.MapGroup("/account").WithTags("Account").MapAccountEndpoints();
         api.MapGroup("/vaults").WithTags("Vaults").AddEndpointFilter<AuditedEndpointFilter>().MapVaultEndpoints();
+        api.MapGroup("/events").WithTags("Sync").MapEventEndpoints();
         api.MapGroup("/audit").WithTags("Audit").MapAuditEndpoints();
         return app;
     }

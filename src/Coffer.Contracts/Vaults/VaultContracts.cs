@@ -156,11 +156,17 @@ public sealed record ItemDto(
 /// <param name="ContentVersion">The vault content version of the deletion.</param>
 public sealed record TombstoneDto(string Id, long Version, long VaultKeySerial, EnvelopeDto SealedItemKey, EnvelopeDto SealedTombstone, long ContentVersion);
 
-/// <summary>A vault's current items and tombstones, in content-version order.</summary>
+/// <summary>
+/// One page of a vault's items and tombstones changed after a cursor, each list in content-version order (PROTOCOL.md §9).
+/// A page holds every change up to <paramref name="NextSince"/>; it may exceed the limit when one change touched more
+/// items than the limit (a key rotation re-wraps every item key at one version).
+/// </summary>
 /// <param name="ContentVersion">The vault's content version when read.</param>
-/// <param name="Items">Current items.</param>
-/// <param name="Tombstones">Deleted items.</param>
-public sealed record ItemListResponse(long ContentVersion, IReadOnlyList<ItemDto> Items, IReadOnlyList<TombstoneDto> Tombstones);
+/// <param name="Items">Items changed after the cursor (their current version).</param>
+/// <param name="Tombstones">Items deleted after the cursor.</param>
+/// <param name="NextSince">The cursor for the next page: every change up to this content version is in this page or an earlier one.</param>
+/// <param name="HasMore">True while changes after <paramref name="NextSince"/> were left for the next page.</param>
+public sealed record ItemListResponse(long ContentVersion, IReadOnlyList<ItemDto> Items, IReadOnlyList<TombstoneDto> Tombstones, long NextSince, bool HasMore);
 
 /// <summary>Earlier versions of an item, newest first.</summary>
 /// <param name="Versions">Each stored version.</param>

@@ -105,6 +105,15 @@ public sealed class SessionKeys : IDisposable
     /// <summary>Opens a response body; null if it was not sealed for this request and status.</summary>
     public byte[]? OpenResponse(ulong seq, int status, Envelope envelope) => _encKey.Open(ResponseContext(seq, status), envelope);
 
+    /// <summary>
+    /// Seals event <paramref name="n"/> (1, 2, 3… in the order sent) of the Server-Sent Events stream answering request
+    /// <paramref name="seq"/>, AAD <c>coffer/session/&lt;sessionId&gt;/&lt;seq&gt;/event/&lt;n&gt;</c> (ADR 0008).
+    /// </summary>
+    public Envelope SealEvent(ulong seq, ulong n, ReadOnlySpan<byte> plaintext) => _encKey.Seal(EventContext(seq, n), plaintext);
+
+    /// <summary>Opens event <paramref name="n"/> of the stream answering request <paramref name="seq"/>; null if it is not exactly that event.</summary>
+    public byte[]? OpenEvent(ulong seq, ulong n, Envelope envelope) => _encKey.Open(EventContext(seq, n), envelope);
+
     /// <summary>Zeroes both keys.</summary>
     public void Dispose()
     {
@@ -119,6 +128,9 @@ public sealed class SessionKeys : IDisposable
 
     private string RequestContext(ulong seq) =>
         string.Create(CultureInfo.InvariantCulture, $"coffer/session/{SessionId}/{seq}/req");
+
+    private string EventContext(ulong seq, ulong n) =>
+        n == 0 ? throw new ArgumentOutOfRangeException(nameof(n)) : string.Create(CultureInfo.InvariantCulture, $"coffer/session/{SessionId}/{seq}/event/{n}");
 
     private string ResponseContext(ulong seq, int status)
     {

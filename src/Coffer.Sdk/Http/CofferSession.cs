@@ -93,8 +93,48 @@ public sealed class CofferSession : IDisposable
         }
         using HttpResponseMessage response = await _connection.Http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         byte[] sealedAnswer = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        int status = (int)response.StatusCode;
+        return OpenAnswer(response, seq, sealedAnswer);
+    }
 
+    /// <summary>
+    /// Opens a sealed Server-Sent Events stream (ADR 0008): a GET like any other, whose 200 answer is read as it comes,
+    /// each event opened under this session with its own number. A refusal is opened (or not) as any other answer.
+    /// </summary>
+    public async Task<SealedEventReader> OpenEventStreamAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!path.StartsWith('/'))
+        {
+            throw new ArgumentException("Paths are absolute, e.g. /api/v1/events.", nameof(path));
+        }
+        ulong seq = (ulong)Interlocked.Increment(ref _seq);
+        Uri uri = new(_connection.ServerUrl, path);
+        using HttpRequestMessage request = new(HttpMethod.Get, uri);
+        request.Headers.TryAddWithoutValidation(CofferAuthHeader.Name, _keys.AuthorizationHeader("GET", uri.PathAndQuery, seq, []));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        HttpResponseMessage response = await _connection.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (response.StatusCode != HttpStatusCode.OK || response.Content.Headers.ContentType?.MediaType != "text/event-stream")
+            {
+                byte[] sealedAnswer = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+                CryptographicOperations.ZeroMemory(OpenAnswer(response, seq, sealedAnswer));
+                throw new CofferProtocolException("The server answered an event stream with something else; it is ignored.");
+            }
+            Stream body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            SealedEventReader reader = new(response, body, _keys, seq);
+            response = null!;
+            return reader;
+        }
+        finally
+        {
+            response?.Dispose();
+        }
+    }
+
+    private byte[] OpenAnswer(HttpResponseMessage response, ulong seq, byte[] sealedAnswer)
+    {
+        int status = (int)response.StatusCode;
         if (!Envelope.TryParse(sealedAnswer, out Envelope? envelope) || envelope is null)
         {
             // Only the session check itself answers unsealed; anything else unsealed is not to be believed.

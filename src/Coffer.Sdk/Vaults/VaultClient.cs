@@ -120,9 +120,49 @@ public sealed class VaultClient : IDisposable
         return await OpenAsync(item, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Lists a vault's items (still sealed).</summary>
-    public Task<ItemListResponse> ListItemsAsync(string vaultId, CancellationToken cancellationToken = default) =>
-        _session.SendAsync(HttpMethod.Get, "/api/v1/vaults/" + vaultId + "/items", Json.ItemListResponse, cancellationToken);
+    /// <summary>Lists a vault's current items and tombstones (still sealed), following every page.</summary>
+    public async Task<ItemListResponse> ListItemsAsync(string vaultId, CancellationToken cancellationToken = default)
+    {
+        Dictionary<string, ItemDto> items = new(StringComparer.Ordinal);
+        Dictionary<string, TombstoneDto> tombstones = new(StringComparer.Ordinal);
+        ItemListResponse page;
+        long since = 0;
+        do
+        {
+            page = await ListChangesAsync(vaultId, since, cancellationToken: cancellationToken).ConfigureAwait(false);
+            foreach (ItemDto item in page.Items)
+            {
+                items[item.Id] = item;
+            }
+            foreach (TombstoneDto tombstone in page.Tombstones)
+            {
+                items.Remove(tombstone.Id);
+                tombstones[tombstone.Id] = tombstone;
+            }
+            since = page.NextSince;
+        }
+        while (page.HasMore);
+        return new ItemListResponse(page.ContentVersion, [.. items.Values.OrderBy(i => i.ContentVersion).ThenBy(i => i.Id, StringComparer.Ordinal)],
+            [.. tombstones.Values.OrderBy(t => t.ContentVersion).ThenBy(t => t.Id, StringComparer.Ordinal)], page.NextSince, false);
+    }
+
+    /// <summary>Follows the vault announcements for this member; returns once the server is listening.</summary>
+    public Task<VaultEvents> SubscribeAsync(CancellationToken cancellationToken = default) =>
+        VaultEvents.OpenAsync(_session, cancellationToken);
+
+    /// <summary>
+    /// One page of the changes to a vault after <paramref name="since"/> (PROTOCOL.md §9): items and sealed tombstones in
+    /// content-version order, with the next cursor. A cursor older than the tombstone retention throws
+    /// <see cref="CofferApiException"/> with status 410 (<c>cursor-expired</c>): sync the vault from 0.
+    /// </summary>
+    public Task<ItemListResponse> ListChangesAsync(string vaultId, long since, int? limit = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(vaultId);
+        ArgumentOutOfRangeException.ThrowIfNegative(since);
+        string path = string.Create(CultureInfo.InvariantCulture, $"/api/v1/vaults/{vaultId}/items?since={since}")
+            + (limit is { } n ? string.Create(CultureInfo.InvariantCulture, $"&limit={n}") : "");
+        return _session.SendAsync(HttpMethod.Get, path, Json.ItemListResponse, cancellationToken);
+    }
 
     /// <summary>Opens a stored item version; the item's vault key must be the one this client holds.</summary>
     public async Task<OpenedItem> OpenAsync(ItemDto item, CancellationToken cancellationToken = default)

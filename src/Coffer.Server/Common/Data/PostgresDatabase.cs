@@ -24,6 +24,9 @@ internal sealed class PostgresDatabase : IDatabase
 
     public DatabaseEngine Engine => DatabaseEngine.Postgres;
 
+    /// <summary>The pool itself, for what needs a dedicated connection of its own (the change listener's <c>LISTEN</c>).</summary>
+    public NpgsqlDataSource DataSource => _dataSource;
+
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 

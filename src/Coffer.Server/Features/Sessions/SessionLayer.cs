@@ -11,6 +11,59 @@ namespace Coffer.Server.Features.Sessions;
 /// <summary>Endpoint metadata: this endpoint runs inside the session layer.</summary>
 internal sealed class RequiresCofferSession;
 
+/// <summary>
+/// Endpoint metadata: this endpoint answers a stream of Server-Sent Events, each sealed on its own (ADR 0008). The
+/// session layer does not buffer its answer; the endpoint writes through <see cref="SealedEventStream"/>.
+/// </summary>
+internal sealed class StreamsSealedEvents;
+
+/// <summary>
+/// The answer of a streaming endpoint: status 200, <c>text/event-stream</c>, and each event's data one envelope under
+/// the session key with AAD <c>coffer/session/&lt;sessionId&gt;/&lt;seq&gt;/event/&lt;n&gt;</c>, n = 1, 2, 3… — so a
+/// reader that opens them in order notices any event dropped, repeated, reordered or moved from another stream.
+/// </summary>
+internal sealed class SealedEventStream(HttpContext context, SessionKeys keys, ulong seq)
+{
+    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
+    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
+    private static readonly byte[] KeepAliveComment = ":\n\n"u8.ToArray();
+    private ulong _n;
+
+    public bool Started => context.Response.HasStarted;
+
+    public async Task WriteAsync(byte[] plaintext, CancellationToken ct)
+    {
+        await StartAsync(ct);
+        _n++;
+        byte[] envelope = keys.SealEvent(seq, _n, plaintext).ToJsonBytes();
+        await context.Response.Body.WriteAsync(DataPrefix, ct);
+        await context.Response.Body.WriteAsync(envelope, ct);
+        await context.Response.Body.WriteAsync(EventEnd, ct);
+        await context.Response.Body.FlushAsync(ct);
+    }
+
+    /// <summary>An SSE comment: keeps proxies from closing an idle stream; it carries nothing, so it is not sealed.</summary>
+    public async Task KeepAliveAsync(CancellationToken ct)
+    {
+        await StartAsync(ct);
+        await context.Response.Body.WriteAsync(KeepAliveComment, ct);
+        await context.Response.Body.FlushAsync(ct);
+    }
+
+    private async Task StartAsync(CancellationToken ct)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-store";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        await context.Response.StartAsync(ct);
+    }
+}
+
 /// <summary>The authenticated caller of a request that passed the session layer.</summary>
 /// <param name="SessionId">The session.</param>
 /// <param name="MemberId">The signed-in member.</param>
@@ -111,6 +164,13 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
         context.Features.Set(new CofferCaller(record.SessionId, record.MemberId, record.DeviceId, record.MfaSatisfied,
             context.Connection.RemoteIpAddress?.ToString(), seq));
 
+        if (context.GetEndpoint()?.Metadata.GetMetadata<StreamsSealedEvents>() is not null)
+        {
+            await RunStreamAsync(context, live.Keys, seq, ct);
+            CryptographicOperations.ZeroMemory(plaintext);
+            return;
+        }
+
         Stream original = context.Response.Body;
         using MemoryStream captured = new();
         context.Response.Body = captured;
@@ -141,6 +201,29 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
         await WriteSealedAsync(context, live.Keys, seq, status, answer);
         CryptographicOperations.ZeroMemory(answer);
         CryptographicOperations.ZeroMemory(plaintext);
+    }
+
+    // A stream is answered as it goes: an error before its first event is still a sealed problem; after it, the stream just ends.
+    private async Task RunStreamAsync(HttpContext context, SessionKeys keys, ulong seq, CancellationToken ct)
+    {
+        SealedEventStream stream = new(context, keys, seq);
+        context.Features.Set(stream);
+        try
+        {
+            await next(context);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogUnhandled(log, e, context.GetEndpoint()?.DisplayName);
+            if (!stream.Started)
+            {
+                context.Response.Clear();
+                await WriteSealedProblemAsync(context, keys, seq, CofferErrors.Internal, null);
+            }
+        }
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken ct)
@@ -200,6 +283,15 @@ internal static class SessionLayerExtensions
         builder.WithMetadata(new RequiresCofferSession());
         return builder;
     }
+
+    public static TBuilder StreamSealedEvents<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.WithMetadata(new RequiresCofferSession(), new StreamsSealedEvents());
+        return builder;
+    }
+
+    public static SealedEventStream EventStream(this HttpContext context) =>
+        context.Features.Get<SealedEventStream>() ?? throw new InvalidOperationException("This endpoint is not marked as a sealed event stream.");
 
     public static CofferCaller Caller(this HttpContext context) =>
         context.Features.Get<CofferCaller>() ?? throw new InvalidOperationException("This endpoint is not behind the session layer.");

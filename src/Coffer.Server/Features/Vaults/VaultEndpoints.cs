@@ -71,13 +71,27 @@ internal static class VaultEndpoints
             ? TypedResults.Ok(vault)
             : Problems.Of(CofferErrors.NotFound);
 
-    internal static async Task<Results<Ok<ItemListResponse>, ProblemHttpResult>> ListItems(string vaultId, HttpContext http, VaultStore store, CancellationToken ct)
+    /// <summary>Default and largest page of a delta (PROTOCOL.md §9).</summary>
+    public const int DefaultPageSize = 500;
+
+    public const int MaxPageSize = 1000;
+
+    /// <summary>The items and sealed tombstones changed after <c>since</c> (0 or absent: from the start), one page at a time.</summary>
+    internal static async Task<Results<Ok<ItemListResponse>, ProblemHttpResult>> ListItems(string vaultId, long? since, int? limit, HttpContext http,
+        VaultStore store, CancellationToken ct)
     {
         if (!Ids.IsValid(vaultId))
         {
             return Problems.Of(CofferErrors.NotFound);
         }
-        VaultResult<ItemListResponse> r = await store.ListItemsAsync(vaultId, http.Caller().MemberId, ct);
+        RequestValidation v = new();
+        v.Check(since is null or >= 0, "since", "must not be negative");
+        v.Check(limit is null or (>= 1 and <= MaxPageSize), "limit", "must be between 1 and 1000");
+        if (!v.IsValid)
+        {
+            return v.ToProblem();
+        }
+        VaultResult<ItemListResponse> r = await store.ListItemsAsync(vaultId, http.Caller().MemberId, since ?? 0, limit ?? DefaultPageSize, ct);
         return r.Outcome == VaultOutcome.Done ? TypedResults.Ok(r.Value!) : Answer(r);
     }
 
@@ -251,6 +265,7 @@ internal static class VaultEndpoints
         VaultOutcome.VaultChanged => Problems.Of(CofferErrors.VaultChanged),
         VaultOutcome.Invalid => Problems.Of(CofferErrors.ValidationFailed, r.Detail),
         VaultOutcome.Replayed => Problems.Of(CofferErrors.Unauthenticated, "This request was already handled; nothing was written."),
+        VaultOutcome.CursorExpired => Problems.Of(CofferErrors.CursorExpired, "Deletions older than this cursor are no longer kept; sync the vault from the start."),
         _ => throw new InvalidOperationException("A finished write has no problem to answer with."),
     };
 

@@ -1,10 +1,12 @@
 using System.Data.Common;
+using System.Globalization;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Vaults;
 using Coffer.Server.Common.Data;
 using Coffer.Server.Features.Account;
 using Coffer.Server.Features.Sessions;
 using Coffer.Server.Features.Setup;
+using Coffer.Server.Features.Sync;
 
 namespace Coffer.Server.Features.Vaults;
 
@@ -18,6 +20,7 @@ internal enum VaultOutcome
     VaultChanged,
     Invalid,
     Replayed,
+    CursorExpired,
 }
 
 internal sealed record VaultResult<T>(VaultOutcome Outcome, T? Value = default, string? Detail = null);
@@ -27,7 +30,7 @@ internal sealed record VaultResult<T>(VaultOutcome Outcome, T? Value = default, 
 /// lock already orders them), checks the caller's grant, bumps the vault's content version and records the
 /// request's (session, seq) so a write replayed on another node fails.
 /// </summary>
-internal sealed class VaultStore(IDatabase database)
+internal sealed class VaultStore(IDatabase database, VaultChanges changes)
 {
     private const string GrantColumns = """
         SELECT vault_id AS VaultId, principal_kind AS PrincipalKind, principal_id AS PrincipalId, key_serial AS KeySerial,
@@ -52,7 +55,7 @@ internal sealed class VaultStore(IDatabase database)
     private string ForUpdate => database.Engine == DatabaseEngine.Postgres ? " FOR UPDATE" : "";
 
     public Task<VaultResult<VaultDto>> CreateAsync(CofferCaller caller, CreateVaultRequest r, long now, CancellationToken ct) =>
-        database.InTransactionAsync(async (c, tx) =>
+        InWriteAsync(async (c, tx, changed) =>
         {
             if (!await RecordWriteAsync(c, tx, caller, now, ct))
             {
@@ -83,6 +86,7 @@ internal sealed class VaultStore(IDatabase database)
                 VALUES (@Id, @Kind, @attrs, @AttributesVersion, 1, 1, @travel, @MemberId, @now)
                 """, new { r.Id, r.Kind, attrs = SetupStore.EnvelopeJson(r.SealedAttributes), r.AttributesVersion, travel = r.SafeForTravel ? 1L : 0L, caller.MemberId, now }, ct);
             await InsertGrantAsync(c, tx, r.Id, r.Grant, string.Join(' ', VaultPermissions.All), now, ct);
+            await AnnounceAsync(c, tx, r.Id, 1, changed, ct);
             return new VaultResult<VaultDto>(VaultOutcome.Done, await ReadVaultAsync(c, tx, r.Id, caller.MemberId, ct));
         }, ct);
 
@@ -107,23 +111,77 @@ internal sealed class VaultStore(IDatabase database)
         return await ReadVaultAsync(c, null, vaultId, memberId, ct);
     }
 
-    public async Task<VaultResult<ItemListResponse>> ListItemsAsync(string vaultId, string memberId, CancellationToken ct)
+    /// <summary>
+    /// The changes after <paramref name="since"/> (PROTOCOL.md §9): at most <paramref name="limit"/> items and tombstones
+    /// unless one content version holds more (a page never splits a version, so the cursor stays a plain version). The
+    /// vault's version is read first: every change up to it has committed (on PostgreSQL writes take the vault row lock,
+    /// so commit order is version order), and an item changed again meanwhile is only moved to a later page.
+    /// </summary>
+    public async Task<VaultResult<ItemListResponse>> ListItemsAsync(string vaultId, string memberId, long since, int limit, CancellationToken ct)
     {
         await using DbConnection c = await database.OpenAsync(ct);
         if (await PermissionsAsync(c, null, vaultId, memberId, ct) is null)
         {
             return new VaultResult<ItemListResponse>(VaultOutcome.NotFound);
         }
-        long version = await c.ScalarAsync<long>(null, "SELECT content_version FROM vaults WHERE id = @vaultId", new { vaultId }, ct);
-        List<ItemRow> items = await c.ListAsync<ItemRow>(null, ItemColumns + " WHERE vault_id = @vaultId ORDER BY changed_at, id", new { vaultId }, ct);
+        VaultCursorRow vault = (await c.OneAsync<VaultCursorRow>(null,
+            "SELECT content_version AS ContentVersion, tombstones_purged_to AS TombstonesPurgedTo FROM vaults WHERE id = @vaultId", new { vaultId }, ct))!;
+        if (since > 0 && since < vault.TombstonesPurgedTo)
+        {
+            return new VaultResult<ItemListResponse>(VaultOutcome.CursorExpired);
+        }
+        List<long> versions = await c.ListAsync<long>(null, """
+            SELECT v FROM (
+                SELECT changed_at AS v FROM items WHERE vault_id = @vaultId AND changed_at > @since
+                UNION ALL
+                SELECT deleted_at AS v FROM tombstones WHERE vault_id = @vaultId AND deleted_at > @since) AS changes
+            WHERE v <= @upTo ORDER BY v LIMIT @take
+            """, new { vaultId, since, upTo = vault.ContentVersion, take = limit + 1 }, ct);
+        bool hasMore = versions.Count > limit;
+        long upTo = hasMore ? versions[limit - 1] : Math.Max(since, vault.ContentVersion);
+        if (hasMore && versions[limit] == upTo)
+        {
+            // The cut falls inside one version: its whole group goes in this page, and the next starts after it.
+            hasMore = await c.ScalarAsync<long>(null, """
+                    SELECT count(*) FROM items WHERE vault_id = @vaultId AND changed_at > @upTo AND changed_at <= @contentVersion
+                    """, new { vaultId, upTo, contentVersion = vault.ContentVersion }, ct)
+                + await c.ScalarAsync<long>(null, """
+                    SELECT count(*) FROM tombstones WHERE vault_id = @vaultId AND deleted_at > @upTo AND deleted_at <= @contentVersion
+                    """, new { vaultId, upTo, contentVersion = vault.ContentVersion }, ct) > 0;
+        }
+        List<ItemRow> items = await c.ListAsync<ItemRow>(null, ItemColumns + " WHERE vault_id = @vaultId AND changed_at > @since AND changed_at <= @upTo ORDER BY changed_at, id",
+            new { vaultId, since, upTo }, ct);
         List<TombstoneRow> tombstones = await c.ListAsync<TombstoneRow>(null, """
             SELECT item_id AS Id, version AS Version, vault_key_serial AS VaultKeySerial, sealed_item_key AS SealedItemKey,
                    sealed_tombstone AS SealedTombstone, deleted_at AS DeletedAt
-            FROM tombstones WHERE vault_id = @vaultId ORDER BY deleted_at, item_id
-            """, new { vaultId }, ct);
-        return new VaultResult<ItemListResponse>(VaultOutcome.Done, new ItemListResponse(version, [.. items.Select(i => i.ToDto())],
+            FROM tombstones WHERE vault_id = @vaultId AND deleted_at > @since AND deleted_at <= @upTo ORDER BY deleted_at, item_id
+            """, new { vaultId, since, upTo }, ct);
+        return new VaultResult<ItemListResponse>(VaultOutcome.Done, new ItemListResponse(vault.ContentVersion, [.. items.Select(i => i.ToDto())],
             [.. tombstones.Select(t => new TombstoneDto(t.Id, t.Version, t.VaultKeySerial, AccountStore.Envelope(t.SealedItemKey),
-                AccountStore.Envelope(t.SealedTombstone), t.DeletedAt))]));
+                AccountStore.Envelope(t.SealedTombstone), t.DeletedAt))], upTo, hasMore));
+    }
+
+    /// <summary>
+    /// Drops tombstones created before <paramref name="cutoff"/> (the 90-day retention) and raises each affected vault's
+    /// "purged to" marker to the highest content version dropped, so a cursor older than that gets 410 instead of a
+    /// delta that silently lacks a deletion. Returns the number of tombstones dropped.
+    /// </summary>
+    public Task<long> PurgeTombstonesAsync(long cutoff, CancellationToken ct) =>
+        database.InTransactionAsync(async (c, tx) =>
+        {
+            await c.ExecAsync(tx, """
+                UPDATE vaults SET tombstones_purged_to = (SELECT max(t.deleted_at) FROM tombstones t WHERE t.vault_id = vaults.id AND t.created_at < @cutoff)
+                WHERE id IN (SELECT vault_id FROM tombstones WHERE created_at < @cutoff)
+                  AND tombstones_purged_to < (SELECT max(t.deleted_at) FROM tombstones t WHERE t.vault_id = vaults.id AND t.created_at < @cutoff)
+                """, new { cutoff }, ct);
+            return (long)await c.ExecAsync(tx, "DELETE FROM tombstones WHERE created_at < @cutoff", new { cutoff }, ct);
+        }, ct);
+
+    /// <summary>Whether the member holds a grant to the vault now (an event stream announces only vaults its member sees).</summary>
+    public async Task<bool> CanSeeAsync(string vaultId, string memberId, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        return await PermissionsAsync(c, null, vaultId, memberId, ct) is not null;
     }
 
     public async Task<VaultResult<ItemDto>> FindItemAsync(string vaultId, string itemId, string memberId, CancellationToken ct)
@@ -160,7 +218,7 @@ internal sealed class VaultStore(IDatabase database)
     /// </summary>
     public Task<VaultResult<ItemDto>> WriteItemAsync(CofferCaller caller, string vaultId, string itemId, ItemWriteRequest r,
         Func<ItemRow?, string?> permissionFor, long now, CancellationToken ct) =>
-        database.InTransactionAsync(async (c, tx) =>
+        InWriteAsync(async (c, tx, changed) =>
         {
             if (!await RecordWriteAsync(c, tx, caller, now, ct))
             {
@@ -199,7 +257,7 @@ internal sealed class VaultStore(IDatabase database)
             {
                 return new VaultResult<ItemDto>(VaultOutcome.StaleVaultKey);
             }
-            long contentVersion = await BumpAsync(c, tx, vaultId, ct);
+            long contentVersion = await BumpAsync(c, tx, vaultId, changed, ct);
             object args = new
             {
                 itemId,
@@ -239,7 +297,7 @@ internal sealed class VaultStore(IDatabase database)
 
     /// <summary>Deletes an item and its history for good, leaving its sealed tombstone.</summary>
     public Task<VaultResult<bool>> DeleteItemAsync(CofferCaller caller, string vaultId, string itemId, DeleteItemRequest r, long now, CancellationToken ct) =>
-        database.InTransactionAsync(async (c, tx) =>
+        InWriteAsync(async (c, tx, changed) =>
         {
             if (!await RecordWriteAsync(c, tx, caller, now, ct))
             {
@@ -265,7 +323,7 @@ internal sealed class VaultStore(IDatabase database)
             {
                 return new VaultResult<bool>(VaultOutcome.StaleVaultKey);
             }
-            long contentVersion = await BumpAsync(c, tx, vaultId, ct);
+            long contentVersion = await BumpAsync(c, tx, vaultId, changed, ct);
             await c.ExecAsync(tx, "DELETE FROM item_history WHERE item_id = @itemId", new { itemId }, ct);
             await c.ExecAsync(tx, "DELETE FROM items WHERE id = @itemId", new { itemId }, ct);
             await c.ExecAsync(tx, """
@@ -290,7 +348,7 @@ internal sealed class VaultStore(IDatabase database)
     /// exactly once at its current version, and every current grant is re-wrapped. Anything less changes nothing.
     /// </summary>
     public Task<VaultResult<VaultDto>> RotateAsync(CofferCaller caller, string vaultId, RotateVaultRequest r, long now, CancellationToken ct) =>
-        database.InTransactionAsync(async (c, tx) =>
+        InWriteAsync(async (c, tx, changed) =>
         {
             if (!await RecordWriteAsync(c, tx, caller, now, ct))
             {
@@ -323,7 +381,7 @@ internal sealed class VaultStore(IDatabase database)
             {
                 return new VaultResult<VaultDto>(VaultOutcome.Invalid, Detail: "Every current grant must be re-wrapped exactly once.");
             }
-            long contentVersion = await BumpAsync(c, tx, vaultId, ct);
+            long contentVersion = await BumpAsync(c, tx, vaultId, changed, ct);
             await c.ExecAsync(tx, "UPDATE vaults SET key_serial = @NewKeySerial, sealed_attributes = @attrs, attributes_version = @AttributesVersion WHERE id = @vaultId",
                 new { r.NewKeySerial, attrs = SetupStore.EnvelopeJson(r.SealedAttributes), r.AttributesVersion, vaultId }, ct);
             await c.ExecAsync(tx, "INSERT INTO vault_successions (vault_id, serial, succession, created_at) VALUES (@vaultId, @NewKeySerial, @succession, @now)",
@@ -345,7 +403,7 @@ internal sealed class VaultStore(IDatabase database)
 
     /// <summary>Removes a grant: from this commit on the vault is no longer served through it.</summary>
     public Task<VaultResult<bool>> RemoveGrantAsync(CofferCaller caller, string vaultId, string principalKind, string principalId, long now, CancellationToken ct) =>
-        database.InTransactionAsync(async (c, tx) =>
+        InWriteAsync(async (c, tx, changed) =>
         {
             if (!await RecordWriteAsync(c, tx, caller, now, ct))
             {
@@ -367,7 +425,7 @@ internal sealed class VaultStore(IDatabase database)
             {
                 return new VaultResult<bool>(VaultOutcome.NotFound);
             }
-            await BumpAsync(c, tx, vaultId, ct);
+            await BumpAsync(c, tx, vaultId, changed, ct);
             return new VaultResult<bool>(VaultOutcome.Done, true);
         }, ct);
 
@@ -375,10 +433,38 @@ internal sealed class VaultStore(IDatabase database)
         await c.OneAsync<VaultRow>(tx, "SELECT key_serial AS KeySerial, content_version AS ContentVersion FROM vaults WHERE id = @vaultId" + ForUpdate,
             new { vaultId }, ct);
 
-    private static async Task<long> BumpAsync(DbConnection c, DbTransaction tx, string vaultId, CancellationToken ct)
+    private async Task<long> BumpAsync(DbConnection c, DbTransaction tx, string vaultId, List<VaultChange> changed, CancellationToken ct)
     {
         await c.ExecAsync(tx, "UPDATE vaults SET content_version = content_version + 1 WHERE id = @vaultId", new { vaultId }, ct);
-        return await c.ScalarAsync<long>(tx, "SELECT content_version FROM vaults WHERE id = @vaultId", new { vaultId }, ct);
+        long version = await c.ScalarAsync<long>(tx, "SELECT content_version FROM vaults WHERE id = @vaultId", new { vaultId }, ct);
+        await AnnounceAsync(c, tx, vaultId, version, changed, ct);
+        return version;
+    }
+
+    // PostgreSQL: NOTIFY in the write's own transaction, sent only if it commits, heard by every node's listener (this
+    // one's included). SQLite: one node, so the change is published here once the transaction has committed.
+    private async Task AnnounceAsync(DbConnection c, DbTransaction tx, string vaultId, long version, List<VaultChange> changed, CancellationToken ct)
+    {
+        if (database.Engine == DatabaseEngine.Postgres)
+        {
+            await c.ExecAsync(tx, "SELECT pg_notify(@channel, @payload)",
+                new { channel = PostgresChangeListener.Channel, payload = string.Create(CultureInfo.InvariantCulture, $"{vaultId}:{version}") }, ct);
+        }
+        else
+        {
+            changed.Add(new VaultChange(vaultId, version));
+        }
+    }
+
+    private async Task<T> InWriteAsync<T>(Func<DbConnection, DbTransaction, List<VaultChange>, Task<T>> work, CancellationToken ct)
+    {
+        List<VaultChange> changed = [];
+        T result = await database.InTransactionAsync((c, tx) => work(c, tx, changed), ct);
+        foreach (VaultChange change in changed)
+        {
+            changes.Publish(change);
+        }
+        return result;
     }
 
     // First in every write's transaction: the (session, seq) pair is used once, on whichever node, so a sealed write
@@ -431,6 +517,12 @@ internal sealed class VaultStore(IDatabase database)
                     g.SignerId, Protocol.Encoding.Base64Url.Encode(g.Signature)),
                 g.Permissions.Split(' ', StringSplitOptions.RemoveEmptyEntries)))],
             [.. successions.Select(s => new VaultSuccessionDto(s.Serial, AccountStore.Envelope(s.Succession)))]);
+    }
+
+    private sealed class VaultCursorRow
+    {
+        public long ContentVersion { get; set; }
+        public long TombstonesPurgedTo { get; set; }
     }
 
     private sealed class VaultRow

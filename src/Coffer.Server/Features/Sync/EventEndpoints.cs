@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Coffer.Contracts;
+using Coffer.Contracts.Sync;
+using Coffer.Server.Common.Time;
+using Coffer.Server.Features.Sessions;
+using Coffer.Server.Features.Vaults;
+
+namespace Coffer.Server.Features.Sync;
+
+/// <remarks>
+/// <c>GET /api/v1/events</c> (PROTOCOL.md §9, ADR 0008): Server-Sent Events announcing only <c>{vaultId, version}</c> for
+/// vaults the member holds a grant to, each event sealed under the session key. The first event is <c>ready</c>: from
+/// then on nothing committed is missed. Every 15 s of quiet the stream sends a comment and checks that its session is
+/// still usable; an expired or revoked session ends it.
+/// </remarks>
+internal static class EventEndpoints
+{
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    public static RouteGroupBuilder MapEventEndpoints(this RouteGroupBuilder group)
+    {
+        group.MapGet("/", Stream).WithName("Events_Stream").StreamSealedEvents()
+            .Produces<VaultEventDto>(StatusCodes.Status200OK, "text/event-stream");
+        return group;
+    }
+
+    internal static async Task Stream(HttpContext http, VaultChanges changes, VaultStore vaults, ISessionStore sessions, TimeProvider clock,
+        CancellationToken ct)
+    {
+        CofferCaller caller = http.Caller();
+        SealedEventStream stream = http.EventStream();
+        using VaultChanges.Subscription subscription = changes.Subscribe();
+        await stream.WriteAsync(Serialize(new VaultEventDto(VaultEventKinds.Ready, null, 0)), ct);
+        while (!ct.IsCancellationRequested)
+        {
+            using CancellationTokenSource quiet = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            quiet.CancelAfter(KeepAlive);
+            try
+            {
+                if (!await subscription.Reader.WaitToReadAsync(quiet.Token))
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                if (await sessions.FindAsync(caller.SessionId, ct) is not { } record || !record.IsUsableAt(clock.NowMs()))
+                {
+                    return;
+                }
+                await stream.KeepAliveAsync(ct);
+                continue;
+            }
+            while (subscription.Reader.TryRead(out VaultChange change))
+            {
+                if (await vaults.CanSeeAsync(change.VaultId, caller.MemberId, ct))
+                {
+                    await stream.WriteAsync(Serialize(new VaultEventDto(VaultEventKinds.Vault, change.VaultId, change.Version)), ct);
+                }
+            }
+        }
+    }
+
+    private static byte[] Serialize(VaultEventDto e) => JsonSerializer.SerializeToUtf8Bytes(e, CofferJsonContext.Default.VaultEventDto);
+}
