@@ -10,6 +10,7 @@ using Coffer.Server.Features.Account;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Auth;
 using Coffer.Server.Features.Health;
+using Coffer.Server.Features.Members;
 using Coffer.Server.Features.Meta;
 using Coffer.Server.Features.Sessions;
 using Coffer.Server.Features.Setup;
@@ -128,6 +129,8 @@ internal static class CofferServer
         builder.Services.AddSingleton<VaultStore>();
         builder.Services.AddSingleton<AuditStore>();
         builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<InvitationStore>();
+        builder.Services.AddSingleton<Mailer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
 
         WebApplication app = builder.Build();
@@ -154,6 +157,7 @@ internal static class CofferServer
         api.MapGroup("/account").WithTags("Account").MapAccountEndpoints();
         api.MapGroup("/vaults").WithTags("Vaults").MapVaultEndpoints();
         api.MapGroup("/audit").WithTags("Audit").MapAuditEndpoints();
+        api.MapGroup("/members").WithTags("Members").MapMemberEndpoints();
         return app;
     }
 
