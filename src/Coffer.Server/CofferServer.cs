@@ -158,6 +158,7 @@ internal static class CofferServer
         api.MapGroup("/vaults").WithTags("Vaults").MapVaultEndpoints();
         api.MapGroup("/audit").WithTags("Audit").MapAuditEndpoints();
         api.MapGroup("/members").WithTags("Members").MapMemberEndpoints();
+        api.MapGroup("/invitations").WithTags("Invitations").MapInvitationEndpoints();
         return app;
     }
 

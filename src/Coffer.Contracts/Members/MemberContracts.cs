@@ -1,3 +1,6 @@
+using Coffer.Contracts.Auth;
+using Coffer.Contracts.Keys;
+
 namespace Coffer.Contracts.Members;
 
 /// <summary>
@@ -21,3 +24,54 @@ public sealed record InvitationResponse(
     [property: JsonRequired] string MemberId,
     [property: JsonRequired] string InvitationId,
     [property: JsonRequired] long ExpiresAt);
+
+/// <summary>
+/// <c>POST /api/v1/invitations/lookup</c> (anonymous): what the invitee's client needs before it makes keys.
+/// The token comes from the link's fragment and travels only in a body.
+/// </summary>
+/// <param name="Token">The invitation token, base64url (32 bytes).</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record InvitationLookupRequest([property: JsonRequired] string Token);
+
+/// <summary>The invitation as the invitee's client sees it; the client checks <paramref name="Root"/> against the fingerprint from the link.</summary>
+/// <param name="MemberId">The invitee's member id (2SKD and SRP need it).</param>
+/// <param name="Email">The invitee's email, their sign-in handle.</param>
+/// <param name="Name">The invitee's display name.</param>
+/// <param name="OrgId">The organisation id.</param>
+/// <param name="OrganisationName">The organisation's display name (for the Emergency Kit).</param>
+/// <param name="AccountId">The organisation's account id (the first part of every Secret Key).</param>
+/// <param name="BaseGroup"><c>team_members</c> or <c>guests</c>.</param>
+/// <param name="ExpiresAt">Unix ms after which the invitation no longer works.</param>
+/// <param name="Root">The organisation root and its self-signed record.</param>
+public sealed record InvitationLookupResponse(
+    [property: JsonRequired] string MemberId,
+    [property: JsonRequired] string Email,
+    [property: JsonRequired] string Name,
+    [property: JsonRequired] string OrgId,
+    [property: JsonRequired] string OrganisationName,
+    [property: JsonRequired] string AccountId,
+    [property: JsonRequired] string BaseGroup,
+    [property: JsonRequired] long ExpiresAt,
+    [property: JsonRequired] OrganisationRootDto Root);
+
+/// <summary>
+/// <c>POST /api/v1/invitations/accept</c> (anonymous, the token authorises): the invitee's 2SKD parameters,
+/// SRP verifier and keyset sealed by their AUK. The member becomes <c>pending_confirmation</c>; the token dies.
+/// </summary>
+/// <param name="Token">The invitation token, base64url.</param>
+/// <param name="Kdf">2SKD parameters.</param>
+/// <param name="Verifier">SRP verifier v, 512 bytes, base64url.</param>
+/// <param name="Keyset">The new member's keyset, its symmetric key sealed by the AUK.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record InvitationAcceptRequest(
+    [property: JsonRequired] string Token,
+    [property: JsonRequired] KdfDto Kdf,
+    [property: JsonRequired] string Verifier,
+    [property: JsonRequired] KeysetDto Keyset);
+
+/// <summary>Answer to an accepted invitation.</summary>
+/// <param name="MemberId">The member, now <c>pending_confirmation</c>.</param>
+/// <param name="State">The member's state.</param>
+public sealed record InvitationAcceptResponse(
+    [property: JsonRequired] string MemberId,
+    [property: JsonRequired] string State);

@@ -1,9 +1,13 @@
 using System.Data.Common;
 using System.Security.Cryptography;
+using Coffer.Contracts.Keys;
+using Coffer.Contracts.Members;
+using Coffer.Protocol.Encoding;
 using Coffer.Server.Common.Data;
 using Coffer.Server.Common.Validation;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Sessions;
+using Coffer.Server.Features.Setup;
 
 namespace Coffer.Server.Features.Members;
 
@@ -57,6 +61,78 @@ internal sealed class InvitationStore(IDatabase database, AuditStore audit)
                 details: AuditEntry.DetailsOf(("baseGroup", baseGroup), ("invitation", invitationId)))], ct);
             return (InviteOutcome.Invited, new NewInvitation(memberId, invitationId, token, org.Fingerprint, expiresAt));
         }, ct);
+
+    /// <summary>The open invitation a token names, or null when the token is unknown, used or expired.</summary>
+    public async Task<InvitationLookupResponse?> LookupAsync(byte[] token, long now, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        return await OpenInvitationAsync(c, null, token, now, ct) is { } row ? row.ToDto() : null;
+    }
+
+    /// <summary>
+    /// Stores the invitee's verifier and keyset, makes the member <c>pending_confirmation</c> and uses the token up,
+    /// in one transaction with the event. Null when the token is unknown, used or expired.
+    /// </summary>
+    public Task<string?> AcceptAsync(InvitationAcceptRequest r, byte[] token, long now, string? ip, CancellationToken ct) =>
+        database.InTransactionAsync(async (c, tx) =>
+        {
+            OpenRow? row = await OpenInvitationAsync(c, tx, token, now, ct);
+            if (row is null)
+            {
+                return null;
+            }
+            int used = await c.ExecAsync(tx, "UPDATE invitations SET accepted_at = @now WHERE id = @id AND accepted_at IS NULL",
+                new { now, id = row.InvitationId }, ct);
+            if (used != 1)
+            {
+                return null;
+            }
+            await c.ExecAsync(tx, """
+                UPDATE members SET state = 'pending_confirmation', kdf_alg = @alg, kdf_salt = @salt, kdf_iterations = @iterations,
+                                   srp_verifier = @verifier, updated_at = @now
+                WHERE id = @id AND state = 'invited'
+                """, new
+            {
+                alg = r.Kdf.Alg,
+                salt = Base64Url.Decode(r.Kdf.Salt),
+                iterations = (long)r.Kdf.Iterations,
+                verifier = Base64Url.Decode(r.Verifier),
+                now,
+                id = row.MemberId,
+            }, ct);
+            await SetupStore.InsertKeysetAsync(c, tx, r.Keyset, memberId: row.MemberId, groupId: null, now, ct);
+            await audit.AppendAsync(c, tx, [new AuditEntry(now, row.MemberId, null, null, ip, AuditActions.InvitationAccept, AuditTargets.Member,
+                row.MemberId, AuditOutcomes.Success, AuditEntry.DetailsOf(("invitation", row.InvitationId)))], ct);
+            return (string?)row.MemberId;
+        }, ct);
+
+    private static Task<OpenRow?> OpenInvitationAsync(DbConnection c, DbTransaction? tx, byte[] token, long now, CancellationToken ct) =>
+        // Looked up by hash: the database never sees the token, and a 32-byte random token leaves nothing to learn from index timing.
+        c.OneAsync<OpenRow>(tx, """
+            SELECT i.id AS InvitationId, i.base_group AS BaseGroup, i.expires_at AS ExpiresAt, m.id AS MemberId, m.email AS Email, m.name AS Name,
+                   o.id AS OrgId, o.name AS OrganisationName, o.account_id AS AccountId, o.root_public_key AS PublicKey, o.created_at AS CreatedAt, o.root_signature AS Signature
+            FROM invitations i JOIN members m ON m.id = i.member_id JOIN organisations o ON o.id = m.organisation_id
+            WHERE i.token_hash = @hash AND i.accepted_at IS NULL AND i.expires_at > @now AND m.state = 'invited'
+            """, new { hash = SHA256.HashData(token), now }, ct);
+
+    private sealed class OpenRow
+    {
+        public string InvitationId { get; set; } = "";
+        public string BaseGroup { get; set; } = "";
+        public long ExpiresAt { get; set; }
+        public string MemberId { get; set; } = "";
+        public string Email { get; set; } = "";
+        public string Name { get; set; } = "";
+        public string OrgId { get; set; } = "";
+        public string OrganisationName { get; set; } = "";
+        public string AccountId { get; set; } = "";
+        public byte[] PublicKey { get; set; } = [];
+        public long CreatedAt { get; set; }
+        public byte[] Signature { get; set; } = [];
+
+        public InvitationLookupResponse ToDto() => new(MemberId, Email, Name, OrgId, OrganisationName, AccountId, BaseGroup, ExpiresAt,
+            new OrganisationRootDto(OrgId, AccountId, Base64Url.Encode(PublicKey), CreatedAt, Base64Url.Encode(Signature)));
+    }
 
     private sealed class OrgRow
     {
