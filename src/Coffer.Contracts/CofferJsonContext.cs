@@ -28,6 +28,8 @@ namespace Coffer.Contracts;
 [JsonSerializable(typeof(InvitationLookupResponse))]
 [JsonSerializable(typeof(InvitationAcceptRequest))]
 [JsonSerializable(typeof(InvitationAcceptResponse))]
+[JsonSerializable(typeof(PendingMemberKeysResponse))]
+[JsonSerializable(typeof(ConfirmMemberRequest))]
 [JsonSerializable(typeof(MetaResponse))]
 [JsonSerializable(typeof(AuthStartRequest))]
 [JsonSerializable(typeof(AuthStartResponse))]

@@ -131,6 +131,7 @@ internal static class CofferServer
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<InvitationStore>();
         builder.Services.AddSingleton<Mailer>();
+        builder.Services.AddSingleton<MemberStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
 
         WebApplication app = builder.Build();

@@ -75,3 +75,38 @@ public sealed record InvitationAcceptRequest(
 public sealed record InvitationAcceptResponse(
     [property: JsonRequired] string MemberId,
     [property: JsonRequired] string State);
+
+/// <summary>
+/// <c>GET /api/v1/members/{id}/keys</c> (Owners and Administrators): a pending member's public keys, for the
+/// confirming client to fingerprint, compare (SAS) and certify.
+/// </summary>
+/// <param name="MemberId">The member.</param>
+/// <param name="Email">Their email.</param>
+/// <param name="Name">Their display name.</param>
+/// <param name="State">Their state (<c>pending_confirmation</c> until confirmed).</param>
+/// <param name="BaseGroup">The group the invitation named.</param>
+/// <param name="KeysetId">Their keyset id.</param>
+/// <param name="KeysetSerial">Their keyset serial.</param>
+/// <param name="EncryptionPublicKey">RSA SPKI, base64url.</param>
+/// <param name="SigningPublicKey">ECDSA P-256 SPKI, base64url.</param>
+public sealed record PendingMemberKeysResponse(
+    [property: JsonRequired] string MemberId,
+    [property: JsonRequired] string Email,
+    [property: JsonRequired] string Name,
+    [property: JsonRequired] string State,
+    [property: JsonRequired] string BaseGroup,
+    [property: JsonRequired] string KeysetId,
+    [property: JsonRequired] long KeysetSerial,
+    [property: JsonRequired] string EncryptionPublicKey,
+    [property: JsonRequired] string SigningPublicKey);
+
+/// <summary>
+/// <c>POST /api/v1/members/{id}/confirm</c> (Owners and Administrators): the member certificate, signed by the
+/// caller's issuer key, and signed wraps of group keys to the member (at least the invitation's base group).
+/// </summary>
+/// <param name="Certificate">The member certificate.</param>
+/// <param name="Wraps">Group keys wrapped to the member, each signed by the caller.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ConfirmMemberRequest(
+    [property: JsonRequired] SubjectCertificateDto Certificate,
+    [property: JsonRequired] IReadOnlyList<SignedWrapDto> Wraps);

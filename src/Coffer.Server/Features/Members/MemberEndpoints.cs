@@ -19,6 +19,8 @@ internal static class MemberEndpoints
     public static RouteGroupBuilder MapMemberEndpoints(this RouteGroupBuilder group)
     {
         group.MapPost("/invitations", Invite).WithName("Members_Invite").RequireCofferSession();
+        group.MapGet("/{memberId}/keys", PendingKeys).WithName("Members_Keys").RequireCofferSession();
+        group.MapPost("/{memberId}/confirm", Confirm).WithName("Members_Confirm").RequireCofferSession();
         return group;
     }
 
@@ -58,6 +60,45 @@ internal static class MemberEndpoints
             """), ct);
         return TypedResults.Created($"/api/v1/members/{invitation.MemberId}",
             new InvitationResponse(invitation.MemberId, invitation.InvitationId, invitation.ExpiresAt));
+    }
+
+    internal static async Task<Results<Ok<PendingMemberKeysResponse>, ProblemHttpResult>> PendingKeys(string memberId, HttpContext http,
+        InvitationStore invitations, MemberStore store, CancellationToken ct)
+    {
+        if (!await invitations.MayManageMembersAsync(http.Caller().MemberId, ct))
+        {
+            return Problems.Of(CofferErrors.Forbidden);
+        }
+        return Ids.IsValid(memberId) && await store.PendingKeysAsync(memberId, ct) is { } keys ? TypedResults.Ok(keys) : Problems.Of(CofferErrors.NotFound);
+    }
+
+    internal static async Task<Results<NoContent, ProblemHttpResult>> Confirm(string memberId, ConfirmMemberRequest request, HttpContext http,
+        InvitationStore invitations, MemberStore store, TimeProvider clock, CancellationToken ct)
+    {
+        CofferCaller caller = http.Caller();
+        if (!await invitations.MayManageMembersAsync(caller.MemberId, ct))
+        {
+            return Problems.Of(CofferErrors.Forbidden);
+        }
+        if (!Ids.IsValid(memberId))
+        {
+            return Problems.Of(CofferErrors.NotFound);
+        }
+        (ConfirmOutcome outcome, string? problem) = await store.ConfirmAsync(caller, memberId, request, clock.NowMs(), ct);
+        return outcome switch
+        {
+            ConfirmOutcome.Confirmed => TypedResults.NoContent(),
+            ConfirmOutcome.NotFound => Problems.Of(CofferErrors.NotFound),
+            ConfirmOutcome.NotPending => Problems.Of(CofferErrors.StaleVersion, "The member is not waiting for confirmation."),
+            _ => Invalid(problem ?? "request: is not acceptable"),
+        };
+    }
+
+    /// <summary>The store names a problem as <c>field: message</c>.</summary>
+    private static ProblemHttpResult Invalid(string problem)
+    {
+        int colon = problem.IndexOf(':', StringComparison.Ordinal);
+        return Problems.Validation(problem[..colon], problem[(colon + 2)..]);
     }
 
     /// <summary>Token and organisation fingerprint travel in the fragment, which browsers never send to a server.</summary>

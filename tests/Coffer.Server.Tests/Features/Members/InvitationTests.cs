@@ -1,9 +1,13 @@
 using System.Data.Common;
 using Coffer.Contracts;
 using Coffer.Contracts.Auth;
+using Coffer.Contracts.Keys;
 using Coffer.Contracts.Members;
+using Coffer.Crypto.Provenance;
 using Coffer.Protocol.Encoding;
+using Coffer.Protocol.Envelopes;
 using Coffer.Protocol.Signatures;
+using Coffer.Sdk.Accounts;
 using Coffer.Sdk.Auth;
 using Coffer.Sdk.Errors;
 using Coffer.Sdk.Members;
@@ -169,6 +173,68 @@ public class InvitationTests
         Assert.Throws<ArgumentException>(() => InvitationLink.Parse($"https://coffer.example.org/invite#token={token}"));
         Assert.Throws<ArgumentException>(() => InvitationLink.Parse($"https://coffer.example.org/invite#org={fingerprint}"));
         Assert.Throws<ArgumentException>(() => InvitationLink.Parse($"https://coffer.example.org/invite?token={token}&org={fingerprint}"));
+    }
+
+    [Theory, BothEngines]
+    public async Task InviteAcceptConfirm_EndToEnd_GivesTheInviteeTheTeamMembersKeyWithVerifiedProvenance(Engine engine)
+    {
+        await using TestOrganisation org = await TestOrganisation.StartAsync(engine);
+        using SignInResult owner = await org.SignInOwnerAsync();
+        InvitationResponse invited = await InviteAsync(owner, "ivy@example.org", "Ivy Invitee", "team_members");
+        string eml = Assert.Single(OutboxMessages(org));
+        InvitationLink link = InvitationLink.Parse(eml[eml.IndexOf("http", StringComparison.Ordinal)..].Split('\r', '\n')[0]);
+        using InvitationAcceptanceResult accepted = await InvitationAcceptance.AcceptAsync(org.Connection, link, InviteePassword, TimeProvider.System,
+            TestOrganisation.Policy, TestOrganisation.Iterations);
+        using SignInResult invitee = await SignInInviteeAsync(org, accepted);
+
+        using UnlockedAccount admin = await UnlockAsync(owner, TestOrganisation.Setup.Account);
+        PendingMember pending = await MemberConfirmation.FetchAsync(owner.Session, admin, invited.MemberId);
+        Assert.Equal(("ivy@example.org", "team_members", 6), (pending.Email, pending.BaseGroup, pending.ShortAuthenticationString.Count));
+        CofferApiException notAdmin = await Assert.ThrowsAsync<CofferApiException>(() =>
+            invitee.Session.SendAsync(HttpMethod.Get, $"/api/v1/members/{invited.MemberId}/keys", Json.PendingMemberKeysResponse));
+        Assert.Equal(403, notAdmin.Status);
+
+        // A certificate the caller's issuer key did not sign is refused, and the member stays pending.
+        using (EcdsaP256PrivateKey stranger = EcdsaP256.GenerateKey())
+        {
+            long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            string issuerId = admin.IssuerCertificate!.Record.IssuerId;
+            MemberCertificate forged = Signing.CertifyMember(stranger, admin.Trust.OrgId, issuerId, pending.MemberId, pending.BaseGroup,
+                pending.KeysetId, pending.KeysetSerial, pending.EncryptionPublicKey, pending.SigningPublicKey, now);
+            ConfirmMemberRequest bad = new(new SubjectCertificateDto(pending.MemberId, "member", pending.BaseGroup, pending.KeysetId, pending.KeysetSerial,
+                Base64Url.Encode(pending.EncryptionPublicKey), Base64Url.Encode(pending.SigningPublicKey), issuerId, now, Base64Url.Encode(forged.Signature)), []);
+            CofferApiException refused = await Assert.ThrowsAsync<CofferApiException>(() => owner.Session.ExchangeAsync(HttpMethod.Post,
+                $"/api/v1/members/{pending.MemberId}/confirm", System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(bad, Json.ConfirmMemberRequest), default));
+            Assert.Equal(400, refused.Status);
+        }
+        await MemberConfirmation.ConfirmAsync(owner.Session, admin, pending, TimeProvider.System);
+
+        // The invitee's own client computes the same SAS from its own keys, and now unlocks with provenance checked to the pinned root.
+        using SignInResult again = await SignInInviteeAsync(org, accepted);
+        using UnlockedAccount member = await UnlockAsync(again, accepted.Account);
+        Assert.Equal(pending.ShortAuthenticationString, Crypto.Generators.ShortAuthenticationString.Compute(accepted.Account.OrganisationFingerprint.AsSpan(),
+            member.MemberId, Fingerprint.FromSpki(member.Keyset.EncryptionPublicKey).AsSpan(), Fingerprint.FromSpki(member.Keyset.SigningPublicKey).AsSpan()));
+        UnlockedGroup team = Assert.IsType<UnlockedGroup>(member.GroupOfKind("team_members"));
+        Assert.Equal(admin.GroupOfKind("team_members")!.GroupId, team.GroupId);
+        Assert.Null(member.GroupOfKind("owners"));
+        await using (DbConnection c = await org.Database.Database.OpenAsync(default))
+        {
+            Assert.Equal("active", await c.QuerySingleAsync<string>("SELECT state FROM members WHERE id = @id", new { id = invited.MemberId }));
+        }
+        CofferApiException twice = await Assert.ThrowsAsync<CofferApiException>(() =>
+            MemberConfirmation.ConfirmAsync(owner.Session, admin, pending, TimeProvider.System));
+        Assert.Equal(409, twice.Status);
+    }
+
+    private static Task<SignInResult> SignInInviteeAsync(TestOrganisation org, InvitationAcceptanceResult accepted) =>
+        SignIn.SignInAsync(org.Connection, accepted.Account.Email, InviteePassword, accepted.SecretKey,
+            "0190a1b2-0000-7000-8000-00000000d0a2", new DeviceInfoDto("Ivy's laptop", "linux-cli", "0.1.0"), TestOrganisation.Policy);
+
+    private static async Task<UnlockedAccount> UnlockAsync(SignInResult signIn, RememberedAccount account)
+    {
+        AccountKeysResponse keys = await signIn.Session.SendAsync(HttpMethod.Get, "/api/v1/account/keys", Json.AccountKeysResponse);
+        using EnvelopeKey auk = signIn.AccountKeys.CreateAukKey();
+        return AccountUnlock.WithAuk(keys, auk, signIn.Kdf.Iterations, account, new Pins(), TimeProvider.System);
     }
 
     internal static Task<InvitationResponse> InviteAsync(SignInResult admin, string email, string name, string baseGroup) =>
