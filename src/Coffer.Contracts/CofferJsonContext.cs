@@ -2,6 +2,7 @@ using Coffer.Contracts.Audit;
 using Coffer.Contracts.Auth;
 using Coffer.Contracts.Common;
 using Coffer.Contracts.Keys;
+using Coffer.Contracts.Members;
 using Coffer.Contracts.Sessions;
 using Coffer.Contracts.Setup;
 using Coffer.Contracts.Sync;
@@ -22,6 +23,14 @@ namespace Coffer.Contracts;
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(EnvelopeDto))]
+[JsonSerializable(typeof(InviteMemberRequest))]
+[JsonSerializable(typeof(InvitationResponse))]
+[JsonSerializable(typeof(InvitationLookupRequest))]
+[JsonSerializable(typeof(InvitationLookupResponse))]
+[JsonSerializable(typeof(InvitationAcceptRequest))]
+[JsonSerializable(typeof(InvitationAcceptResponse))]
+[JsonSerializable(typeof(PendingMemberKeysResponse))]
+[JsonSerializable(typeof(ConfirmMemberRequest))]
 [JsonSerializable(typeof(MetaResponse))]
 [JsonSerializable(typeof(AuthStartRequest))]
 [JsonSerializable(typeof(AuthStartResponse))]

@@ -10,6 +10,7 @@ using Coffer.Server.Features.Account;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Auth;
 using Coffer.Server.Features.Health;
+using Coffer.Server.Features.Members;
 using Coffer.Server.Features.Meta;
 using Coffer.Server.Features.Sessions;
 using Coffer.Server.Features.Setup;
@@ -132,6 +133,9 @@ internal static class CofferServer
         builder.Services.AddHostedService<TombstonePurge>();
         builder.Services.AddSingleton<AuditStore>();
         builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<InvitationStore>();
+        builder.Services.AddSingleton<Mailer>();
+        builder.Services.AddSingleton<MemberStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
 
         WebApplication app = builder.Build();
@@ -159,6 +163,8 @@ internal static class CofferServer
         api.MapGroup("/vaults").WithTags("Vaults").AddEndpointFilter<AuditedEndpointFilter>().MapVaultEndpoints();
         api.MapGroup("/events").WithTags("Sync").MapEventEndpoints();
         api.MapGroup("/audit").WithTags("Audit").MapAuditEndpoints();
+        api.MapGroup("/members").WithTags("Members").MapMemberEndpoints();
+        api.MapGroup("/invitations").WithTags("Invitations").MapInvitationEndpoints();
         return app;
     }
 

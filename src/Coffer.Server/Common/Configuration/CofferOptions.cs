@@ -31,6 +31,25 @@ internal sealed class CofferOptions
 
     /// <summary>Largest request body accepted, in bytes (items are capped far below this).</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Outgoing mail; without a host, mail is written as <c>.eml</c> files to <c>&lt;DataDirectory&gt;/outbox/</c>.</summary>
+    public SmtpOptions Smtp { get; set; } = new();
+}
+
+internal sealed class SmtpOptions
+{
+    public string? Host { get; set; }
+
+    public int Port { get; set; } = 587;
+
+    public bool EnableSsl { get; set; } = true;
+
+    public string? UserName { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>The From address of mail the server sends.</summary>
+    public string From { get; set; } = "coffer@localhost";
 }
 
 internal sealed class SessionOptions

@@ -25,9 +25,14 @@ internal sealed class AccountStore(IDatabase database)
             return null;
         }
         KeysetRow keyset = (await c.OneAsync<KeysetRow>(null, KeysetColumns + " WHERE member_id = @memberId ORDER BY serial DESC LIMIT 1", new { memberId }, ct))!;
-        CertRow certificate = (await c.OneAsync<CertRow>(null, CertColumns +
+        CertRow? certificate = await c.OneAsync<CertRow>(null, CertColumns +
             " WHERE kind = 'member' AND subject_id = @memberId AND keyset_id = @Id AND keyset_serial = @Serial ORDER BY issued_at DESC LIMIT 1",
-            new { memberId, keyset.Id, keyset.Serial }, ct))!;
+            new { memberId, keyset.Id, keyset.Serial }, ct);
+        if (certificate is null)
+        {
+            // Pending confirmation: nothing is certified yet, so there is nothing a client could verify and unlock.
+            return null;
+        }
         OrgRow org = (await c.OneAsync<OrgRow>(null,
             "SELECT id AS Id, account_id AS AccountId, root_public_key AS PublicKey, created_at AS CreatedAt, root_signature AS Signature, sealed_root_private_key AS SealedRoot FROM organisations",
             null, ct))!;

@@ -158,7 +158,7 @@ internal sealed class SetupStore(IDatabase database, AuditStore audit)
 
     internal static string EnvelopeJson(EnvelopeDto envelope) => JsonSerializer.Serialize(envelope, CofferJsonContext.Default.EnvelopeDto);
 
-    private static Task<int> InsertKeysetAsync(DbConnection c, DbTransaction tx, KeysetDto k, string? memberId, string? groupId, long now, CancellationToken ct) =>
+    internal static Task<int> InsertKeysetAsync(DbConnection c, DbTransaction tx, KeysetDto k, string? memberId, string? groupId, long now, CancellationToken ct) =>
         c.ExecAsync(tx, """
             INSERT INTO keysets (id, serial, member_id, group_id, sealed_symmetric_key, sealed_encryption_private_key, sealed_signing_private_key,
                                  encryption_public_key, signing_public_key, created_at)
@@ -177,7 +177,7 @@ internal sealed class SetupStore(IDatabase database, AuditStore audit)
             now,
         }, ct);
 
-    private static Task<int> InsertSubjectCertificateAsync(DbConnection c, DbTransaction tx, SubjectCertificateDto cert, long now, CancellationToken ct) =>
+    internal static Task<int> InsertSubjectCertificateAsync(DbConnection c, DbTransaction tx, SubjectCertificateDto cert, long now, CancellationToken ct) =>
         c.ExecAsync(tx, """
             INSERT INTO certificates (id, kind, subject_id, base_group, group_kind, encryption_fingerprint, signing_fingerprint, keyset_id, keyset_serial,
                                       issuer_id, issued_at, signature, created_at)

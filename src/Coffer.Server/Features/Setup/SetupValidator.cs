@@ -154,14 +154,14 @@ internal static class SetupValidator
         return (request, v);
     }
 
-    private static string KeysetKid(RequestValidation v, string field, KeysetDto keyset)
+    internal static string KeysetKid(RequestValidation v, string field, KeysetDto keyset)
     {
         string id = v.Id(field + ".keysetId", keyset.KeysetId);
         v.Check(keyset.Serial >= 1, field + ".serial", "must be at least 1");
         return $"keyset:{id}:s{keyset.Serial}";
     }
 
-    private static Fingerprint KeyFingerprint(RequestValidation v, string field, string spki, SpkiAlgorithm expected)
+    internal static Fingerprint KeyFingerprint(RequestValidation v, string field, string spki, SpkiAlgorithm expected)
     {
         byte[] bytes = v.Bytes(field, spki, maxLength: 1024);
         if (bytes.Length > 0 && Fingerprint.TryFromSpki(bytes, out Fingerprint fpr, out SpkiAlgorithm alg) && alg == expected)
@@ -172,7 +172,7 @@ internal static class SetupValidator
         return default;
     }
 
-    private static EcdsaP256PublicKey? SigningKey(RequestValidation v, string field, string spki)
+    internal static EcdsaP256PublicKey? SigningKey(RequestValidation v, string field, string spki)
     {
         byte[] bytes = v.Bytes(field, spki, maxLength: 1024);
         if (bytes.Length > 0 && EcdsaP256.TryImportPublicKey(bytes, out EcdsaP256PublicKey? key))
@@ -183,7 +183,7 @@ internal static class SetupValidator
         return null;
     }
 
-    private static bool TryRecord<T>(Func<T> make, out T? record) where T : class
+    internal static bool TryRecord<T>(Func<T> make, out T? record) where T : class
     {
         try
         {

@@ -1,0 +1,112 @@
+using Coffer.Contracts.Auth;
+using Coffer.Contracts.Keys;
+
+namespace Coffer.Contracts.Members;
+
+/// <summary>
+/// <c>POST /api/v1/members/invitations</c> (Owners and Administrators): invites a person by email
+/// (PROTOCOL.md §8). The server mails the link; the token never appears in an answer.
+/// </summary>
+/// <param name="Email">The invitee's address; becomes their sign-in handle.</param>
+/// <param name="Name">The invitee's display name.</param>
+/// <param name="BaseGroup"><c>team_members</c> or <c>guests</c>.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record InviteMemberRequest(
+    [property: JsonRequired] string Email,
+    [property: JsonRequired] string Name,
+    [property: JsonRequired] string BaseGroup);
+
+/// <summary>Answer to an invitation: the new member (state <c>invited</c>) and the invitation.</summary>
+/// <param name="MemberId">The member id the server made (UUIDv7).</param>
+/// <param name="InvitationId">The invitation id.</param>
+/// <param name="ExpiresAt">Unix ms after which the link no longer works.</param>
+public sealed record InvitationResponse(
+    [property: JsonRequired] string MemberId,
+    [property: JsonRequired] string InvitationId,
+    [property: JsonRequired] long ExpiresAt);
+
+/// <summary>
+/// <c>POST /api/v1/invitations/lookup</c> (anonymous): what the invitee's client needs before it makes keys.
+/// The token comes from the link's fragment and travels only in a body.
+/// </summary>
+/// <param name="Token">The invitation token, base64url (32 bytes).</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record InvitationLookupRequest([property: JsonRequired] string Token);
+
+/// <summary>The invitation as the invitee's client sees it; the client checks <paramref name="Root"/> against the fingerprint from the link.</summary>
+/// <param name="MemberId">The invitee's member id (2SKD and SRP need it).</param>
+/// <param name="Email">The invitee's email, their sign-in handle.</param>
+/// <param name="Name">The invitee's display name.</param>
+/// <param name="OrgId">The organisation id.</param>
+/// <param name="OrganisationName">The organisation's display name (for the Emergency Kit).</param>
+/// <param name="AccountId">The organisation's account id (the first part of every Secret Key).</param>
+/// <param name="BaseGroup"><c>team_members</c> or <c>guests</c>.</param>
+/// <param name="ExpiresAt">Unix ms after which the invitation no longer works.</param>
+/// <param name="Root">The organisation root and its self-signed record.</param>
+public sealed record InvitationLookupResponse(
+    [property: JsonRequired] string MemberId,
+    [property: JsonRequired] string Email,
+    [property: JsonRequired] string Name,
+    [property: JsonRequired] string OrgId,
+    [property: JsonRequired] string OrganisationName,
+    [property: JsonRequired] string AccountId,
+    [property: JsonRequired] string BaseGroup,
+    [property: JsonRequired] long ExpiresAt,
+    [property: JsonRequired] OrganisationRootDto Root);
+
+/// <summary>
+/// <c>POST /api/v1/invitations/accept</c> (anonymous, the token authorises): the invitee's 2SKD parameters,
+/// SRP verifier and keyset sealed by their AUK. The member becomes <c>pending_confirmation</c>; the token dies.
+/// </summary>
+/// <param name="Token">The invitation token, base64url.</param>
+/// <param name="Kdf">2SKD parameters.</param>
+/// <param name="Verifier">SRP verifier v, 512 bytes, base64url.</param>
+/// <param name="Keyset">The new member's keyset, its symmetric key sealed by the AUK.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record InvitationAcceptRequest(
+    [property: JsonRequired] string Token,
+    [property: JsonRequired] KdfDto Kdf,
+    [property: JsonRequired] string Verifier,
+    [property: JsonRequired] KeysetDto Keyset);
+
+/// <summary>Answer to an accepted invitation.</summary>
+/// <param name="MemberId">The member, now <c>pending_confirmation</c>.</param>
+/// <param name="State">The member's state.</param>
+public sealed record InvitationAcceptResponse(
+    [property: JsonRequired] string MemberId,
+    [property: JsonRequired] string State);
+
+/// <summary>
+/// <c>GET /api/v1/members/{id}/keys</c> (Owners and Administrators): a pending member's public keys, for the
+/// confirming client to fingerprint, compare (SAS) and certify.
+/// </summary>
+/// <param name="MemberId">The member.</param>
+/// <param name="Email">Their email.</param>
+/// <param name="Name">Their display name.</param>
+/// <param name="State">Their state (<c>pending_confirmation</c> until confirmed).</param>
+/// <param name="BaseGroup">The group the invitation named.</param>
+/// <param name="KeysetId">Their keyset id.</param>
+/// <param name="KeysetSerial">Their keyset serial.</param>
+/// <param name="EncryptionPublicKey">RSA SPKI, base64url.</param>
+/// <param name="SigningPublicKey">ECDSA P-256 SPKI, base64url.</param>
+public sealed record PendingMemberKeysResponse(
+    [property: JsonRequired] string MemberId,
+    [property: JsonRequired] string Email,
+    [property: JsonRequired] string Name,
+    [property: JsonRequired] string State,
+    [property: JsonRequired] string BaseGroup,
+    [property: JsonRequired] string KeysetId,
+    [property: JsonRequired] long KeysetSerial,
+    [property: JsonRequired] string EncryptionPublicKey,
+    [property: JsonRequired] string SigningPublicKey);
+
+/// <summary>
+/// <c>POST /api/v1/members/{id}/confirm</c> (Owners and Administrators): the member certificate, signed by the
+/// caller's issuer key, and signed wraps of group keys to the member (at least the invitation's base group).
+/// </summary>
+/// <param name="Certificate">The member certificate.</param>
+/// <param name="Wraps">Group keys wrapped to the member, each signed by the caller.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ConfirmMemberRequest(
+    [property: JsonRequired] SubjectCertificateDto Certificate,
+    [property: JsonRequired] IReadOnlyList<SignedWrapDto> Wraps);

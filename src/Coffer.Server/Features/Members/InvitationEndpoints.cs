@@ -1,0 +1,81 @@
+using Coffer.Contracts.Keys;
+using Coffer.Contracts.Members;
+using Coffer.Protocol.Encoding;
+using Coffer.Protocol.Signatures;
+using Coffer.Protocol.Srp;
+using Coffer.Server.Common.Configuration;
+using Coffer.Server.Common.Errors;
+using Coffer.Server.Common.Time;
+using Coffer.Server.Common.Validation;
+using Coffer.Server.Features.Audit;
+using Coffer.Server.Features.Setup;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Coffer.Server.Features.Members;
+
+/// <remarks>
+/// Anyone may call: the invitee has no account yet. The one-time token from the mailed link (carried in its
+/// fragment, posted in the body) is what authorises, until it is used or expires. A token that is unknown,
+/// used or expired gets the same 403, and is never logged.
+/// </remarks>
+internal static class InvitationEndpoints
+{
+    public static RouteGroupBuilder MapInvitationEndpoints(this RouteGroupBuilder group)
+    {
+        group.MapPost("/lookup", Lookup).WithName("Invitations_Lookup");
+        group.MapPost("/accept", Accept).WithName("Invitations_Accept");
+        return group;
+    }
+
+    internal static async Task<Results<Ok<InvitationLookupResponse>, ProblemHttpResult>> Lookup(InvitationLookupRequest request,
+        InvitationStore store, TimeProvider clock, CancellationToken ct)
+    {
+        RequestValidation v = new();
+        byte[] token = v.Bytes("token", request.Token, exactLength: 32);
+        if (!v.IsValid)
+        {
+            return v.ToProblem();
+        }
+        return await store.LookupAsync(token, clock.NowMs(), ct) is { } found ? TypedResults.Ok(found) : BadToken();
+    }
+
+    internal static async Task<Results<Ok<InvitationAcceptResponse>, ProblemHttpResult>> Accept(InvitationAcceptRequest request, HttpContext http,
+        InvitationStore store, IOptions<CofferOptions> options, TimeProvider clock, CancellationToken ct)
+    {
+        RequestValidation v = Validate(request, options.Value.MinimumKdfIterations);
+        if (!v.IsValid)
+        {
+            return v.ToProblem();
+        }
+        string? memberId = await store.AcceptAsync(request, Base64Url.Decode(request.Token), clock.NowMs(),
+            AuditEntry.CanonicalIp(http.Connection.RemoteIpAddress), ct);
+        return memberId is null ? BadToken() : TypedResults.Ok(new InvitationAcceptResponse(memberId, "pending_confirmation"));
+    }
+
+    private static ProblemHttpResult BadToken() =>
+        Problems.Of(CofferErrors.Forbidden, "The invitation is not valid: it was used, it expired, or the link is incomplete. Ask for a new one.");
+
+    private static RequestValidation Validate(InvitationAcceptRequest r, int minimumIterations)
+    {
+        RequestValidation v = new();
+        v.Bytes("token", r.Token, exactLength: 32);
+        v.Check(string.Equals(r.Kdf.Alg, "coffer/2skd/v1", StringComparison.Ordinal), "kdf.alg", "must be coffer/2skd/v1");
+        v.Bytes("kdf.salt", r.Kdf.Salt, exactLength: 16);
+        v.Check(r.Kdf.Iterations >= minimumIterations && r.Kdf.Iterations <= 100_000_000, "kdf.iterations", $"must be at least {minimumIterations}");
+        byte[] verifier = v.Bytes("verifier", r.Verifier, exactLength: SrpParameters.Coffer.Group.PaddedLength);
+        if (verifier.Length == SrpParameters.Coffer.Group.PaddedLength)
+        {
+            v.Check(SrpVerifier.IsValid(SrpParameters.Coffer, verifier), "verifier", "is not a verifier of the 4096-bit group");
+        }
+        KeysetDto ks = r.Keyset;
+        string kid = SetupValidator.KeysetKid(v, "keyset", ks);
+        v.Check(ks.Serial == 1, "keyset.serial", "must be 1 for a new member");
+        v.Envelope("keyset.sealedSymmetricKey", ks.SealedSymmetricKey, "auk");
+        v.Envelope("keyset.sealedEncryptionPrivateKey", ks.SealedEncryptionPrivateKey, kid);
+        v.Envelope("keyset.sealedSigningPrivateKey", ks.SealedSigningPrivateKey, kid);
+        SetupValidator.KeyFingerprint(v, "keyset.encryptionPublicKey", ks.EncryptionPublicKey, SpkiAlgorithm.Rsa);
+        SetupValidator.KeyFingerprint(v, "keyset.signingPublicKey", ks.SigningPublicKey, SpkiAlgorithm.EcP256);
+        return v;
+    }
+}

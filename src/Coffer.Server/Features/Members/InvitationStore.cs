@@ -1,0 +1,142 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using Coffer.Contracts.Keys;
+using Coffer.Contracts.Members;
+using Coffer.Protocol.Encoding;
+using Coffer.Server.Common.Data;
+using Coffer.Server.Common.Validation;
+using Coffer.Server.Features.Audit;
+using Coffer.Server.Features.Sessions;
+using Coffer.Server.Features.Setup;
+
+namespace Coffer.Server.Features.Members;
+
+internal enum InviteOutcome
+{
+    Invited,
+    EmailTaken,
+}
+
+/// <summary>An invitation as made: the token is returned once, for the mail, and stored only hashed.</summary>
+internal sealed record NewInvitation(string MemberId, string InvitationId, byte[] Token, byte[] OrgFingerprint, long ExpiresAt);
+
+/// <summary>Invitations (PROTOCOL.md §8): the member row exists from the invitation on, in state <c>invited</c>.</summary>
+internal sealed class InvitationStore(IDatabase database, AuditStore audit)
+{
+    public static readonly TimeSpan Lifetime = TimeSpan.FromDays(7);
+
+    /// <summary>Until the permission matrix (slice g) brings <c>manage_members</c>: members of the Owners or Administrators group.</summary>
+    public async Task<bool> MayManageMembersAsync(string memberId, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        return await c.ScalarAsync<long>(null, """
+            SELECT count(*) FROM group_memberships gm JOIN groups g ON g.id = gm.group_id
+            WHERE gm.member_id = @memberId AND g.kind IN ('owners', 'administrators')
+            """, new { memberId }, ct) > 0;
+    }
+
+    public Task<(InviteOutcome Outcome, NewInvitation? Invitation)> InviteAsync(CofferCaller caller, string email, string name, string baseGroup, long now,
+        CancellationToken ct) =>
+        database.InTransactionAsync<(InviteOutcome, NewInvitation?)>(async (c, tx) =>
+        {
+            string normalized = Emails.Normalize(email);
+            if (await c.ScalarAsync<long>(tx, "SELECT count(*) FROM members WHERE email_normalized = @normalized", new { normalized }, ct) > 0)
+            {
+                return (InviteOutcome.EmailTaken, null);
+            }
+            OrgRow org = (await c.OneAsync<OrgRow>(tx, "SELECT id AS Id, root_fingerprint AS Fingerprint FROM organisations", null, ct))!;
+            string memberId = Ids.New();
+            string invitationId = Ids.New();
+            byte[] token = RandomNumberGenerator.GetBytes(32);
+            long expiresAt = now + (long)Lifetime.TotalMilliseconds;
+            await c.ExecAsync(tx, """
+                INSERT INTO members (id, organisation_id, email, email_normalized, name, state, unlock_method, created_at, updated_at)
+                VALUES (@memberId, @org, @email, @normalized, @name, 'invited', 'password', @now, @now)
+                """, new { memberId, org = org.Id, email, normalized, name, now }, ct);
+            await c.ExecAsync(tx, """
+                INSERT INTO invitations (id, member_id, token_hash, base_group, invited_by, created_at, expires_at, accepted_at)
+                VALUES (@invitationId, @memberId, @hash, @baseGroup, @invitedBy, @now, @expiresAt, NULL)
+                """, new { invitationId, memberId, hash = SHA256.HashData(token), baseGroup, invitedBy = caller.MemberId, now, expiresAt }, ct);
+            await audit.AppendAsync(c, tx, [AuditEntry.By(caller, now, AuditActions.MemberInvite, AuditTargets.Member, memberId,
+                details: AuditEntry.DetailsOf(("baseGroup", baseGroup), ("invitation", invitationId)))], ct);
+            return (InviteOutcome.Invited, new NewInvitation(memberId, invitationId, token, org.Fingerprint, expiresAt));
+        }, ct);
+
+    /// <summary>The open invitation a token names, or null when the token is unknown, used or expired.</summary>
+    public async Task<InvitationLookupResponse?> LookupAsync(byte[] token, long now, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        return await OpenInvitationAsync(c, null, token, now, ct) is { } row ? row.ToDto() : null;
+    }
+
+    /// <summary>
+    /// Stores the invitee's verifier and keyset, makes the member <c>pending_confirmation</c> and uses the token up,
+    /// in one transaction with the event. Null when the token is unknown, used or expired.
+    /// </summary>
+    public Task<string?> AcceptAsync(InvitationAcceptRequest r, byte[] token, long now, string? ip, CancellationToken ct) =>
+        database.InTransactionAsync(async (c, tx) =>
+        {
+            OpenRow? row = await OpenInvitationAsync(c, tx, token, now, ct);
+            if (row is null)
+            {
+                return null;
+            }
+            int used = await c.ExecAsync(tx, "UPDATE invitations SET accepted_at = @now WHERE id = @id AND accepted_at IS NULL",
+                new { now, id = row.InvitationId }, ct);
+            if (used != 1)
+            {
+                return null;
+            }
+            await c.ExecAsync(tx, """
+                UPDATE members SET state = 'pending_confirmation', kdf_alg = @alg, kdf_salt = @salt, kdf_iterations = @iterations,
+                                   srp_verifier = @verifier, updated_at = @now
+                WHERE id = @id AND state = 'invited'
+                """, new
+            {
+                alg = r.Kdf.Alg,
+                salt = Base64Url.Decode(r.Kdf.Salt),
+                iterations = (long)r.Kdf.Iterations,
+                verifier = Base64Url.Decode(r.Verifier),
+                now,
+                id = row.MemberId,
+            }, ct);
+            await SetupStore.InsertKeysetAsync(c, tx, r.Keyset, memberId: row.MemberId, groupId: null, now, ct);
+            await audit.AppendAsync(c, tx, [new AuditEntry(now, row.MemberId, null, null, ip, AuditActions.InvitationAccept, AuditTargets.Member,
+                row.MemberId, AuditOutcomes.Success, AuditEntry.DetailsOf(("invitation", row.InvitationId)))], ct);
+            return (string?)row.MemberId;
+        }, ct);
+
+    private static Task<OpenRow?> OpenInvitationAsync(DbConnection c, DbTransaction? tx, byte[] token, long now, CancellationToken ct) =>
+        // Looked up by hash: the database never sees the token, and a 32-byte random token leaves nothing to learn from index timing.
+        c.OneAsync<OpenRow>(tx, """
+            SELECT i.id AS InvitationId, i.base_group AS BaseGroup, i.expires_at AS ExpiresAt, m.id AS MemberId, m.email AS Email, m.name AS Name,
+                   o.id AS OrgId, o.name AS OrganisationName, o.account_id AS AccountId, o.root_public_key AS PublicKey, o.created_at AS CreatedAt, o.root_signature AS Signature
+            FROM invitations i JOIN members m ON m.id = i.member_id JOIN organisations o ON o.id = m.organisation_id
+            WHERE i.token_hash = @hash AND i.accepted_at IS NULL AND i.expires_at > @now AND m.state = 'invited'
+            """, new { hash = SHA256.HashData(token), now }, ct);
+
+    private sealed class OpenRow
+    {
+        public string InvitationId { get; set; } = "";
+        public string BaseGroup { get; set; } = "";
+        public long ExpiresAt { get; set; }
+        public string MemberId { get; set; } = "";
+        public string Email { get; set; } = "";
+        public string Name { get; set; } = "";
+        public string OrgId { get; set; } = "";
+        public string OrganisationName { get; set; } = "";
+        public string AccountId { get; set; } = "";
+        public byte[] PublicKey { get; set; } = [];
+        public long CreatedAt { get; set; }
+        public byte[] Signature { get; set; } = [];
+
+        public InvitationLookupResponse ToDto() => new(MemberId, Email, Name, OrgId, OrganisationName, AccountId, BaseGroup, ExpiresAt,
+            new OrganisationRootDto(OrgId, AccountId, Base64Url.Encode(PublicKey), CreatedAt, Base64Url.Encode(Signature)));
+    }
+
+    private sealed class OrgRow
+    {
+        public string Id { get; set; } = "";
+        public byte[] Fingerprint { get; set; } = [];
+    }
+}
