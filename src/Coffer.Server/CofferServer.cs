@@ -106,6 +106,7 @@ internal static class CofferServer
             o.SerializerOptions.ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow;
         });
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
+        builder.Services.AddExceptionHandler<RedactingExceptionHandler>();
         builder.Services.AddCofferDatabase(options);
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
@@ -226,6 +227,8 @@ internal static class CofferServer
             o.UseUtcTimestamp = true;
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // The framework's own line for an unhandled exception carries its message; ours (RedactingExceptionHandler) does not.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
     }
 

@@ -180,7 +180,7 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            LogUnhandled(log, e, context.GetEndpoint()?.DisplayName);
+            LogUnhandled(log, context.GetEndpoint()?.DisplayName, RedactingExceptionHandler.Describe(e));
             context.Response.Body = original;
             context.Response.Clear();
             await WriteSealedProblemAsync(context, live.Keys, seq, CofferErrors.Internal, null);
@@ -217,7 +217,7 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogUnhandled(log, e, context.GetEndpoint()?.DisplayName);
+            LogUnhandled(log, context.GetEndpoint()?.DisplayName, RedactingExceptionHandler.Describe(e));
             if (!stream.Started)
             {
                 context.Response.Clear();
@@ -266,8 +266,8 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
     [LoggerMessage(Level = LogLevel.Information, Message = "Session layer refused a request: {Reason}")]
     private static partial void LogRefused(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error in {Endpoint}; answered 500, nothing written")]
-    private static partial void LogUnhandled(ILogger logger, Exception exception, string? endpoint);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error in {Endpoint}; answered 500, nothing written. {Exception}")]
+    private static partial void LogUnhandled(ILogger logger, string? endpoint, string exception);
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(ProblemDetails))]
