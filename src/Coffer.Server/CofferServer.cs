@@ -161,10 +161,11 @@ internal static class CofferServer
         api.MapGroup("/auth").WithTags("Auth").MapAuthEndpoints().MapSignOut();
         api.MapGroup("/sessions").WithTags("Sessions").MapSessionEndpoints();
         api.MapGroup("/account").WithTags("Account").MapAccountEndpoints();
-        api.MapGroup("/vaults").WithTags("Vaults").AddEndpointFilter<AuditedEndpointFilter>().MapVaultEndpoints();
+        api.MapGroup("/vaults").WithTags("Vaults").AddEndpointFilter<AuditedEndpointFilter>().AddEndpointFilter<ConfirmedMemberFilter>()
+            .MapVaultEndpoints();
         api.MapGroup("/events").WithTags("Sync").MapEventEndpoints();
-        api.MapGroup("/audit").WithTags("Audit").MapAuditEndpoints();
-        api.MapGroup("/members").WithTags("Members").MapMemberEndpoints();
+        api.MapGroup("/audit").WithTags("Audit").AddEndpointFilter<ConfirmedMemberFilter>().MapAuditEndpoints();
+        api.MapGroup("/members").WithTags("Members").AddEndpointFilter<ConfirmedMemberFilter>().MapMemberEndpoints();
         api.MapGroup("/invitations").WithTags("Invitations").MapInvitationEndpoints();
         return app;
     }

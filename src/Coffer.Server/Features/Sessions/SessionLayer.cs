@@ -70,9 +70,11 @@ internal sealed class SealedEventStream(HttpContext context, SessionKeys keys, u
 /// <param name="DeviceId">The member's device.</param>
 /// <param name="MfaSatisfied">False while a factor is owed.</param>
 /// <param name="Ip">The client's address (after trusted proxies).</param>
+/// <param name="Confirmed">False for a member who accepted an invitation but is not confirmed yet: they may
+/// sign in and manage their own sessions, nothing else (<see cref="ConfirmedMemberFilter"/>).</param>
 /// <param name="Seq">The request's sequence number: a write records (session, seq) in its own transaction (table session_writes)
 /// so the same write replayed to another node fails (PROTOCOL.md §6).</param>
-internal sealed record CofferCaller(string SessionId, string MemberId, string DeviceId, bool MfaSatisfied, string? Ip, ulong Seq);
+internal sealed record CofferCaller(string SessionId, string MemberId, string DeviceId, bool MfaSatisfied, string? Ip, ulong Seq, bool Confirmed = true);
 
 /// <summary>
 /// The server half of the session layer (PROTOCOL.md §6). For endpoints marked
@@ -162,7 +164,7 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
             context.Request.ContentType = "application/json";
         }
         context.Features.Set(new CofferCaller(record.SessionId, record.MemberId, record.DeviceId, record.MfaSatisfied,
-            context.Connection.RemoteIpAddress?.ToString(), seq));
+            context.Connection.RemoteIpAddress?.ToString(), seq, record.Confirmed));
 
         if (context.GetEndpoint()?.Metadata.GetMetadata<StreamsSealedEvents>() is not null)
         {

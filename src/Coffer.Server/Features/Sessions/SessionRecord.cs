@@ -11,7 +11,8 @@ internal sealed record SessionRecord(
     long ExpiresAt,
     long IdleTimeoutMs,
     bool MfaSatisfied,
-    bool Revoked)
+    bool Revoked,
+    bool Confirmed = true)
 {
     public bool IsUsableAt(long now) => !Revoked && now < ExpiresAt && now - LastUsedAt < IdleTimeoutMs;
 }

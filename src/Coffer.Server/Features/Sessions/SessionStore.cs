@@ -42,7 +42,7 @@ internal sealed class SessionStore(IDatabase database, IOptions<CofferOptions> o
         }
         bool revoked = r.EndedAt is not null || r.DeviceRevokedAt is not null || r.MemberState is not ("active" or "pending_confirmation");
         return new SessionRecord(r.SessionId, r.MemberId, r.DeviceId, r.KeyMaterial, r.CreatedAt, r.LastUsedAt, r.ExpiresAt, IdleTimeoutMs,
-            r.MfaLevel != "pending", revoked);
+            r.MfaLevel != "pending", revoked, r.MemberState == "active");
     }
 
     public async Task TouchAsync(SessionRecord session, long now, CancellationToken ct)

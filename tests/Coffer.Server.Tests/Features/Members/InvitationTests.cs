@@ -109,6 +109,12 @@ public class InvitationTests
         CofferApiException noKeys = await Assert.ThrowsAsync<CofferApiException>(() =>
             invitee.Session.SendAsync(HttpMethod.Get, "/api/v1/account/keys", Json.AccountKeysResponse));
         Assert.Equal(404, noKeys.Status);
+        // Nor can they do anything else but look after their own sessions until an administrator confirms them.
+        CofferApiException noVaults = await Assert.ThrowsAsync<CofferApiException>(() =>
+            invitee.Session.SendAsync(HttpMethod.Get, "/api/v1/vaults", Json.VaultListResponse));
+        Assert.Equal(403, noVaults.Status);
+        Assert.Equal(Contracts.Errors.ErrorTypes.Forbidden, noVaults.Type);
+        Assert.Single((await invitee.Session.SendAsync(HttpMethod.Get, "/api/v1/sessions", Json.SessionListResponse)).Sessions);
 
         // The token works once.
         CofferApiException used = await Assert.ThrowsAsync<CofferApiException>(() => InvitationAcceptance.AcceptAsync(org.Connection, link,
