@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Net;
 using System.Reflection;
 using Coffer.Contracts;
+using Coffer.Server.Common.Authorization;
 using Coffer.Server.Common.Configuration;
 using Coffer.Server.Common.Data;
 using Coffer.Server.Common.Data.Migrations;
@@ -135,6 +136,7 @@ internal static class CofferServer
         builder.Services.AddSingleton<AuditStore>();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<InvitationStore>();
+        builder.Services.AddSingleton<PermissionStore>();
         builder.Services.AddSingleton<Mailer>();
         builder.Services.AddSingleton<MemberStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());

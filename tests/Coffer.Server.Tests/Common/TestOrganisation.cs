@@ -1,6 +1,10 @@
 using Coffer.Contracts;
 using Coffer.Contracts.Auth;
+using Coffer.Contracts.Keys;
 using Coffer.Crypto.Kdf;
+using Coffer.Crypto.Provenance;
+using Coffer.Protocol.Envelopes;
+using Coffer.Sdk.Accounts;
 using Coffer.Sdk.Auth;
 using Coffer.Sdk.Http;
 using Coffer.Sdk.Setup;
@@ -87,6 +91,25 @@ internal sealed class TestOrganisation : IAsyncDisposable
         CofferConnection? connection = null) =>
         SignIn.SignInAsync(connection ?? Connection, OwnerEmail, password ?? Password, Setup.SecretKey, deviceId,
             new DeviceInfoDto("Test laptop", "linux-cli", "0.1.0"), Policy);
+
+    /// <summary>Signs the first Owner in and unlocks their keys (provenance checked to the pinned root).</summary>
+    public async Task<(SignInResult SignIn, UnlockedAccount Keys)> SignInAndUnlockOwnerAsync()
+    {
+        SignInResult signIn = await SignInOwnerAsync();
+        return (signIn, await UnlockAsync(signIn, Setup.Account));
+    }
+
+    /// <summary>Invites, accepts and confirms a member as <paramref name="admin"/> (see <see cref="TestMember"/>).</summary>
+    public Task<TestMember> AddMemberAsync(SignInResult admin, UnlockedAccount adminKeys, string email, string baseGroup = "team_members",
+        bool confirm = true) => TestMember.JoinAsync(this, admin, adminKeys, email, baseGroup, confirm);
+
+    /// <summary>Fetches the account's keys and unlocks them with the AUK the sign-in derived.</summary>
+    public static async Task<UnlockedAccount> UnlockAsync(SignInResult signIn, RememberedAccount account)
+    {
+        AccountKeysResponse keys = await signIn.Session.SendAsync(HttpMethod.Get, "/api/v1/account/keys", CofferJsonContext.Default.AccountKeysResponse);
+        using EnvelopeKey auk = signIn.AccountKeys.CreateAukKey();
+        return AccountUnlock.WithAuk(keys, auk, signIn.Kdf.Iterations, account, new Pins(), TimeProvider.System);
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -2,8 +2,10 @@ using System.Text;
 using System.Text.Json;
 using Coffer.Contracts;
 using Coffer.Contracts.Audit;
+using Coffer.Contracts.Members;
 using Coffer.Protocol.Encoding;
 using Coffer.Protocol.Signatures;
+using Coffer.Server.Common.Authorization;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Time;
 using Coffer.Server.Common.Validation;
@@ -23,11 +25,11 @@ internal static class AuditEndpoints
 
     public static RouteGroupBuilder MapAuditEndpoints(this RouteGroupBuilder group)
     {
-        group.MapGet("/events", ListEvents).WithName("Audit_Events").RequireCofferSession();
-        group.MapGet("/export", Export).WithName("Audit_Export").RequireCofferSession()
+        group.MapGet("/events", ListEvents).WithName("Audit_Events").RequireCofferSession().RequirePermission(OrgPermissions.ViewActivityLog);
+        group.MapGet("/export", Export).WithName("Audit_Export").RequireCofferSession().RequirePermission(OrgPermissions.ViewActivityLog)
             .Produces<string>(StatusCodes.Status200OK, "application/jsonl");
-        group.MapGet("/checkpoints/latest", LatestCheckpoint).WithName("Audit_LatestCheckpoint").RequireCofferSession();
-        group.MapPost("/countersignatures", Countersign).WithName("Audit_Countersign").RequireCofferSession();
+        group.MapGet("/checkpoints/latest", LatestCheckpoint).WithName("Audit_LatestCheckpoint").RequireCofferSession().RequirePermission(OrgPermissions.ViewActivityLog);
+        group.MapPost("/countersignatures", Countersign).WithName("Audit_Countersign").RequireCofferSession().RequirePermission(OrgPermissions.ViewActivityLog);
         return group;
     }
 
@@ -35,10 +37,6 @@ internal static class AuditEndpoints
         AuditStore store, AuditLog audit, TimeProvider clock, CancellationToken ct)
     {
         CofferCaller caller = http.Caller();
-        if (!await store.MayViewAsync(caller.MemberId, ct))
-        {
-            return Problems.Of(CofferErrors.Forbidden);
-        }
         if (Page(after, limit) is not (long from, int take))
         {
             return Problems.Validation("limit", $"after must be at least 0 and limit between 1 and {MaxLimit}");
@@ -52,10 +50,6 @@ internal static class AuditEndpoints
         AuditLog audit, TimeProvider clock, CancellationToken ct)
     {
         CofferCaller caller = http.Caller();
-        if (!await store.MayViewAsync(caller.MemberId, ct))
-        {
-            return Problems.Of(CofferErrors.Forbidden);
-        }
         if (Page(after, limit) is not (long from, int take))
         {
             return Problems.Validation("limit", $"after must be at least 0 and limit between 1 and {MaxLimit}");
@@ -74,10 +68,6 @@ internal static class AuditEndpoints
     internal static async Task<Results<Ok<AuditCheckpointDto>, NotFound, ProblemHttpResult>> LatestCheckpoint(HttpContext http, AuditStore store,
         CancellationToken ct)
     {
-        if (!await store.MayViewAsync(http.Caller().MemberId, ct))
-        {
-            return Problems.Of(CofferErrors.Forbidden);
-        }
         string? orgId = await store.OrganisationIdAsync(ct);
         if (orgId is null || await store.LatestCheckpointAsync(ct) is not { } cp)
         {
@@ -91,10 +81,6 @@ internal static class AuditEndpoints
         AuditStore store, AuditLog audit, TimeProvider clock, CancellationToken ct)
     {
         CofferCaller caller = http.Caller();
-        if (!await store.MayViewAsync(caller.MemberId, ct))
-        {
-            return Problems.Of(CofferErrors.Forbidden);
-        }
         RequestValidation v = new();
         byte[] chainHash = v.Bytes("chainHash", request.ChainHash, exactLength: Sha256Hash.Size);
         byte[] signature = v.Bytes("signature", request.Signature, exactLength: EcdsaP256.SignatureSize);

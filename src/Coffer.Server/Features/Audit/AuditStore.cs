@@ -197,19 +197,6 @@ internal sealed class AuditStore(IDatabase database)
     }
 
     /// <summary>
-    /// Who may read the log and countersign. Until the permission matrix (slice g) brings <c>view_activity_log</c>:
-    /// members of the Owners or Administrators group.
-    /// </summary>
-    public async Task<bool> MayViewAsync(string memberId, CancellationToken ct)
-    {
-        await using DbConnection c = await database.OpenAsync(ct);
-        return await c.ScalarAsync<long>(null, """
-            SELECT count(*) FROM group_memberships gm JOIN groups g ON g.id = gm.group_id
-            WHERE gm.member_id = @memberId AND g.kind IN ('owners', 'administrators')
-            """, new { memberId }, ct) > 0;
-    }
-
-    /// <summary>
     /// Retention purge (POLICY.md: "purging keeps the chain verifiable"): deletes the oldest events up to the last
     /// one before the first event at or after <paramref name="cutoff"/>, after signing a checkpoint at the cut, and
     /// records the cut, in one transaction with an <c>audit.purge</c> event. Checkpoints before the cut go too.

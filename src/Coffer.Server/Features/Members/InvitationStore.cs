@@ -25,16 +25,6 @@ internal sealed class InvitationStore(IDatabase database, AuditStore audit)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromDays(7);
 
-    /// <summary>Until the permission matrix (slice g) brings <c>manage_members</c>: members of the Owners or Administrators group.</summary>
-    public async Task<bool> MayManageMembersAsync(string memberId, CancellationToken ct)
-    {
-        await using DbConnection c = await database.OpenAsync(ct);
-        return await c.ScalarAsync<long>(null, """
-            SELECT count(*) FROM group_memberships gm JOIN groups g ON g.id = gm.group_id
-            WHERE gm.member_id = @memberId AND g.kind IN ('owners', 'administrators')
-            """, new { memberId }, ct) > 0;
-    }
-
     public Task<(InviteOutcome Outcome, NewInvitation? Invitation)> InviteAsync(CofferCaller caller, string email, string name, string baseGroup, long now,
         CancellationToken ct) =>
         database.InTransactionAsync<(InviteOutcome, NewInvitation?)>(async (c, tx) =>

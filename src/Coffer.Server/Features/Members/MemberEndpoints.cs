@@ -1,5 +1,6 @@
 using Coffer.Contracts.Members;
 using Coffer.Protocol.Encoding;
+using Coffer.Server.Common.Authorization;
 using Coffer.Server.Common.Configuration;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Time;
@@ -18,9 +19,9 @@ internal static class MemberEndpoints
 {
     public static RouteGroupBuilder MapMemberEndpoints(this RouteGroupBuilder group)
     {
-        group.MapPost("/invitations", Invite).WithName("Members_Invite").RequireCofferSession();
-        group.MapGet("/{memberId}/keys", PendingKeys).WithName("Members_Keys").RequireCofferSession();
-        group.MapPost("/{memberId}/confirm", Confirm).WithName("Members_Confirm").RequireCofferSession();
+        group.MapPost("/invitations", Invite).WithName("Members_Invite").RequireCofferSession().RequirePermission(OrgPermissions.ManageMembers);
+        group.MapGet("/{memberId}/keys", PendingKeys).WithName("Members_Keys").RequireCofferSession().RequirePermission(OrgPermissions.ManageMembers);
+        group.MapPost("/{memberId}/confirm", Confirm).WithName("Members_Confirm").RequireCofferSession().RequirePermission(OrgPermissions.ManageMembers);
         return group;
     }
 
@@ -28,10 +29,6 @@ internal static class MemberEndpoints
         InvitationStore store, Mailer mailer, IOptions<CofferOptions> options, TimeProvider clock, CancellationToken ct)
     {
         CofferCaller caller = http.Caller();
-        if (!await store.MayManageMembersAsync(caller.MemberId, ct))
-        {
-            return Problems.Of(CofferErrors.Forbidden);
-        }
         RequestValidation v = new();
         v.Email("email", request.Email);
         string email = request.Email;
@@ -65,10 +62,6 @@ internal static class MemberEndpoints
     internal static async Task<Results<Ok<PendingMemberKeysResponse>, ProblemHttpResult>> PendingKeys(string memberId, HttpContext http,
         InvitationStore invitations, MemberStore store, CancellationToken ct)
     {
-        if (!await invitations.MayManageMembersAsync(http.Caller().MemberId, ct))
-        {
-            return Problems.Of(CofferErrors.Forbidden);
-        }
         return Ids.IsValid(memberId) && await store.PendingKeysAsync(memberId, ct) is { } keys ? TypedResults.Ok(keys) : Problems.Of(CofferErrors.NotFound);
     }
 
@@ -76,10 +69,6 @@ internal static class MemberEndpoints
         InvitationStore invitations, MemberStore store, TimeProvider clock, CancellationToken ct)
     {
         CofferCaller caller = http.Caller();
-        if (!await invitations.MayManageMembersAsync(caller.MemberId, ct))
-        {
-            return Problems.Of(CofferErrors.Forbidden);
-        }
         if (!Ids.IsValid(memberId))
         {
             return Problems.Of(CofferErrors.NotFound);
