@@ -113,6 +113,16 @@ public sealed class DerivedAccountKeys : IDisposable
         return new EnvelopeKey(TwoSecretKeyDerivation.AukKid, _auk);
     }
 
+    /// <summary>
+    /// An independent copy (its own buffers, zeroed by its own dispose): for a client that keeps the keys while
+    /// unlocked and signs in again without asking for the password when a session ends.
+    /// </summary>
+    public DerivedAccountKeys Copy()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new DerivedAccountKeys((byte[])_auk.Clone(), (byte[])_x.Clone());
+    }
+
     /// <summary>Zeroes both keys.</summary>
     public void Dispose()
     {

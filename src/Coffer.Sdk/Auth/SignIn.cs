@@ -70,6 +70,48 @@ public static class SignIn
 
         // One 2SKD run; the floor and this device's last count are checked before any work.
         DerivedAccountKeys keys = AccountKeyDerivation.Derive(password, secretKey, start.MemberId, start.Kdf, policy, lastIterations);
+        return await CompleteAsync(connection, start, keys, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Signs in again with the keys an earlier sign-in derived (kept in memory while the account is unlocked, e.g. by
+    /// the agent when its session expires), without another 2SKD run. The server's KDF parameters must be exactly the
+    /// ones those keys came from; if the account's password, Secret Key or parameters changed, sign in with the password.
+    /// </summary>
+    /// <param name="connection">The server.</param>
+    /// <param name="email">The sign-in email.</param>
+    /// <param name="accountId">The account id (from the Secret Key).</param>
+    /// <param name="deviceId">This device's id.</param>
+    /// <param name="device">What the device says of itself.</param>
+    /// <param name="keys">The derived keys; copied, so the caller keeps and disposes its own.</param>
+    /// <param name="kdf">The KDF parameters the keys were derived with.</param>
+    /// <param name="cancellationToken">Cancels the sign-in.</param>
+    /// <exception cref="CofferProtocolException">The server's KDF parameters differ, or it broke the protocol.</exception>
+    /// <exception cref="CofferApiException">The server refused.</exception>
+    public static async Task<SignInResult> SignInAgainAsync(CofferConnection connection, string email, string accountId, string deviceId,
+        DeviceInfoDto device, DerivedAccountKeys keys, KdfParameters kdf, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(kdf);
+        Contracts.CofferJsonContext json = Contracts.CofferJsonContext.Default;
+        AuthStartResponse start = await connection.PostAsync("/api/v1/auth/start",
+            new AuthStartRequest(email, accountId, deviceId, device), json.AuthStartRequest, json.AuthStartResponse,
+            cancellationToken).ConfigureAwait(false);
+        KdfParameters offered = WireMapper.ToKdfParameters(start.Kdf);
+        if (!string.Equals(offered.Algorithm, kdf.Algorithm, StringComparison.Ordinal) || offered.Iterations != kdf.Iterations
+            || !CryptographicOperations.FixedTimeEquals(offered.Salt, kdf.Salt))
+        {
+            throw new CofferProtocolException("The account's key derivation changed since this device unlocked; sign in with the password.");
+        }
+        return await CompleteAsync(connection, start, keys.Copy(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>SRP-6a exchange and verify with derived keys the result takes over (disposed on failure).</summary>
+    private static async Task<SignInResult> CompleteAsync(CofferConnection connection, AuthStartResponse start, DerivedAccountKeys keys,
+        CancellationToken cancellationToken)
+    {
+        Contracts.CofferJsonContext json = Contracts.CofferJsonContext.Default;
         KdfParameters kdf = WireMapper.ToKdfParameters(start.Kdf);
         try
         {

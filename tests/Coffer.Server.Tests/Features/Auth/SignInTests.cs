@@ -38,6 +38,24 @@ public class SignInTests
     }
 
     [Theory, BothEngines]
+    public async Task SignInAgain_WithTheKeysOfAnEarlierSignIn_OpensANewSession_AndRefusesChangedKdfParameters(Engine engine)
+    {
+        await using TestOrganisation org = await TestOrganisation.StartAsync(engine);
+        using SignInResult first = await org.SignInOwnerAsync();
+        DeviceInfoDto device = new("Test laptop", "linux-cli", "0.1.0");
+        using SignInResult again = await SignIn.SignInAgainAsync(org.Connection, TestOrganisation.OwnerEmail, TestOrganisation.Setup.SecretKey.AccountId,
+            "0190a1b2-0000-7000-8000-00000000d001", device, first.AccountKeys, first.Kdf);
+        SessionListResponse sessions = await again.Session.SendAsync(HttpMethod.Get, "/api/v1/sessions", CofferJsonContext.Default.SessionListResponse);
+        Assert.Equal(2, sessions.Sessions.Count);
+        Assert.Equal(first.AccountKeys.AukBytes.ToArray(), again.AccountKeys.AukBytes.ToArray());
+
+        CofferProtocolException changed = await Assert.ThrowsAsync<CofferProtocolException>(() => SignIn.SignInAgainAsync(org.Connection,
+            TestOrganisation.OwnerEmail, TestOrganisation.Setup.SecretKey.AccountId, "0190a1b2-0000-7000-8000-00000000d001", device, first.AccountKeys,
+            first.Kdf with { Iterations = first.Kdf.Iterations + 1 }));
+        Assert.Contains("sign in with the password", changed.Message, StringComparison.Ordinal);
+    }
+
+    [Theory, BothEngines]
     public async Task WrongPasswordOrSecretKey_AndUnknownEmail_AllFailTheSameWay(Engine engine)
     {
         await using TestOrganisation org = await TestOrganisation.StartAsync(engine);
