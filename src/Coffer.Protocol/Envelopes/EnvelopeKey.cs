@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 
-
 namespace Coffer.Protocol.Envelopes;
 
 /// <summary>
@@ -9,6 +8,8 @@ namespace Coffer.Protocol.Envelopes;
 /// The associated data is the UTF-8 of a context string naming where the
 /// envelope lives; a key seals at most 2^32 envelopes (random IVs), after which
 /// it refuses. The key bytes are copied in and zeroed on <see cref="Dispose"/>.
+/// Seal and open may be called from several threads at once (a session's key serves
+/// concurrent requests): the AES-GCM context, which is not thread-safe, is used under a lock.
 /// </summary>
 public sealed class EnvelopeKey : IDisposable
 {
@@ -19,6 +20,7 @@ public sealed class EnvelopeKey : IDisposable
 
     private readonly byte[] _key;
     private readonly AesGcm _aes;
+    private readonly Lock _lock = new();
     private long _seals;
     private bool _disposed;
 
@@ -79,7 +81,11 @@ public sealed class EnvelopeKey : IDisposable
         RandomNumberGenerator.Fill(iv);
         byte[] data = new byte[plaintext.Length + Envelope.TagLength];
         byte[] aad = System.Text.Encoding.UTF8.GetBytes(context);
-        _aes.Encrypt(iv, plaintext, data.AsSpan(0, plaintext.Length), data.AsSpan(plaintext.Length), aad);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _aes.Encrypt(iv, plaintext, data.AsSpan(0, plaintext.Length), data.AsSpan(plaintext.Length), aad);
+        }
         return new Envelope(Kid, Envelope.A256Gcm, iv, data);
     }
 
@@ -103,7 +109,11 @@ public sealed class EnvelopeKey : IDisposable
         byte[] aad = System.Text.Encoding.UTF8.GetBytes(context);
         try
         {
-            _aes.Decrypt(envelope.Iv, data[..length], data[length..], plaintext, aad);
+            lock (_lock)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                _aes.Decrypt(envelope.Iv, data[..length], data[length..], plaintext, aad);
+            }
             return plaintext;
         }
         catch (AuthenticationTagMismatchException)
@@ -116,12 +126,15 @@ public sealed class EnvelopeKey : IDisposable
     /// <summary>Zeroes the key.</summary>
     public void Dispose()
     {
-        if (_disposed)
+        lock (_lock)
         {
-            return;
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            _aes.Dispose();
+            CryptographicOperations.ZeroMemory(_key);
         }
-        _disposed = true;
-        _aes.Dispose();
-        CryptographicOperations.ZeroMemory(_key);
     }
 }

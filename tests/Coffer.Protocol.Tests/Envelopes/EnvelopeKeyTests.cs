@@ -117,4 +117,22 @@ public class EnvelopeKeyTests
     [InlineData("")]
     public void TryParse_Malformed_IsRejected(string json) =>
         Assert.False(Envelope.TryParse(System.Text.Encoding.UTF8.GetBytes(json), out _));
+
+    [Fact]
+    public void SealAndOpen_FromManyThreadsAtOnce_AllRoundTrip()
+    {
+        using EnvelopeKey key = EnvelopeKey.Generate("session");
+        int failures = 0;
+        Parallel.For(0, 4000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            byte[] plaintext = System.Text.Encoding.UTF8.GetBytes("request " + i);
+            Envelope sealedEnvelope = key.Seal("ctx/" + i, plaintext);
+            byte[]? opened = key.Open("ctx/" + i, sealedEnvelope);
+            if (opened is null || !opened.AsSpan().SequenceEqual(plaintext))
+            {
+                Interlocked.Increment(ref failures);
+            }
+        });
+        Assert.Equal(0, failures);
+    }
 }

@@ -52,6 +52,37 @@ public class VaultTests
     }
 
     [Theory, BothEngines]
+    public async Task ConcurrentWrites_OnOneSession_AllLand(Engine engine)
+    {
+        await using Owner owner = await Owner.StartAsync(engine);
+        using VaultClient setup = owner.Vaults();
+        VaultDto vault = await setup.CreateVaultAsync("shared", "Busy");
+        VaultClient[] writers = [.. Enumerable.Range(0, 4).Select(_ => owner.Vaults())];
+        try
+        {
+            ItemDto[][] made = await Task.WhenAll(writers.Select(async w =>
+            {
+                List<ItemDto> mine = [];
+                for (int i = 0; i < 10; i++)
+                {
+                    mine.Add(await w.CreateItemAsync(vault.Id, Encoding.UTF8.GetBytes("{\"v\":1,\"title\":\"x\"}"), Encoding.UTF8.GetBytes("{\"v\":1}")));
+                }
+                return mine.ToArray();
+            }));
+            ItemListResponse all = await setup.ListItemsAsync(vault.Id);
+            Assert.Equal(40, all.Items.Count);
+            Assert.Equal(made.SelectMany(m => m).Select(i => i.Id).Order(), all.Items.Select(i => i.Id).Order());
+        }
+        finally
+        {
+            foreach (VaultClient w in writers)
+            {
+                w.Dispose();
+            }
+        }
+    }
+
+    [Theory, BothEngines]
     public async Task EveryVaultAndItemCall_IsInTheActivityLog_WithItsTargetAndOutcome(Engine engine)
     {
         await using Owner owner = await Owner.StartAsync(engine);
