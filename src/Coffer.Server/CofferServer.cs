@@ -10,6 +10,7 @@ using Coffer.Server.Common.Errors;
 using Coffer.Server.Features.Account;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Auth;
+using Coffer.Server.Features.Benchmark;
 using Coffer.Server.Features.Health;
 using Coffer.Server.Features.Members;
 using Coffer.Server.Features.Meta;
@@ -151,6 +152,7 @@ internal static class CofferServer
         app.MapHealthEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapCofferApi();
+        app.MapBareReadEndpoints(options);
         return app;
     }
 

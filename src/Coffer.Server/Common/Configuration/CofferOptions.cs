@@ -32,6 +32,9 @@ internal sealed class CofferOptions
     /// <summary>Largest request body accepted, in bytes (items are capped far below this).</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Maps the load benchmark's unauthenticated baseline read (Features/Benchmark); loopback development hosts only.</summary>
+    public bool BenchmarkBareReads { get; set; }
+
     /// <summary>Outgoing mail; without a host, mail is written as <c>.eml</c> files to <c>&lt;DataDirectory&gt;/outbox/</c>.</summary>
     public SmtpOptions Smtp { get; set; } = new();
 }

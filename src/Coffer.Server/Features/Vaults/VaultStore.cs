@@ -195,6 +195,10 @@ internal sealed class VaultStore(IDatabase database, VaultChanges changes)
         return item is null ? new VaultResult<ItemDto>(VaultOutcome.NotFound) : new VaultResult<ItemDto>(VaultOutcome.Done, item.ToDto());
     }
 
+    /// <summary>The item row alone, for the load benchmark's baseline (Features/Benchmark): no grant check.</summary>
+    internal static async Task<ItemDto?> ReadItemAsync(DbConnection c, string itemId, CancellationToken ct) =>
+        (await c.OneAsync<ItemRow>(null, ItemColumns + " WHERE id = @itemId", new { itemId }, ct))?.ToDto();
+
     public async Task<VaultResult<ItemHistoryResponse>> HistoryAsync(string vaultId, string itemId, string memberId, CancellationToken ct)
     {
         await using DbConnection c = await database.OpenAsync(ct);
