@@ -58,6 +58,11 @@ public static class SignIn
     /// <param name="cancellationToken">Cancels the sign-in.</param>
     /// <exception cref="CofferApiException">The server refused (type <c>sign-in-failed</c>, <c>too-many-attempts</c>, …).</exception>
     /// <exception cref="CofferProtocolException">The server broke the protocol: KDF parameters below the floor, a bad B or M2.</exception>
+    /// <remarks>
+    /// A device id that was deauthorised still signs in, on purpose: the session it gets answers its first request with
+    /// the sealed remote wipe (<see cref="CofferDeviceWipedException"/>, ADR 0012), which is how a device that was offline
+    /// while its sessions expired still learns it must wipe. To use such a device again, sign in under a new device id.
+    /// </remarks>
     public static async Task<SignInResult> SignInAsync(CofferConnection connection, string email, string password, SecretKey secretKey,
         string deviceId, DeviceInfoDto device, KdfPolicy? policy = null, int? lastIterations = null, CancellationToken cancellationToken = default)
     {
@@ -93,7 +98,7 @@ public static class SignIn
             try
             {
                 SessionKeys sessionKeys = SessionKeys.Derive(k, verify.SessionId);
-                return new SignInResult(new CofferSession(connection, sessionKeys, start.MemberId), keys, kdf, verify.Mfa);
+                return new SignInResult(new CofferSession(connection, sessionKeys, start.MemberId, deviceId), keys, kdf, verify.Mfa);
             }
             finally
             {
