@@ -1,6 +1,7 @@
 using Coffer.Contracts.Audit;
 using Coffer.Contracts.Auth;
 using Coffer.Contracts.Common;
+using Coffer.Contracts.Devices;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Members;
 using Coffer.Contracts.Sessions;
@@ -58,5 +59,7 @@ namespace Coffer.Contracts;
 [JsonSerializable(typeof(AuditEventsResponse))]
 [JsonSerializable(typeof(AuditCheckpointDto))]
 [JsonSerializable(typeof(AuditCountersignRequest))]
+[JsonSerializable(typeof(DeviceListResponse))]
+[JsonSerializable(typeof(DeviceWipedProblem))]
 [JsonSerializable(typeof(Coffer.Contracts.Errors.ProblemDto))]
 public sealed partial class CofferJsonContext : JsonSerializerContext;

@@ -11,6 +11,7 @@ using Coffer.Server.Features.Account;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Auth;
 using Coffer.Server.Features.Benchmark;
+using Coffer.Server.Features.Devices;
 using Coffer.Server.Features.Health;
 using Coffer.Server.Features.Members;
 using Coffer.Server.Features.Meta;
@@ -140,6 +141,8 @@ internal static class CofferServer
         builder.Services.AddSingleton<PermissionStore>();
         builder.Services.AddSingleton<Mailer>();
         builder.Services.AddSingleton<MemberStore>();
+        builder.Services.AddSingleton<DeviceStore>();
+        builder.Services.AddSingleton<NewDeviceMail>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
 
         WebApplication app = builder.Build();
@@ -169,7 +172,8 @@ internal static class CofferServer
             .MapVaultEndpoints();
         api.MapGroup("/events").WithTags("Sync").MapEventEndpoints();
         api.MapGroup("/audit").WithTags("Audit").AddEndpointFilter<ConfirmedMemberFilter>().MapAuditEndpoints();
-        api.MapGroup("/members").WithTags("Members").AddEndpointFilter<ConfirmedMemberFilter>().MapMemberEndpoints();
+        api.MapGroup("/members").WithTags("Members").AddEndpointFilter<ConfirmedMemberFilter>().MapMemberEndpoints().MapMemberDeviceEndpoints();
+        api.MapGroup("/devices").WithTags("Devices").MapDeviceEndpoints();
         api.MapGroup("/invitations").WithTags("Invitations").MapInvitationEndpoints();
         return app;
     }

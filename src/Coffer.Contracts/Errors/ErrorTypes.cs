@@ -60,6 +60,12 @@ public static class ErrorTypes
     /// <summary>The organisation is already set up.</summary>
     public const string AlreadySetUp = Prefix + "already-set-up";
 
+    /// <summary>
+    /// This device was deauthorised: delete its local data. Acted on only when sealed under the session (ADR 0012);
+    /// unsealed it is an ordinary 401.
+    /// </summary>
+    public const string DeviceWiped = Prefix + "device-wiped";
+
     /// <summary>Something failed on the server; nothing was written.</summary>
     public const string Internal = Prefix + "internal";
 }

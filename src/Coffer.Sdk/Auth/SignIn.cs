@@ -58,6 +58,11 @@ public static class SignIn
     /// <param name="cancellationToken">Cancels the sign-in.</param>
     /// <exception cref="CofferApiException">The server refused (type <c>sign-in-failed</c>, <c>too-many-attempts</c>, …).</exception>
     /// <exception cref="CofferProtocolException">The server broke the protocol: KDF parameters below the floor, a bad B or M2.</exception>
+    /// <remarks>
+    /// A device id that was deauthorised still signs in, on purpose: the session it gets answers its first request with
+    /// the sealed remote wipe (<see cref="CofferDeviceWipedException"/>, ADR 0012), which is how a device that was offline
+    /// while its sessions expired still learns it must wipe. To use such a device again, sign in under a new device id.
+    /// </remarks>
     public static async Task<SignInResult> SignInAsync(CofferConnection connection, string email, string password, SecretKey secretKey,
         string deviceId, DeviceInfoDto device, KdfPolicy? policy = null, int? lastIterations = null, CancellationToken cancellationToken = default)
     {
@@ -70,7 +75,7 @@ public static class SignIn
 
         // One 2SKD run; the floor and this device's last count are checked before any work.
         DerivedAccountKeys keys = AccountKeyDerivation.Derive(password, secretKey, start.MemberId, start.Kdf, policy, lastIterations);
-        return await CompleteAsync(connection, start, keys, cancellationToken).ConfigureAwait(false);
+        return await CompleteAsync(connection, start, deviceId, keys, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -104,11 +109,11 @@ public static class SignIn
         {
             throw new CofferProtocolException("The account's key derivation changed since this device unlocked; sign in with the password.");
         }
-        return await CompleteAsync(connection, start, keys.Copy(), cancellationToken).ConfigureAwait(false);
+        return await CompleteAsync(connection, start, deviceId, keys.Copy(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>SRP-6a exchange and verify with derived keys the result takes over (disposed on failure).</summary>
-    private static async Task<SignInResult> CompleteAsync(CofferConnection connection, AuthStartResponse start, DerivedAccountKeys keys,
+    private static async Task<SignInResult> CompleteAsync(CofferConnection connection, AuthStartResponse start, string deviceId, DerivedAccountKeys keys,
         CancellationToken cancellationToken)
     {
         Contracts.CofferJsonContext json = Contracts.CofferJsonContext.Default;
@@ -135,7 +140,7 @@ public static class SignIn
             try
             {
                 SessionKeys sessionKeys = SessionKeys.Derive(k, verify.SessionId);
-                return new SignInResult(new CofferSession(connection, sessionKeys, start.MemberId), keys, kdf, verify.Mfa);
+                return new SignInResult(new CofferSession(connection, sessionKeys, start.MemberId, deviceId), keys, kdf, verify.Mfa);
             }
             finally
             {

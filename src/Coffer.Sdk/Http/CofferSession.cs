@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Coffer.Contracts.Devices;
+using Coffer.Contracts.Errors;
 using Coffer.Protocol.Envelopes;
 using Coffer.Protocol.Sessions;
 
@@ -23,11 +25,12 @@ public sealed class CofferSession : IDisposable
     private readonly SessionKeys _keys;
     private long _seq;
 
-    internal CofferSession(CofferConnection connection, SessionKeys keys, string memberId)
+    internal CofferSession(CofferConnection connection, SessionKeys keys, string memberId, string deviceId)
     {
         _connection = connection;
         _keys = keys;
         MemberId = memberId;
+        DeviceId = deviceId;
     }
 
     /// <summary>The session id.</summary>
@@ -35,6 +38,15 @@ public sealed class CofferSession : IDisposable
 
     /// <summary>The signed-in member.</summary>
     public string MemberId { get; }
+
+    /// <summary>The device the session was opened on.</summary>
+    public string DeviceId { get; }
+
+    /// <summary>
+    /// True once the server told this session, sealed and authentic, that its device was deauthorised
+    /// (<see cref="CofferDeviceWipedException"/>): the caller must delete the device's local Coffer data.
+    /// </summary>
+    public bool WipeRequested { get; private set; }
 
     /// <summary>The connection this session runs on.</summary>
     public CofferConnection Connection => _connection;
@@ -69,8 +81,9 @@ public sealed class CofferSession : IDisposable
 
     /// <summary>
     /// One sealed round trip: returns the opened answer of a 2xx response, throws
-    /// <see cref="CofferApiException"/> for an opened problem, <see cref="CofferSessionExpiredException"/>
-    /// for a plain 401 and <see cref="CofferProtocolException"/> for anything that does not open.
+    /// <see cref="CofferApiException"/> for an opened problem, <see cref="CofferDeviceWipedException"/> for an opened
+    /// remote-wipe instruction, <see cref="CofferSessionExpiredException"/> for a plain 401 and
+    /// <see cref="CofferProtocolException"/> for anything that does not open.
     /// </summary>
     internal async Task<byte[]> ExchangeAsync(HttpMethod method, string path, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
@@ -153,6 +166,10 @@ public sealed class CofferSession : IDisposable
         {
             try
             {
+                if (status == (int)HttpStatusCode.Unauthorized)
+                {
+                    ThrowIfWipe(opened);
+                }
                 throw CofferConnection.ToApiException(status, opened, response.Headers.RetryAfter);
             }
             finally
@@ -161,6 +178,36 @@ public sealed class CofferSession : IDisposable
             }
         }
         return opened;
+    }
+
+    /// <summary>
+    /// The remote wipe (ADR 0012): reached only with a 401 answer that opened under this session's key for this request,
+    /// so the server — and nobody on the way — said it. It must name this session's device; a wipe for another device
+    /// is a server fault, reported and not acted on.
+    /// </summary>
+    private void ThrowIfWipe(byte[] opened)
+    {
+        DeviceWipedProblem? wipe;
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(opened);
+            if (!document.RootElement.TryGetProperty("type", out JsonElement type) || type.ValueKind != JsonValueKind.String
+                || type.GetString() != ErrorTypes.DeviceWiped)
+            {
+                return;
+            }
+            wipe = document.RootElement.Deserialize(CofferConnection.Json.DeviceWipedProblem);
+        }
+        catch (JsonException e)
+        {
+            throw new CofferProtocolException("The server's sealed wipe instruction is not the JSON the protocol defines; it is not acted on.", e);
+        }
+        if (wipe is null || !string.Equals(wipe.DeviceId, DeviceId, StringComparison.Ordinal))
+        {
+            throw new CofferProtocolException("The server's sealed wipe instruction names another device; it is not acted on.");
+        }
+        WipeRequested = true;
+        throw new CofferDeviceWipedException(wipe.DeviceId, DateTimeOffset.FromUnixTimeMilliseconds(wipe.RevokedAt));
     }
 
     /// <summary>Zeroes the session keys.</summary>

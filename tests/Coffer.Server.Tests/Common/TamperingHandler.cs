@@ -2,12 +2,16 @@ namespace Coffer.Server.Tests.Common;
 
 /// <summary>
 /// Sits between the real SDK and the server like a network attacker: it can change one byte of a
-/// request's body, its path or its tag, and it keeps a copy of every request so a test can replay it.
+/// request's body, its path or its tag, answer in the server's place, and it keeps a copy of every
+/// request so a test can replay it.
 /// </summary>
 internal sealed class TamperingHandler() : DelegatingHandler(new HttpClientHandler())
 {
     /// <summary>Changes a request before it goes out; returning null drops it (the client sees a 504).</summary>
     public Func<TamperedRequest, TamperedRequest?>? Tamper { get; set; }
+
+    /// <summary>Answers a request in the server's place (the request never reaches it); returning null lets it through.</summary>
+    public Func<TamperedRequest, HttpResponseMessage?>? Forge { get; set; }
 
     public List<TamperedRequest> Dropped { get; } = [];
 
@@ -22,6 +26,11 @@ internal sealed class TamperingHandler() : DelegatingHandler(new HttpClientHandl
         {
             Dropped.Add(original);
             return new HttpResponseMessage(System.Net.HttpStatusCode.GatewayTimeout) { RequestMessage = request };
+        }
+        if (Forge?.Invoke(sent) is { } forged)
+        {
+            forged.RequestMessage = request;
+            return forged;
         }
         Sent.Add(sent);
         return await base.SendAsync(sent.ToMessage(), cancellationToken);

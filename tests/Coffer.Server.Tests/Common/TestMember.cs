@@ -46,7 +46,8 @@ internal sealed class TestMember : IDisposable
             CofferJsonContext.Default.InvitationResponse);
         string outbox = org.Server.Services.GetRequiredService<Mailer>().OutboxDirectory;
         string eml = Directory.GetFiles(outbox, "*.eml").Select(File.ReadAllText)
-            .Single(m => m.Contains(email, StringComparison.OrdinalIgnoreCase));
+            .Single(m => m.Contains($"\r\nTo: {email}\r\n", StringComparison.OrdinalIgnoreCase)
+                && m.Contains("\r\nSubject: You are invited to Coffer\r\n", StringComparison.Ordinal));
         InvitationLink link = InvitationLink.Parse(eml[eml.IndexOf("http", StringComparison.Ordinal)..].Split('\r', '\n')[0]);
         InvitationAcceptanceResult accepted = await InvitationAcceptance.AcceptAsync(org.Connection, link, Password, TimeProvider.System,
             TestOrganisation.Policy, TestOrganisation.Iterations);

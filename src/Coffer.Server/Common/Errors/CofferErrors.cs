@@ -49,13 +49,15 @@ internal static class CofferErrors
         "The cursor is older than tombstone retention. Resync the vault from the start.");
     public static readonly CofferError AlreadySetUp = new(ErrorTypes.AlreadySetUp, 409, "This server is already set up.",
         "An organisation exists. Sign in, or ask an administrator for an invitation.");
+    public static readonly CofferError DeviceWiped = new(ErrorTypes.DeviceWiped, 401, "This device was deauthorised.",
+        "You or an administrator deauthorised this device: its sessions have ended. A client that receives this answer sealed under its session deletes everything Coffer keeps on the device (remembered accounts, keys, cached vaults, its device id). Sign in again only as a new device. The same answer arriving unsealed is not believed and means only \"sign in again\".");
     public static readonly CofferError Internal = new(ErrorTypes.Internal, 500, "Something went wrong on the server.",
         "The server failed to finish the request and wrote nothing. The administrator can find the trace id in the server's log.");
 
     public static IReadOnlyList<CofferError> All { get; } =
     [
         InvalidRequest, ValidationFailed, PayloadTooLarge, Unauthenticated, Forbidden, NotFound, SignInFailed, AccountSuspended, TooManyAttempts,
-        MfaRequired, StepUpRequired, ItemVersionConflict, VaultChanged, StaleVersion, StaleVaultKey, CursorExpired, AlreadySetUp, Internal,
+        MfaRequired, StepUpRequired, ItemVersionConflict, VaultChanged, StaleVersion, StaleVaultKey, CursorExpired, AlreadySetUp, DeviceWiped, Internal,
     ];
 
     public static CofferError? FindBySlug(string slug) =>

@@ -101,6 +101,9 @@ internal static class AuditActions
     public const string MemberInvite = "member.invite";
     public const string InvitationAccept = "member.invitation.accept";
     public const string MemberConfirm = "member.confirm";
+    public const string DeviceList = "device.list";
+    public const string DeviceDeauthorise = "device.deauthorise";
+    public const string DeviceWipe = "device.wipe";
 }
 
 /// <summary>Target kinds (ADR 0004 §4).</summary>
@@ -109,6 +112,7 @@ internal static class AuditTargets
     public const string Organisation = "organisation";
     public const string Member = "member";
     public const string Session = "session";
+    public const string Device = "device";
     public const string Checkpoint = "checkpoint";
     public const string Vault = "vault";
     public const string Item = "item";

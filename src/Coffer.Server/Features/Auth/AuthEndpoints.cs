@@ -8,6 +8,7 @@ using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Time;
 using Coffer.Server.Common.Validation;
 using Coffer.Server.Features.Audit;
+using Coffer.Server.Features.Devices;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -125,7 +126,7 @@ internal static partial class AuthEndpoints
     }
 
     internal static async Task<Results<Ok<AuthVerifyResponse>, ProblemHttpResult>> Verify(AuthVerifyRequest request, AuthStore store,
-        IOptions<CofferOptions> options, AuditLog audit, TimeProvider clock, ILogger<AuthStore> log, CancellationToken ct)
+        IOptions<CofferOptions> options, AuditLog audit, NewDeviceMail newDeviceMail, TimeProvider clock, ILogger<AuthStore> log, CancellationToken ct)
     {
         RequestValidation v = new();
         string authId = v.Id("authId", request.AuthId);
@@ -161,15 +162,31 @@ internal static partial class AuthEndpoints
         byte[] k = srp.ExportSessionKey();
         string sessionId = Ids.New();
         long expiresAt = now + (long)TimeSpan.FromHours(options.Value.Sessions.AbsoluteHours).TotalMilliseconds;
-        bool created = await store.CreateSessionAsync(attempt, member.Id, new NewSession(sessionId, k, expiresAt, "not_required"), now, ct);
+        CreatedSession created = await store.CreateSessionAsync(attempt, member.Id, new NewSession(sessionId, k, expiresAt, "not_required"), now, ct);
         CryptographicOperations.ZeroMemory(k);
-        if (!created)
+        if (created.Outcome == SessionOutcome.DeviceOfAnotherMember)
         {
             return Problems.Validation("deviceId", "belongs to another account; use this device's own id");
         }
+        AuthVerifyResponse verified = new(Base64Url.Encode(m2), sessionId, new MfaRequirementDto(false, []));
+        if (created.Outcome == SessionOutcome.DeviceRevoked)
+        {
+            // The answer looks like a success on purpose: its session serves one request, answered with the wipe sealed
+            // under the key this proof just established, which the client can trust and an unsealed refusal it could not (ADR 0012).
+            LogRevokedDevice(log, member.Id, attempt.DeviceId, sessionId);
+            await audit.RecordAsync(SignInEvent(attempt, now, member.Id, sessionId, AuditOutcomes.Refused,
+                AuditEntry.DetailsOf(("reason", "device_revoked"))), ct);
+            return TypedResults.Ok(verified);
+        }
         LogSignedIn(log, member.Id, attempt.DeviceId, sessionId);
-        await audit.RecordAsync(SignInEvent(attempt, now, member.Id, sessionId, AuditOutcomes.Success, null), ct);
-        return TypedResults.Ok(new AuthVerifyResponse(Base64Url.Encode(m2), sessionId, new MfaRequirementDto(false, [])));
+        await audit.RecordAsync(SignInEvent(attempt, now, member.Id, sessionId, AuditOutcomes.Success,
+            created.NewDevice ? AuditEntry.DetailsOf(("newDevice", true)) : null), ct);
+        if (created.NewDevice)
+        {
+            await newDeviceMail.SendAsync(new NewDeviceSignIn(member.Id, created.Email, created.Name, attempt.DeviceName, attempt.DevicePlatform,
+                attempt.DeviceClientVersion, now, attempt.Ip), ct);
+        }
+        return TypedResults.Ok(verified);
     }
 
     /// <summary>An <c>auth.signin</c> event: attributed to the attempted member when the email was known, else to nobody.</summary>
@@ -211,6 +228,9 @@ internal static partial class AuthEndpoints
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sign-in refused: member {MemberId} is suspended")]
     private static partial void LogSuspended(ILogger logger, string memberId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Member {MemberId} signed in on deauthorised device {DeviceId}; session {SessionId} only carries the wipe")]
+    private static partial void LogRevokedDevice(ILogger logger, string memberId, string deviceId, string sessionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {MemberId} signed in on device {DeviceId}, session {SessionId}")]
     private static partial void LogSignedIn(ILogger logger, string memberId, string deviceId, string sessionId);

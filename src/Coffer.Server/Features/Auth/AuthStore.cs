@@ -33,6 +33,17 @@ internal sealed class AuthAttempt
 
 internal sealed record NewSession(string SessionId, byte[] Key, long ExpiresAt, string MfaLevel);
 
+internal enum SessionOutcome
+{
+    Created,
+    DeviceOfAnotherMember,
+    DeviceRevoked,
+}
+
+/// <summary>What a sign-in's last step made: the session (unless the device id is another member's), whether the
+/// device signed in for the first time, and where to tell the member about it.</summary>
+internal sealed record CreatedSession(SessionOutcome Outcome, bool NewDevice = false, string Email = "", string Name = "");
+
 /// <summary>Sign-in state: attempts between start and verify, failures for throttling, and the sessions they end in.</summary>
 internal sealed class AuthStore(IDatabase database)
 {
@@ -149,21 +160,32 @@ internal sealed class AuthStore(IDatabase database)
             return a;
         }, ct);
 
-    /// <summary>Creates the session (and the device on its first sign-in) and clears the account's and device's failures.</summary>
-    public Task<bool> CreateSessionAsync(AuthAttempt a, string memberId, NewSession s, long now, CancellationToken ct) =>
+    /// <summary>
+    /// Creates the session (and the device on its first sign-in) and clears the account's and device's failures.
+    /// A device that was deauthorised gets a session too, born ended and owing the sealed wipe answer: the proof was
+    /// right, so this is the one way to tell a device that was offline until its sessions expired to wipe (ADR 0012).
+    /// </summary>
+    public Task<CreatedSession> CreateSessionAsync(AuthAttempt a, string memberId, NewSession s, long now, CancellationToken ct) =>
         database.InTransactionAsync(async (c, tx) =>
         {
-            string? owner = await c.OneAsync<string>(tx, "SELECT member_id FROM devices WHERE id = @DeviceId", new { a.DeviceId }, ct);
-            if (owner is not null && owner != memberId)
+            KnownDevice? device = await c.OneAsync<KnownDevice>(tx, "SELECT member_id AS MemberId, revoked_at AS RevokedAt FROM devices WHERE id = @DeviceId",
+                new { a.DeviceId }, ct);
+            if (device is not null && device.MemberId != memberId)
             {
-                return false;   // a device id belongs to one member; a collision is a client bug or an attack
+                return new CreatedSession(SessionOutcome.DeviceOfAnotherMember);   // a device id belongs to one member; a collision is a client bug or an attack
             }
-            if (owner is null)
+            bool revoked = device?.RevokedAt is not null;
+            if (device is null)
             {
                 await c.ExecAsync(tx, """
                     INSERT INTO devices (id, member_id, name, platform, client_version, created_at, last_seen_at, revoked_at)
                     VALUES (@DeviceId, @memberId, @DeviceName, @DevicePlatform, @DeviceClientVersion, @now, @now, NULL)
                     """, new { a.DeviceId, memberId, a.DeviceName, a.DevicePlatform, a.DeviceClientVersion, now }, ct);
+            }
+            else if (revoked)
+            {
+                // What it says of itself no longer matters; when it was last heard of does.
+                await c.ExecAsync(tx, "UPDATE devices SET last_seen_at = @now WHERE id = @DeviceId", new { a.DeviceId, now }, ct);
             }
             else
             {
@@ -171,12 +193,15 @@ internal sealed class AuthStore(IDatabase database)
                     new { a.DeviceId, a.DeviceName, a.DevicePlatform, a.DeviceClientVersion, now }, ct);
             }
             await c.ExecAsync(tx, """
-                INSERT INTO sessions (id, member_id, device_id, key_material, created_at, last_used_at, expires_at, mfa_level, mfa_at, ip, ended_at)
-                VALUES (@SessionId, @memberId, @DeviceId, @Key, @now, @now, @ExpiresAt, @MfaLevel, NULL, @Ip, NULL)
-                """, new { s.SessionId, memberId, a.DeviceId, s.Key, now, s.ExpiresAt, s.MfaLevel, a.Ip }, ct);
+                INSERT INTO sessions (id, member_id, device_id, key_material, created_at, last_used_at, expires_at, mfa_level, mfa_at, ip, ended_at,
+                                      wipe_due_at, wipe_sent_at)
+                VALUES (@SessionId, @memberId, @DeviceId, @Key, @now, @now, @ExpiresAt, @MfaLevel, NULL, @Ip, @endedAt, @endedAt, NULL)
+                """, new { s.SessionId, memberId, a.DeviceId, s.Key, now, s.ExpiresAt, s.MfaLevel, a.Ip, endedAt = revoked ? now : (long?)null }, ct);
             await c.ExecAsync(tx, "DELETE FROM auth_failures WHERE (key_kind = 'account' AND key_value = @EmailNormalized) OR (key_kind = 'device' AND key_value = @DeviceId)",
                 new { a.EmailNormalized, a.DeviceId }, ct);
-            return true;
+            MemberContact contact = (await c.OneAsync<MemberContact>(tx, "SELECT email AS Email, name AS Name FROM members WHERE id = @memberId",
+                new { memberId }, ct))!;
+            return new CreatedSession(revoked ? SessionOutcome.DeviceRevoked : SessionOutcome.Created, device is null, contact.Email, contact.Name);
         }, ct);
 
     private const string AttemptColumns = """
@@ -185,6 +210,18 @@ internal sealed class AuthStore(IDatabase database)
                expires_at AS ExpiresAt
         FROM auth_attempts
         """;
+
+    private sealed class KnownDevice
+    {
+        public string MemberId { get; set; } = "";
+        public long? RevokedAt { get; set; }
+    }
+
+    private sealed class MemberContact
+    {
+        public string Email { get; set; } = "";
+        public string Name { get; set; } = "";
+    }
 
     private sealed class ServerKey
     {

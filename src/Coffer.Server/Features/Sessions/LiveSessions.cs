@@ -8,6 +8,11 @@ namespace Coffer.Server.Features.Sessions;
 /// zeroed when the session is forgotten (sign-out, end, expiry) and no request still uses them.
 /// Windows are per node: a read replayed to another node yields only a sealed answer the replayer
 /// cannot open, and writes record their sequence numbers in the database (PROTOCOL.md §6).
+/// Nothing here decides whether a session may be used: the session layer reads the session row (ended, device
+/// revoked, member state) on every request before it takes the keys from this cache, so an ending or a
+/// deauthorisation on any node takes effect on every node at the next request. Deauthorising a device does not
+/// forget its sessions here at once, on purpose: their windows must keep refusing replays until the one sealed
+/// wipe answer has gone out (ADR 0012).
 /// </summary>
 internal sealed class LiveSessions
 {

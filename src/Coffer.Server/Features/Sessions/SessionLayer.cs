@@ -3,6 +3,7 @@ using System.Text.Json;
 using Coffer.Protocol.Envelopes;
 using Coffer.Protocol.Sessions;
 using Coffer.Server.Common.Errors;
+using Coffer.Server.Features.Audit;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 
@@ -82,7 +83,8 @@ internal sealed record CofferCaller(string SessionId, string MemberId, string De
 /// replay window, HMAC over method, raw target, seq and body), opens the sealed body, runs the
 /// endpoint on the plaintext, and seals whatever it answers — errors and empty answers
 /// included — under the session key bound to the seq and status. A request that fails the check
-/// gets a plain 401 and learns nothing else.
+/// gets a plain 401 and learns nothing else. A session of a deauthorised device passes the check
+/// once more, and its answer is the sealed remote-wipe instruction (ADR 0012).
 /// </summary>
 internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISessionStore sessions, LiveSessions liveSessions, TimeProvider clock,
     ILogger<SessionLayerMiddleware> log)
@@ -104,7 +106,7 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
         }
         long now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         SessionRecord? record = await sessions.FindAsync(sessionId, ct);
-        if (record is null || !record.IsUsableAt(now))
+        if (record is null || !(record.IsUsableAt(now) || record.IsWipeDueAt(now)))
         {
             liveSessions.Forget(sessionId);
             await RefuseAsync(context, "unknown or expired session");
@@ -142,6 +144,13 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
         if (!live.Keys.VerifyRequestTag(context.Request.Method, target, seq, body, tag) || !live.TryAccept(seq))
         {
             await RefuseAsync(context, "bad tag, replayed or stale sequence number");
+            return;
+        }
+        if (record.IsWipeDueAt(now))
+        {
+            // Only now, after the tag and the window: nobody without the session key can make the server spend the
+            // one wipe answer, and a replayed request on this node is already refused above.
+            await DeliverWipeAsync(context, record, live, seq, now, ct);
             return;
         }
         await sessions.TouchAsync(record, now, ct);
@@ -205,6 +214,34 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
         CryptographicOperations.ZeroMemory(plaintext);
     }
 
+    /// <summary>
+    /// The remote wipe (PROTOCOL.md §6, ADR 0012): the first authentic request of a session whose device was deauthorised
+    /// gets a <c>device-wiped</c> problem with status 401, sealed under the session key and bound to the request's seq and
+    /// status, so only this session's client can open it and an unsealed copy proves nothing. It goes out once per
+    /// session, recorded with its activity-log event; every later request of the session gets the plain 401.
+    /// </summary>
+    private async Task DeliverWipeAsync(HttpContext context, SessionRecord record, LiveSession live, ulong seq, long now, CancellationToken ct)
+    {
+        AuditEntry delivered = new(now, record.MemberId, record.DeviceId, record.SessionId, AuditEntry.CanonicalIp(context.Connection.RemoteIpAddress),
+            AuditActions.DeviceWipe, AuditTargets.Device, record.DeviceId, AuditOutcomes.Success);
+        if (!await sessions.MarkWipeSentAsync(record, delivered, now, ct))
+        {
+            liveSessions.Forget(record.SessionId);
+            await RefuseAsync(context, "unknown or expired session");
+            return;
+        }
+        LogWipeSent(log, record.DeviceId, record.SessionId);
+        Dictionary<string, object?> wipe = new(StringComparer.Ordinal)
+        {
+            ["deviceId"] = record.DeviceId,
+            ["revokedAt"] = record.DeviceRevokedAt ?? now,
+        };
+        byte[] problem = ProblemJson(context, CofferErrors.DeviceWiped,
+            "This device was deauthorised. Delete everything Coffer keeps on it; sign in again only as a new device.", wipe);
+        await WriteSealedAsync(context, live.Keys, seq, CofferErrors.DeviceWiped.Status, problem);
+        liveSessions.Forget(record.SessionId);
+    }
+
     // A stream is answered as it goes: an error before its first event is still a sealed problem; after it, the stream just ends.
     private async Task RunStreamAsync(HttpContext context, SessionKeys keys, ulong seq, CancellationToken ct)
     {
@@ -258,9 +295,13 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
         await context.Response.Body.WriteAsync(sealedBody, context.RequestAborted);
     }
 
-    private static byte[] ProblemJson(HttpContext context, CofferError error, string? detail)
+    private static byte[] ProblemJson(HttpContext context, CofferError error, string? detail, IDictionary<string, object?>? extensions = null)
     {
         ProblemDetails problem = new() { Type = error.Type, Title = error.Title, Status = error.Status, Detail = detail };
+        foreach ((string key, object? value) in extensions ?? new Dictionary<string, object?>())
+        {
+            problem.Extensions[key] = value;
+        }
         problem.Extensions["traceId"] = System.Diagnostics.Activity.Current?.Id ?? context.TraceIdentifier;
         return JsonSerializer.SerializeToUtf8Bytes(problem, ProblemJsonContext.Default.ProblemDetails);
     }
@@ -268,11 +309,15 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
     [LoggerMessage(Level = LogLevel.Information, Message = "Session layer refused a request: {Reason}")]
     private static partial void LogRefused(ILogger logger, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Remote wipe sent to device {DeviceId}, session {SessionId}")]
+    private static partial void LogWipeSent(ILogger logger, string deviceId, string sessionId);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error in {Endpoint}; answered 500, nothing written. {Exception}")]
     private static partial void LogUnhandled(ILogger logger, string? endpoint, string exception);
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(ProblemDetails))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(long))]
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class ProblemJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Coffer.Server.Common.Configuration;
 using Coffer.Server.Common.Data;
+using Coffer.Server.Features.Audit;
 using Microsoft.Extensions.Options;
 
 namespace Coffer.Server.Features.Sessions;
@@ -18,7 +19,7 @@ internal sealed class SessionRow
 }
 
 /// <summary>Sessions in the database, shared by every node.</summary>
-internal sealed class SessionStore(IDatabase database, IOptions<CofferOptions> options) : ISessionStore
+internal sealed class SessionStore(IDatabase database, AuditStore audit, IOptions<CofferOptions> options) : ISessionStore
 {
     // Writing last_used_at on every request would turn every read into a write; within this much the
     // idle timer is accurate enough.
@@ -32,7 +33,8 @@ internal sealed class SessionStore(IDatabase database, IOptions<CofferOptions> o
         Row? r = await c.OneAsync<Row>(null, """
             SELECT s.id AS SessionId, s.member_id AS MemberId, s.device_id AS DeviceId, s.key_material AS KeyMaterial,
                    s.created_at AS CreatedAt, s.last_used_at AS LastUsedAt, s.expires_at AS ExpiresAt, s.mfa_level AS MfaLevel,
-                   s.ended_at AS EndedAt, d.revoked_at AS DeviceRevokedAt, m.state AS MemberState
+                   s.ended_at AS EndedAt, s.wipe_due_at AS WipeDueAt, s.wipe_sent_at AS WipeSentAt, d.revoked_at AS DeviceRevokedAt,
+                   m.state AS MemberState
             FROM sessions s JOIN devices d ON d.id = s.device_id JOIN members m ON m.id = s.member_id
             WHERE s.id = @sessionId
             """, new { sessionId }, ct);
@@ -42,8 +44,20 @@ internal sealed class SessionStore(IDatabase database, IOptions<CofferOptions> o
         }
         bool revoked = r.EndedAt is not null || r.DeviceRevokedAt is not null || r.MemberState is not ("active" or "pending_confirmation");
         return new SessionRecord(r.SessionId, r.MemberId, r.DeviceId, r.KeyMaterial, r.CreatedAt, r.LastUsedAt, r.ExpiresAt, IdleTimeoutMs,
-            r.MfaLevel != "pending", revoked, r.MemberState == "active");
+            r.MfaLevel != "pending", revoked, r.MemberState == "active", r.WipeDueAt is not null && r.WipeSentAt is null, r.DeviceRevokedAt);
     }
+
+    public Task<bool> MarkWipeSentAsync(SessionRecord session, AuditEntry delivered, long now, CancellationToken ct) =>
+        database.InTransactionAsync(async (c, tx) =>
+        {
+            int marked = await c.ExecAsync(tx, "UPDATE sessions SET wipe_sent_at = @now WHERE id = @id AND wipe_due_at IS NOT NULL AND wipe_sent_at IS NULL",
+                new { id = session.SessionId, now }, ct);
+            if (marked == 1)
+            {
+                await audit.AppendAsync(c, tx, [delivered], ct);
+            }
+            return marked == 1;
+        }, ct);
 
     public async Task TouchAsync(SessionRecord session, long now, CancellationToken ct)
     {
@@ -84,6 +98,8 @@ internal sealed class SessionStore(IDatabase database, IOptions<CofferOptions> o
         public long ExpiresAt { get; set; }
         public string MfaLevel { get; set; } = "";
         public long? EndedAt { get; set; }
+        public long? WipeDueAt { get; set; }
+        public long? WipeSentAt { get; set; }
         public long? DeviceRevokedAt { get; set; }
         public string MemberState { get; set; } = "";
     }

@@ -31,6 +31,7 @@ internal static class EventEndpoints
         SealedEventStream stream = http.EventStream();
         using VaultChanges.Subscription subscription = changes.Subscribe();
         await stream.WriteAsync(Serialize(new VaultEventDto(VaultEventKinds.Ready, null, 0)), ct);
+        DateTimeOffset lastChecked = clock.GetUtcNow();
         while (!ct.IsCancellationRequested)
         {
             using CancellationTokenSource quiet = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -48,8 +49,19 @@ internal static class EventEndpoints
                 {
                     return;
                 }
+                lastChecked = clock.GetUtcNow();
                 await stream.KeepAliveAsync(ct);
                 continue;
+            }
+            // A busy stream never goes quiet: it checks its session as often as a quiet one, so an ended session or a
+            // deauthorised device stops hearing announcements within one keep-alive period either way.
+            if (clock.GetUtcNow() - lastChecked >= KeepAlive)
+            {
+                if (await sessions.FindAsync(caller.SessionId, ct) is not { } current || !current.IsUsableAt(clock.NowMs()))
+                {
+                    return;
+                }
+                lastChecked = clock.GetUtcNow();
             }
             while (subscription.Reader.TryRead(out VaultChange change))
             {
