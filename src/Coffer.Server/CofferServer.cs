@@ -167,7 +167,8 @@ internal static class CofferServer
             .MapVaultEndpoints();
         api.MapGroup("/events").WithTags("Sync").MapEventEndpoints();
         api.MapGroup("/audit").WithTags("Audit").AddEndpointFilter<ConfirmedMemberFilter>().MapAuditEndpoints();
-        api.MapGroup("/members").WithTags("Members").AddEndpointFilter<ConfirmedMemberFilter>().MapMemberEndpoints();
+        api.MapGroup("/members").WithTags("Members").AddEndpointFilter<ConfirmedMemberFilter>().MapMemberEndpoints()
+            .MapMemberCertificateEndpoints();
         api.MapGroup("/invitations").WithTags("Invitations").MapInvitationEndpoints();
         return app;
     }

@@ -101,6 +101,8 @@ internal static class AuditActions
     public const string MemberInvite = "member.invite";
     public const string InvitationAccept = "member.invitation.accept";
     public const string MemberConfirm = "member.confirm";
+    public const string MemberCertificateRead = "member.certificate.read";
+    public const string VaultCreate = "vault.create";
 }
 
 /// <summary>Target kinds (ADR 0004 §4).</summary>
