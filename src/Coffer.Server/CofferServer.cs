@@ -172,7 +172,8 @@ internal static class CofferServer
             .MapVaultEndpoints();
         api.MapGroup("/events").WithTags("Sync").MapEventEndpoints();
         api.MapGroup("/audit").WithTags("Audit").AddEndpointFilter<ConfirmedMemberFilter>().MapAuditEndpoints();
-        api.MapGroup("/members").WithTags("Members").AddEndpointFilter<ConfirmedMemberFilter>().MapMemberEndpoints().MapMemberDeviceEndpoints();
+        api.MapGroup("/members").WithTags("Members").AddEndpointFilter<ConfirmedMemberFilter>().MapMemberEndpoints().MapMemberDeviceEndpoints()
+            .MapMemberCertificateEndpoints();
         api.MapGroup("/devices").WithTags("Devices").MapDeviceEndpoints();
         api.MapGroup("/invitations").WithTags("Invitations").MapInvitationEndpoints();
         return app;

@@ -1,5 +1,6 @@
 using Coffer.Contracts.Auth;
 using Coffer.Contracts.Keys;
+using Coffer.Contracts.Vaults;
 
 namespace Coffer.Contracts.Members;
 
@@ -56,18 +57,25 @@ public sealed record InvitationLookupResponse(
 
 /// <summary>
 /// <c>POST /api/v1/invitations/accept</c> (anonymous, the token authorises): the invitee's 2SKD parameters,
-/// SRP verifier and keyset sealed by their AUK. The member becomes <c>pending_confirmation</c>; the token dies.
+/// SRP verifier and keyset sealed by their AUK, and (unless a guest) their personal vault. The member becomes
+/// <c>pending_confirmation</c>; the token dies.
 /// </summary>
 /// <param name="Token">The invitation token, base64url.</param>
 /// <param name="Kdf">2SKD parameters.</param>
 /// <param name="Verifier">SRP verifier v, 512 bytes, base64url.</param>
 /// <param name="Keyset">The new member's keyset, its symmetric key sealed by the AUK.</param>
+/// <param name="PersonalVault">
+/// The member's personal vault (kind <c>personal</c>, key serial 1, attributes sealed, the key wrapped to the new keyset and
+/// signed by its signing key: docs/adr/0011); required unless the invitation names Guests, refused if it does. Always
+/// written, as null for a guest.
+/// </param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record InvitationAcceptRequest(
     [property: JsonRequired] string Token,
     [property: JsonRequired] KdfDto Kdf,
     [property: JsonRequired] string Verifier,
-    [property: JsonRequired] KeysetDto Keyset);
+    [property: JsonRequired] KeysetDto Keyset,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] CreateVaultRequest? PersonalVault);
 
 /// <summary>Answer to an accepted invitation.</summary>
 /// <param name="MemberId">The member, now <c>pending_confirmation</c>.</param>

@@ -45,6 +45,21 @@ public static class VaultPermissions
         ViewItems, ViewAndCopyPasswords, ViewItemHistory, CreateItems, EditItems, ArchiveItems, DeleteItems, ImportItems, ExportItems,
         CopyAndShare, ManageVault,
     ];
+
+    /// <summary>
+    /// The set a grant may carry, in POLICY.md's order, or null when <paramref name="permissions"/> is empty, names an unknown
+    /// permission, repeats one, or lacks <see cref="ViewItems"/>: a grant hands over the vault key, so whoever holds one can
+    /// read the vault, and a grant that said otherwise would be a lie (docs/adr/0011).
+    /// </summary>
+    public static IReadOnlyList<string>? Canonical(IReadOnlyList<string>? permissions)
+    {
+        if (permissions is null || permissions.Count == 0 || permissions.Any(p => p is null || !All.Contains(p, StringComparer.Ordinal))
+            || permissions.Distinct(StringComparer.Ordinal).Count() != permissions.Count || !permissions.Contains(ViewItems, StringComparer.Ordinal))
+        {
+            return null;
+        }
+        return [.. All.Where(p => permissions.Contains(p, StringComparer.Ordinal))];
+    }
 }
 
 /// <summary>Creates a vault: the client made its id, its first key (serial 1), sealed its attributes and wrapped the key to itself.</summary>
@@ -211,3 +226,45 @@ public sealed record RotateVaultRequest(
 /// <param name="SealedItemKey">The same item key, sealed under the new vault key.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record ItemKeyDto([property: JsonRequired] string ItemId, [property: JsonRequired] long Version, [property: JsonRequired] EnvelopeDto SealedItemKey);
+
+/// <summary>
+/// <c>PUT /api/v1/vaults/{vaultId}/grants/{principalKind}/{principalId}</c> (manage_vault): gives a member or group the vault,
+/// or replaces their grant. The wrap carries the vault's current key to the principal's certified encryption key, signed by
+/// the caller's certified signing key (PROTOCOL.md §5.1); the server checks both against the certificates it holds.
+/// </summary>
+/// <param name="Wrap">The signed wrap: object kind <c>vault</c>, this vault, its current key serial, the principal as recipient.</param>
+/// <param name="Permissions">A non-empty set of vault permissions (<see cref="VaultPermissions"/>) including <c>view_items</c>.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record PutVaultGrantRequest(
+    [property: JsonRequired] SignedWrapDto Wrap,
+    [property: JsonRequired] IReadOnlyList<string> Permissions);
+
+/// <summary>
+/// <c>PATCH /api/v1/vaults/{vaultId}/grants/{principalKind}/{principalId}</c> (manage_vault): changes only the permissions
+/// of an existing grant; its wrap stays.
+/// </summary>
+/// <param name="Permissions">A non-empty set of vault permissions including <c>view_items</c>.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ChangeVaultGrantRequest([property: JsonRequired] IReadOnlyList<string> Permissions);
+
+/// <summary>A grant as a vault manager sees it: who holds the vault, what they may do, and which wrap they hold.</summary>
+/// <param name="PrincipalKind"><c>member</c> or <c>group</c>.</param>
+/// <param name="PrincipalId">The member or group.</param>
+/// <param name="Permissions">Vault permission names, in POLICY.md's order.</param>
+/// <param name="KeySerial">The vault key serial the grant's wrap carries.</param>
+/// <param name="RecipientKeysetSerial">The principal's keyset serial the wrap was made for.</param>
+/// <param name="SignerId">The member who wrapped and signed.</param>
+public sealed record VaultGrantSummaryDto(
+    string PrincipalKind,
+    string PrincipalId,
+    IReadOnlyList<string> Permissions,
+    long KeySerial,
+    long RecipientKeysetSerial,
+    string SignerId);
+
+/// <summary><c>GET /api/v1/vaults/{vaultId}/grants</c> (manage_vault): every grant of the vault.</summary>
+/// <param name="VaultId">The vault.</param>
+/// <param name="KeySerial">Its current key serial.</param>
+/// <param name="ContentVersion">Its content version when read.</param>
+/// <param name="Grants">Every grant, members first, then groups, each by id.</param>
+public sealed record VaultGrantListResponse(string VaultId, long KeySerial, long ContentVersion, IReadOnlyList<VaultGrantSummaryDto> Grants);

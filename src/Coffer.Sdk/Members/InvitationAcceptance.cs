@@ -1,4 +1,5 @@
 using Coffer.Contracts.Members;
+using Coffer.Contracts.Vaults;
 using Coffer.Crypto.Accounts;
 using Coffer.Crypto.Generators;
 using Coffer.Crypto.Kdf;
@@ -13,6 +14,7 @@ using Coffer.Sdk.Errors;
 using Coffer.Sdk.Http;
 using Coffer.Sdk.Ids;
 using Coffer.Sdk.Setup;
+using Coffer.Sdk.Vaults;
 using Coffer.Sdk.Wire;
 
 namespace Coffer.Sdk.Members;
@@ -21,11 +23,17 @@ namespace Coffer.Sdk.Members;
 /// Accepting an invitation (PROTOCOL.md §8, §1, §2): the organisation fingerprint is pinned from the link,
 /// the organisation root the server presents must match it, and then — on this device — the Secret Key
 /// (the organisation's account id), 2SKD parameters, SRP verifier and the member's keyset sealed by the AUK
-/// are made and posted with the token. The member is then <c>pending_confirmation</c> until an administrator
-/// certifies their keys and wraps group keys to them. Personal vaults are not made here yet.
+/// are made and posted with the token, with — unless the invitation names Guests — the member's personal vault: a new
+/// vault key, its sealed attributes and the key wrapped to the new keyset, signed by that keyset's own signing key
+/// (docs/adr/0011: no certificate names it yet; this client checks the signature against the certified key at every
+/// unlock once the member is confirmed). The member is then <c>pending_confirmation</c> until an administrator
+/// certifies their keys and wraps group keys to them.
 /// </summary>
 public static class InvitationAcceptance
 {
+    /// <summary>The name sealed into a new member's personal vault attributes.</summary>
+    public const string PersonalVaultName = "Personal";
+
     /// <summary>Accepts the invitation <paramref name="link"/> names.</summary>
     /// <param name="connection">A connection to the server the link names.</param>
     /// <param name="link">The parsed invitation link.</param>
@@ -84,13 +92,20 @@ public static class InvitationAcceptance
                 verifier = SrpVerifier.Compute(SrpParameters.Coffer, derived.SrpX);
                 sealedKeyset = keyset.SealWithAuk(auk);
             }
-            InvitationAcceptRequest request = new(link.Token, WireMapper.ToDto(kdf), Base64Url.Encode(verifier), WireMapper.ToDto(sealedKeyset));
+            CreateVaultRequest? personalVault = null;
+            if (!string.Equals(invitation.BaseGroup, GroupKinds.Guests, StringComparison.Ordinal))
+            {
+                using VaultKey vaultKey = VaultKey.Generate(UuidV7.New(now));
+                personalVault = VaultClient.NewVaultRequest(vaultKey, "personal", PersonalVaultName, safeForTravel: false, keyset, invitation.MemberId);
+            }
+            InvitationAcceptRequest request = new(link.Token, WireMapper.ToDto(kdf), Base64Url.Encode(verifier), WireMapper.ToDto(sealedKeyset),
+                personalVault);
             await connection.PostAsync("/api/v1/invitations/accept", request, CofferConnection.Json.InvitationAcceptRequest,
                 CofferConnection.Json.InvitationAcceptResponse, cancellationToken).ConfigureAwait(false);
             Fingerprint organisation = link.OrganisationFingerprint;
             EmergencyKit kit = new(invitation.OrganisationName, link.ServerUrl, invitation.Email, secretKey.Format(), invitation.AccountId, organisation);
             RememberedAccount account = new(invitation.OrgId, invitation.MemberId, invitation.Email, invitation.AccountId, organisation, iterations);
-            return new InvitationAcceptanceResult(kit, secretKey, account, invitation.BaseGroup);
+            return new InvitationAcceptanceResult(kit, secretKey, account, invitation.BaseGroup, personalVault?.Id);
         }
         catch
         {
@@ -106,13 +121,18 @@ public static class InvitationAcceptance
 /// </summary>
 public sealed class InvitationAcceptanceResult : IDisposable
 {
-    internal InvitationAcceptanceResult(EmergencyKit emergencyKit, SecretKey secretKey, RememberedAccount account, string baseGroup)
+    internal InvitationAcceptanceResult(EmergencyKit emergencyKit, SecretKey secretKey, RememberedAccount account, string baseGroup,
+        string? personalVaultId)
     {
         EmergencyKit = emergencyKit;
         SecretKey = secretKey;
         Account = account;
         BaseGroup = baseGroup;
+        PersonalVaultId = personalVaultId;
     }
+
+    /// <summary>The id of the personal vault made with the account, or null for a guest (who has none).</summary>
+    public string? PersonalVaultId { get; }
 
     /// <summary>The new member's Emergency Kit.</summary>
     public EmergencyKit EmergencyKit { get; }

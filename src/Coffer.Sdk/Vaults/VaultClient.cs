@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Coffer.Contracts;
 using Coffer.Contracts.Keys;
+using Coffer.Contracts.Members;
 using Coffer.Contracts.Vaults;
 using Coffer.Crypto.Items;
 using Coffer.Crypto.Keys;
@@ -19,9 +20,11 @@ namespace Coffer.Sdk.Vaults;
 
 /// <summary>
 /// Vaults and items for one unlocked member over their session (PROTOCOL.md §4-5): makes vault keys and signed
-/// self-grants, seals every item write under a fresh item key, opens what it reads, and rotates vault keys in one
-/// call. It keeps the highest vault key it has accepted per vault and never writes under another; a key it has
-/// not seen is taken only from a grant it can verify (for now: one it signed itself).
+/// self-grants, seals every item write under a fresh item key, opens what it reads, shares vaults with members whose
+/// certificates it verified to the pinned organisation root, and rotates vault keys in one call, re-wrapping the new key
+/// to every grantee after verifying each one's keys. It keeps the highest vault key it has accepted per vault and never
+/// writes under another; a key it has not seen is taken only from a signed grant to this member (or to a group it opened)
+/// whose signer's certificate chain it verified (PROTOCOL.md §5.1).
 /// Dispose it to zero the vault keys it holds.
 /// </summary>
 public sealed class VaultClient : IDisposable
@@ -50,9 +53,7 @@ public sealed class VaultClient : IDisposable
         VaultKey key = VaultKey.Generate(vaultId);
         try
         {
-            byte[] attributes = AttributesJson(name);
-            Envelope sealedAttributes = key.SealAttributes(1, attributes);
-            CreateVaultRequest request = new(vaultId, kind, 1, 1, WireMapper.ToDto(sealedAttributes), safeForTravel, SelfGrant(key));
+            CreateVaultRequest request = NewVaultRequest(key, kind, name, safeForTravel, _account.Keyset, _account.MemberId);
             VaultDto vault = await _session.SendAsync(HttpMethod.Post, "/api/v1/vaults", request, Json.CreateVaultRequest, Json.VaultDto, cancellationToken)
                 .ConfigureAwait(false);
             _keys[vaultId] = key;
@@ -185,6 +186,16 @@ public sealed class VaultClient : IDisposable
     {
         VaultDto vault = await GetVaultAsync(vaultId, cancellationToken).ConfigureAwait(false);
         VaultKey key = await KeyAsync(vault, cancellationToken).ConfigureAwait(false);
+        if (key.Serial != vault.KeySerial)
+        {
+            throw new CofferProtocolException("The vault's key serial went back below the one this client holds; refusing to rotate.");
+        }
+        VaultGrantListResponse granted = await ListGrantsAsync(vaultId, cancellationToken).ConfigureAwait(false);
+        List<Recipient> recipients = [];
+        foreach (VaultGrantSummaryDto grant in granted.Grants)
+        {
+            recipients.Add(await RecipientAsync(grant.PrincipalKind, grant.PrincipalId, cancellationToken).ConfigureAwait(false));
+        }
         ItemListResponse items = await ListItemsAsync(vaultId, cancellationToken).ConfigureAwait(false);
         (VaultKey next, Envelope succession) = key.Rotate();
         try
@@ -208,10 +219,8 @@ public sealed class VaultClient : IDisposable
             {
                 CryptographicOperations.ZeroMemory(attributes);
             }
-            // The server refuses a rotation that leaves out a grant; grants to others need their certified keys (not here yet).
-            List<SignedWrapDto> grants = [.. vault.Grants.Select(g => g.Wrap.RecipientKind == CertKinds.Member && g.Wrap.RecipientId == _account.MemberId
-                ? SelfGrant(next)
-                : throw new NotSupportedException("Re-wrapping grants to other members and groups is not supported yet."))];
+            // Every grantee, each one's keys verified before anything is wrapped to them; the server refuses a partial set.
+            List<SignedWrapDto> grants = [.. recipients.Select(r => WrapTo(next, r))];
             RotateVaultRequest request = new(vault.ContentVersion, next.Serial, WireMapper.ToDto(succession), itemKeys, grants, attributesVersion + 1,
                 WireMapper.ToDto(sealedAttributes));
             return new VaultRotation(vaultId, request, next);
@@ -243,6 +252,78 @@ public sealed class VaultClient : IDisposable
         using VaultRotation rotation = await PrepareRotationAsync(vaultId, cancellationToken).ConfigureAwait(false);
         return await CommitRotationAsync(rotation, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Shares a vault with a member (PROTOCOL.md §5.1): fetches the member's certificate, checks its chain to the pinned
+    /// organisation root, the keys it names and this device's pins, then wraps the vault's current key to the certified
+    /// encryption key, signs the wrap and sends it with <paramref name="permissions"/> (a set including <c>view_items</c>).
+    /// Changes the permissions and the wrap of an existing grant. Needs manage_vault on the vault.
+    /// </summary>
+    /// <exception cref="ArgumentException">The permissions are empty, unknown, repeated or lack <c>view_items</c>.</exception>
+    /// <exception cref="ProvenanceException">The member's certificate could not be verified; nothing was sent.</exception>
+    public Task<VaultGrantSummaryDto> ShareAsync(string vaultId, string memberId, IEnumerable<string> permissions,
+        CancellationToken cancellationToken = default) =>
+        ShareWithAsync(vaultId, CertKinds.Member, memberId, permissions, cancellationToken);
+
+    /// <summary>
+    /// Shares a vault with a group whose certificate this account verified when it unlocked (a group it belongs to or
+    /// manages); otherwise as <see cref="ShareAsync"/>. Other groups' certificates are not served to this client yet.
+    /// </summary>
+    /// <exception cref="ProvenanceException">This account holds no verified certificate of the group; nothing was sent.</exception>
+    public Task<VaultGrantSummaryDto> ShareWithGroupAsync(string vaultId, string groupId, IEnumerable<string> permissions,
+        CancellationToken cancellationToken = default) =>
+        ShareWithAsync(vaultId, CertKinds.Group, groupId, permissions, cancellationToken);
+
+    /// <summary>Changes only the permissions of an existing grant (no new wrap). Needs manage_vault.</summary>
+    /// <param name="vaultId">The vault.</param>
+    /// <param name="principalKind"><c>member</c> or <c>group</c>.</param>
+    /// <param name="principalId">The member or group.</param>
+    /// <param name="permissions">The new set, including <c>view_items</c>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<VaultGrantSummaryDto> ChangePermissionsAsync(string vaultId, string principalKind, string principalId, IEnumerable<string> permissions,
+        CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<string> canonical = CanonicalPermissions(permissions);
+        return _session.SendAsync(HttpMethod.Patch, GrantPath(vaultId, principalKind, principalId), new ChangeVaultGrantRequest(canonical),
+            Json.ChangeVaultGrantRequest, Json.VaultGrantSummaryDto, cancellationToken);
+    }
+
+    /// <summary>Every grant of a vault: who holds it and with which permissions. Needs manage_vault.</summary>
+    public Task<VaultGrantListResponse> ListGrantsAsync(string vaultId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(vaultId);
+        return _session.SendAsync(HttpMethod.Get, "/api/v1/vaults/" + vaultId + "/grants", Json.VaultGrantListResponse, cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes a member's or group's access away (PROTOCOL.md §5 "Removing access"): the server stops serving them the vault
+    /// at once, then this client rotates the vault key, re-wrapping it to every remaining grantee after verifying their keys,
+    /// so nothing written from then on is under a key they saw. Returns the rotated vault, or null when this member removed
+    /// their own grant (another manager must rotate). If the rotation fails (say, a grantee's keys cannot be verified), the
+    /// grant stays removed and <see cref="RotateAsync"/> can be called again.
+    /// </summary>
+    public async Task<VaultDto?> UnshareAsync(string vaultId, string principalKind, string principalId, CancellationToken cancellationToken = default)
+    {
+        await _session.SendAsync(HttpMethod.Delete, GrantPath(vaultId, principalKind, principalId), cancellationToken).ConfigureAwait(false);
+        if (principalKind == CertKinds.Member && principalId == _account.MemberId)
+        {
+            if (_keys.Remove(vaultId, out VaultKey? mine))
+            {
+                mine.Dispose();
+            }
+            return null;
+        }
+        return await RotateAsync(vaultId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Fetches a member's certificate and verifies it (PROTOCOL.md §5.1): it must name that member, chain through its issuer
+    /// to the pinned organisation root, not be revoked, and agree with the keys this device pinned for the member (the pins
+    /// of the account are updated; the caller seals and stores them).
+    /// </summary>
+    /// <exception cref="ProvenanceException">The certificate could not be verified.</exception>
+    public async Task<MemberCertificate> VerifyMemberAsync(string memberId, CancellationToken cancellationToken = default) =>
+        (await VerifiedMemberAsync(memberId, cancellationToken).ConfigureAwait(false)).Certificate;
 
     /// <summary>Zeroes every vault key held.</summary>
     public void Dispose()
@@ -313,21 +394,25 @@ public sealed class VaultClient : IDisposable
     /// <summary>
     /// The vault key to use: the one held (a client never goes back to an older serial, and with
     /// <paramref name="preferHeld"/> it writes under what it holds, leaving the server to refuse a stale one),
-    /// else the successor accepted through its succession envelope, else the key from this member's own verified grant.
+    /// else the successor accepted through its succession envelope, else the key from a verified signed grant to this
+    /// member or to a group it opened.
     /// </summary>
-    private Task<VaultKey> KeyAsync(VaultDto vault, CancellationToken cancellationToken, bool preferHeld = false)
+    private async Task<VaultKey> KeyAsync(VaultDto vault, CancellationToken cancellationToken, bool preferHeld = false)
     {
-        _ = cancellationToken;
         if (_keys.TryGetValue(vault.Id, out VaultKey? held) && (preferHeld || held.Serial >= vault.KeySerial))
         {
-            return Task.FromResult(held);
+            return held;
         }
-        VaultGrantDto grant = vault.Grants.FirstOrDefault(g => g.Wrap.RecipientKind == CertKinds.Member && g.Wrap.RecipientId == _account.MemberId
-            && g.Wrap.KeySerial == vault.KeySerial) ?? throw new ProvenanceException("The vault comes with no grant of its current key to this member.");
+        (VaultGrantDto grant, Holder holder) = GrantToHolder(vault)
+            ?? throw new ProvenanceException("The vault comes with no grant of its current key to this member or a group it holds.");
         int serial = checked((int)vault.KeySerial);
-        byte[] raw = UnwrapVerified(grant.Wrap, vault.Id, serial);
+        byte[] raw = await UnwrapVerifiedAsync(grant.Wrap, vault.Id, serial, holder, cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_keys.TryGetValue(vault.Id, out held) && held.Serial >= serial)
+            {
+                return held;
+            }
             VaultKey key;
             if (held is not null)
             {
@@ -342,7 +427,7 @@ public sealed class VaultClient : IDisposable
                 key = VaultKey.FromUnwrapped(vault.Id, serial, raw);
             }
             _keys[vault.Id] = key;
-            return Task.FromResult(key);
+            return key;
         }
         finally
         {
@@ -350,28 +435,156 @@ public sealed class VaultClient : IDisposable
         }
     }
 
-    private byte[] UnwrapVerified(SignedWrapDto dto, string vaultId, int serial)
+    /// <summary>The grant of the current key to this member, else to a group this account opened.</summary>
+    private (VaultGrantDto Grant, Holder Holder)? GrantToHolder(VaultDto vault)
     {
-        WireWrap wire = WireMapper.ToWireWrap(dto, "vault.grant");
-        Keyset keyset = _account.Keyset;
-        Fingerprint encFpr = Fingerprint.FromSpki(keyset.EncryptionPublicKey);
-        WrapTbs expected = new(WrapObjectKinds.Vault, vaultId, serial, _account.MemberId, encFpr, Sha256Hash.Of(wire.Wrap), _account.MemberId);
-        SignedWrap received = wire.ToSignedWrap(encFpr);
-        using EcdsaP256PublicKey signer = EcdsaP256.ImportPublicKey(keyset.SigningPublicKey);
-        if (received.Record != expected || wire.SignerId != _account.MemberId || !received.Record.Verify(signer, received.Signature))
+        foreach (VaultGrantDto grant in vault.Grants.Where(g => g.Wrap.KeySerial == vault.KeySerial)
+                     .OrderBy(g => g.Wrap.RecipientKind == CertKinds.Member ? 0 : 1))
         {
-            throw new ProvenanceException("The vault grant is not one this member signed for this vault and key.");
+            if (grant.Wrap.RecipientKind == CertKinds.Member && grant.Wrap.RecipientId == _account.MemberId)
+            {
+                return (grant, new Holder(CertKinds.Member, _account.MemberId, _account.Keyset, _account.Certificate.Record.EncFpr));
+            }
+            if (grant.Wrap.RecipientKind == CertKinds.Group && _account.Groups.TryGetValue(grant.Wrap.RecipientId, out UnlockedGroup? group))
+            {
+                return (grant, new Holder(CertKinds.Group, group.GroupId, group.Keyset, group.Certificate.Record.EncFpr));
+            }
         }
-        return KeyWrap.Unwrap(keyset.EncryptionKey, wire.Wrap) ?? throw new CofferProtocolException("could not decrypt");
+        return null;
     }
 
-    private SignedWrapDto SelfGrant(VaultKey key)
+    /// <summary>
+    /// Opens a grant after checking it against the record this client expects (docs/adr/0005 rule 6): this vault and key
+    /// serial, wrapped to its holder's certified key; the signer is the one fact taken from the server, and that signer's
+    /// certificate must chain to the pinned root (its own, for a self-wrap: docs/adr/0011).
+    /// </summary>
+    private async Task<byte[]> UnwrapVerifiedAsync(SignedWrapDto dto, string vaultId, int serial, Holder holder, CancellationToken cancellationToken)
     {
-        Keyset keyset = _account.Keyset;
-        byte[] wrap = key.WrapTo(keyset.EncryptionPublicKey);
-        SignedWrap signed = Signing.SignWrap(keyset.SigningKey, _account.MemberId, WrapObjectKinds.Vault, key.VaultId, key.Serial, _account.MemberId,
-            keyset.EncryptionPublicKey, wrap);
-        return WireMapper.ToDto(signed, CertKinds.Member, keyset.Serial);
+        const string subject = "the vault key wrapped to you";
+        WireWrap wire = WireMapper.ToWireWrap(dto, "vault.grant");
+        if (wire.RecipientKind != holder.Kind || wire.RecipientId != holder.Id || wire.RecipientKeysetSerial != holder.Keyset.Serial)
+        {
+            throw new ProvenanceException(ProvenanceFailure.Mismatch, subject + " (it is not addressed to the current keys of its recipient)");
+        }
+        WrapTbs expected = new(WrapObjectKinds.Vault, vaultId, serial, holder.Id, holder.EncryptionFingerprint, Sha256Hash.Of(wire.Wrap), wire.SignerId);
+        SignedWrap received = wire.ToSignedWrap(holder.EncryptionFingerprint);
+        if (wire.SignerId == _account.MemberId)
+        {
+            // Signed by this member's own key, which the certificate verified at unlock names.
+            using EcdsaP256PublicKey own = EcdsaP256.ImportPublicKey(_account.Certificate.SigningPublicKey);
+            if (received.Record != expected || !received.Record.Verify(own, received.Signature))
+            {
+                throw new ProvenanceException(ProvenanceFailure.BadSignature, subject + " by you");
+            }
+        }
+        else
+        {
+            (MemberCertificate signer, IssuerCertificate issuer) = await VerifiedMemberAsync(wire.SignerId, cancellationToken).ConfigureAwait(false);
+            ProvenanceFailure failure = _account.Trust.VerifyWrap(received, expected, signer, issuer);
+            if (failure != ProvenanceFailure.None)
+            {
+                throw new ProvenanceException(failure, subject + " by member " + wire.SignerId);
+            }
+        }
+        return KeyWrap.Unwrap(holder.Keyset.EncryptionKey, wire.Wrap) ?? throw new CofferProtocolException("could not decrypt");
+    }
+
+    private async Task<VaultGrantSummaryDto> ShareWithAsync(string vaultId, string principalKind, string principalId, IEnumerable<string> permissions,
+        CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(vaultId);
+        ArgumentException.ThrowIfNullOrEmpty(principalId);
+        IReadOnlyList<string> canonical = CanonicalPermissions(permissions);
+        VaultDto vault = await GetVaultAsync(vaultId, cancellationToken).ConfigureAwait(false);
+        VaultKey key = await KeyAsync(vault, cancellationToken).ConfigureAwait(false);
+        Recipient recipient = await RecipientAsync(principalKind, principalId, cancellationToken).ConfigureAwait(false);
+        PutVaultGrantRequest request = new(WrapTo(key, recipient), canonical);
+        return await _session.SendAsync(HttpMethod.Put, GrantPath(vaultId, principalKind, principalId), request, Json.PutVaultGrantRequest,
+            Json.VaultGrantSummaryDto, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A principal's verified encryption key: this member's own, a member's from their verified certificate, or a group's verified at unlock.</summary>
+    private async Task<Recipient> RecipientAsync(string kind, string id, CancellationToken cancellationToken)
+    {
+        if (kind == CertKinds.Member)
+        {
+            MemberCertificate certificate = id == _account.MemberId
+                ? _account.Certificate
+                : (await VerifiedMemberAsync(id, cancellationToken).ConfigureAwait(false)).Certificate;
+            return new Recipient(kind, id, checked((int)certificate.Record.KeysetSerial), certificate.EncryptionPublicKey);
+        }
+        if (kind == CertKinds.Group)
+        {
+            GroupCertificate certificate = _account.GroupCertificates.GetValueOrDefault(id)
+                ?? throw new ProvenanceException("There is no verified certificate of group " + id +
+                    " on this device: only the groups this account belongs to or manages can be given a vault key here.");
+            return new Recipient(kind, id, checked((int)certificate.Record.KeysetSerial), certificate.EncryptionPublicKey);
+        }
+        throw new CofferProtocolException("The server named a grant to something that is neither a member nor a group.");
+    }
+
+    private async Task<(MemberCertificate Certificate, IssuerCertificate Issuer)> VerifiedMemberAsync(string memberId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(memberId);
+        MemberCertificateResponse response = await _session.SendAsync(HttpMethod.Get, $"/api/v1/members/{Uri.EscapeDataString(memberId)}/certificate",
+            Json.MemberCertificateResponse, cancellationToken).ConfigureAwait(false);
+        string subject = "the certificate of member " + memberId;
+        string orgId = _account.Trust.OrgId;
+        MemberCertificate certificate = WireMapper.ToMemberCertificate(response.Certificate, orgId, "member certificate");
+        IssuerCertificate issuer = WireMapper.ToIssuerCertificate(response.Issuer, orgId, "issuer certificate");
+        MemberCertTbs r = certificate.Record;
+        if (r.MemberId != memberId)
+        {
+            throw new ProvenanceException(ProvenanceFailure.Mismatch, subject + " (it names another member)");
+        }
+        ProvenanceFailure failure = _account.Trust.VerifyMember(certificate, issuer);
+        if (failure != ProvenanceFailure.None)
+        {
+            throw new ProvenanceException(failure, subject);
+        }
+        if (_account.Pins.CheckSubjectKeys(memberId, new PinnedKeys(r.EncFpr.ToArray(), r.SigFpr.ToArray(), checked((int)r.KeysetSerial))) == PinCheck.Conflict)
+        {
+            throw new ProvenanceException(ProvenanceFailure.Mismatch,
+                subject + " (it names keys other than those this device verified before, and no verified key change explains it)");
+        }
+        return (certificate, issuer);
+    }
+
+    private SignedWrapDto WrapTo(VaultKey key, Recipient recipient)
+    {
+        byte[] wrap = key.WrapTo(recipient.EncryptionPublicKey);
+        SignedWrap signed = Signing.SignWrap(_account.Keyset.SigningKey, _account.MemberId, WrapObjectKinds.Vault, key.VaultId, key.Serial, recipient.Id,
+            recipient.EncryptionPublicKey, wrap);
+        return WireMapper.ToDto(signed, recipient.Kind, recipient.KeysetSerial);
+    }
+
+    /// <summary>
+    /// A new vault's request: attributes <c>{v:1, name}</c> sealed under key 1 and the key wrapped to <paramref name="keyset"/>,
+    /// signed by its signing key (a self-grant; docs/adr/0011 for a personal vault made before the keyset is certified).
+    /// </summary>
+    internal static CreateVaultRequest NewVaultRequest(VaultKey key, string kind, string name, bool safeForTravel, Keyset keyset, string memberId)
+    {
+        byte[] attributes = AttributesJson(name);
+        try
+        {
+            Envelope sealedAttributes = key.SealAttributes(1, attributes);
+            byte[] wrap = key.WrapTo(keyset.EncryptionPublicKey);
+            SignedWrap signed = Signing.SignWrap(keyset.SigningKey, memberId, WrapObjectKinds.Vault, key.VaultId, key.Serial, memberId,
+                keyset.EncryptionPublicKey, wrap);
+            return new CreateVaultRequest(key.VaultId, kind, key.Serial, 1, WireMapper.ToDto(sealedAttributes), safeForTravel,
+                WireMapper.ToDto(signed, CertKinds.Member, keyset.Serial));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(attributes);
+        }
+    }
+
+    private static IReadOnlyList<string> CanonicalPermissions(IEnumerable<string> permissions)
+    {
+        ArgumentNullException.ThrowIfNull(permissions);
+        return VaultPermissions.Canonical([.. permissions])
+            ?? throw new ArgumentException("Vault permissions must be a non-empty set of known names, each once, including view_items.", nameof(permissions));
     }
 
     private static byte[] AttributesJson(string name)
@@ -385,6 +598,17 @@ public sealed class VaultClient : IDisposable
             writer.WriteEndObject();
         }
         return buffer.ToArray();
+    }
+
+    private static string GrantPath(string vaultId, string principalKind, string principalId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(vaultId);
+        ArgumentException.ThrowIfNullOrEmpty(principalId);
+        if (principalKind is not (CertKinds.Member or CertKinds.Group))
+        {
+            throw new ArgumentException("A grant's principal is a member or a group.", nameof(principalKind));
+        }
+        return $"/api/v1/vaults/{Uri.EscapeDataString(vaultId)}/grants/{principalKind}/{Uri.EscapeDataString(principalId)}";
     }
 
     private static string ItemPath(string vaultId, string itemId) =>
@@ -425,3 +649,9 @@ public sealed class VaultRotation : IDisposable
     /// <summary>Zeroes the successor key unless it was committed.</summary>
     public void Dispose() => _next?.Dispose();
 }
+
+/// <summary>A principal whose private key this client holds (itself or a group it opened), with its certified encryption fingerprint.</summary>
+internal sealed record Holder(string Kind, string Id, Keyset Keyset, Fingerprint EncryptionFingerprint);
+
+/// <summary>A principal to wrap a vault key to, with the encryption key and keyset serial its verified certificate names.</summary>
+internal sealed record Recipient(string Kind, string Id, int KeysetSerial, byte[] EncryptionPublicKey);

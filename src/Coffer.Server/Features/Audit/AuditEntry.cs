@@ -104,6 +104,8 @@ internal static class AuditActions
     public const string DeviceList = "device.list";
     public const string DeviceDeauthorise = "device.deauthorise";
     public const string DeviceWipe = "device.wipe";
+    public const string MemberCertificateRead = "member.certificate.read";
+    public const string VaultCreate = "vault.create";
 }
 
 /// <summary>Target kinds (ADR 0004 §4).</summary>

@@ -9,6 +9,7 @@ using Coffer.Server.Common.Time;
 using Coffer.Server.Common.Validation;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Setup;
+using Coffer.Server.Features.Vaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -48,9 +49,17 @@ internal static class InvitationEndpoints
         {
             return v.ToProblem();
         }
-        string? memberId = await store.AcceptAsync(request, Base64Url.Decode(request.Token), clock.NowMs(),
+        (AcceptOutcome outcome, string? memberId) = await store.AcceptAsync(request, Base64Url.Decode(request.Token), clock.NowMs(),
             AuditEntry.CanonicalIp(http.Connection.RemoteIpAddress), ct);
-        return memberId is null ? BadToken() : TypedResults.Ok(new InvitationAcceptResponse(memberId, "pending_confirmation"));
+        return outcome switch
+        {
+            AcceptOutcome.Accepted => TypedResults.Ok(new InvitationAcceptResponse(memberId!, "pending_confirmation")),
+            AcceptOutcome.GuestPersonalVault => Problems.Validation("personalVault", "must be null: guests have no personal vault"),
+            AcceptOutcome.PersonalVaultMissing => Problems.Validation("personalVault", "is required: every member but a guest has a personal vault"),
+            AcceptOutcome.PersonalVaultInvalid => Problems.Validation("personalVault.grant",
+                "must wrap the vault key to this keyset's encryption key for this member, signed by this keyset's signing key"),
+            _ => BadToken(),
+        };
     }
 
     private static ProblemHttpResult BadToken() =>
@@ -76,6 +85,28 @@ internal static class InvitationEndpoints
         v.Envelope("keyset.sealedSigningPrivateKey", ks.SealedSigningPrivateKey, kid);
         SetupValidator.KeyFingerprint(v, "keyset.encryptionPublicKey", ks.EncryptionPublicKey, SpkiAlgorithm.Rsa);
         SetupValidator.KeyFingerprint(v, "keyset.signingPublicKey", ks.SigningPublicKey, SpkiAlgorithm.EcP256);
+        if (r.PersonalVault is { } vault)
+        {
+            // Its shape here; whom it is for and whether its signature holds once the invitation (member, group) is known.
+            string id = v.Id("personalVault.id", vault.Id);
+            v.Check(vault.Kind == VaultKinds.Personal, "personalVault.kind", "must be personal");
+            v.Check(vault.KeySerial == 1, "personalVault.keySerial", "must be 1 for a new vault");
+            v.Check(vault.AttributesVersion >= 1, "personalVault.attributesVersion", "must be at least 1");
+            v.Envelope("personalVault.sealedAttributes", vault.SealedAttributes, $"vault:{id}:k1");
+            SignedWrapDto? grant = vault.Grant;
+            if (grant is null)
+            {
+                v.Fail("personalVault.grant", "is required");
+            }
+            else
+            {
+                v.Check(grant.ObjectKind == "vault" && grant.ObjectId == id && grant.KeySerial == 1 && grant.RecipientKind == "member"
+                    && grant.RecipientId == grant.SignerId && grant.RecipientKeysetSerial == ks.Serial, "personalVault.grant",
+                    "must wrap key 1 of this vault to you, at this keyset, signed by you");
+                v.Bytes("personalVault.grant.wrap", grant.Wrap, exactLength: 256);
+                v.Bytes("personalVault.grant.signature", grant.Signature, exactLength: 64);
+            }
+        }
         return v;
     }
 }

@@ -2,12 +2,15 @@ using System.Data.Common;
 using System.Security.Cryptography;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Members;
+using Coffer.Contracts.Vaults;
 using Coffer.Protocol.Encoding;
+using Coffer.Protocol.Signatures;
 using Coffer.Server.Common.Data;
 using Coffer.Server.Common.Validation;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Sessions;
 using Coffer.Server.Features.Setup;
+using Coffer.Server.Features.Vaults;
 
 namespace Coffer.Server.Features.Members;
 
@@ -15,6 +18,15 @@ internal enum InviteOutcome
 {
     Invited,
     EmailTaken,
+}
+
+internal enum AcceptOutcome
+{
+    Accepted,
+    BadToken,
+    GuestPersonalVault,
+    PersonalVaultMissing,
+    PersonalVaultInvalid,
 }
 
 /// <summary>An invitation as made: the token is returned once, for the mail, and stored only hashed.</summary>
@@ -60,22 +72,43 @@ internal sealed class InvitationStore(IDatabase database, AuditStore audit)
     }
 
     /// <summary>
-    /// Stores the invitee's verifier and keyset, makes the member <c>pending_confirmation</c> and uses the token up,
-    /// in one transaction with the event. Null when the token is unknown, used or expired.
+    /// Stores the invitee's verifier and keyset and (unless a guest) their personal vault, makes the member
+    /// <c>pending_confirmation</c> and uses the token up, in one transaction with the events. The personal vault's self-grant
+    /// is signed by the new keyset's own signing key, which no certificate names yet (docs/adr/0011). Nothing is written
+    /// unless the outcome is <see cref="AcceptOutcome.Accepted"/>.
     /// </summary>
-    public Task<string?> AcceptAsync(InvitationAcceptRequest r, byte[] token, long now, string? ip, CancellationToken ct) =>
-        database.InTransactionAsync(async (c, tx) =>
+    public Task<(AcceptOutcome Outcome, string? MemberId)> AcceptAsync(InvitationAcceptRequest r, byte[] token, long now, string? ip, CancellationToken ct) =>
+        database.InTransactionAsync<(AcceptOutcome, string?)>(async (c, tx) =>
         {
             OpenRow? row = await OpenInvitationAsync(c, tx, token, now, ct);
             if (row is null)
             {
-                return null;
+                return (AcceptOutcome.BadToken, null);
+            }
+            CreateVaultRequest? vault = r.PersonalVault;
+            if (row.BaseGroup == GroupKinds.Guests ? vault is not null : vault is null)
+            {
+                return (vault is null ? AcceptOutcome.PersonalVaultMissing : AcceptOutcome.GuestPersonalVault, null);
+            }
+            if (vault is not null)
+            {
+                CertifiedKeys own = new()
+                {
+                    KeysetSerial = r.Keyset.Serial,
+                    EncryptionPublicKey = Base64Url.Decode(r.Keyset.EncryptionPublicKey),
+                    SigningPublicKey = Base64Url.Decode(r.Keyset.SigningPublicKey),
+                };
+                if (!GrantChecks.IsValid(vault.Grant, vault.Id, 1, CertKinds.Member, row.MemberId, own, row.MemberId, own.SigningPublicKey)
+                    || await c.ScalarAsync<long>(tx, "SELECT count(*) FROM vaults WHERE id = @Id", new { vault.Id }, ct) > 0)
+                {
+                    return (AcceptOutcome.PersonalVaultInvalid, null);
+                }
             }
             int used = await c.ExecAsync(tx, "UPDATE invitations SET accepted_at = @now WHERE id = @id AND accepted_at IS NULL",
                 new { now, id = row.InvitationId }, ct);
             if (used != 1)
             {
-                return null;
+                return (AcceptOutcome.BadToken, null);
             }
             await c.ExecAsync(tx, """
                 UPDATE members SET state = 'pending_confirmation', kdf_alg = @alg, kdf_salt = @salt, kdf_iterations = @iterations,
@@ -91,9 +124,17 @@ internal sealed class InvitationStore(IDatabase database, AuditStore audit)
                 id = row.MemberId,
             }, ct);
             await SetupStore.InsertKeysetAsync(c, tx, r.Keyset, memberId: row.MemberId, groupId: null, now, ct);
-            await audit.AppendAsync(c, tx, [new AuditEntry(now, row.MemberId, null, null, ip, AuditActions.InvitationAccept, AuditTargets.Member,
-                row.MemberId, AuditOutcomes.Success, AuditEntry.DetailsOf(("invitation", row.InvitationId)))], ct);
-            return (string?)row.MemberId;
+            List<AuditEntry> events = [new AuditEntry(now, row.MemberId, null, null, ip, AuditActions.InvitationAccept, AuditTargets.Member,
+                row.MemberId, AuditOutcomes.Success, AuditEntry.DetailsOf(("invitation", row.InvitationId)))];
+            if (vault is not null)
+            {
+                // Nobody can be told of it yet: its member cannot sign in to vaults before confirmation.
+                await VaultStore.InsertVaultAsync(c, tx, vault, row.MemberId, now, ct);
+                events.Add(new AuditEntry(now, row.MemberId, null, null, ip, AuditActions.VaultCreate, AuditTargets.Vault, vault.Id, AuditOutcomes.Success,
+                    AuditEntry.DetailsOf(("kind", VaultKinds.Personal))));
+            }
+            await audit.AppendAsync(c, tx, events, ct);
+            return (AcceptOutcome.Accepted, row.MemberId);
         }, ct);
 
     private static Task<OpenRow?> OpenInvitationAsync(DbConnection c, DbTransaction? tx, byte[] token, long now, CancellationToken ct) =>

@@ -5,6 +5,7 @@ using Coffer.Protocol.Envelopes;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Time;
 using Coffer.Server.Common.Validation;
+using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -28,6 +29,9 @@ internal static class VaultEndpoints
         group.MapGet("/", List).WithName("Vaults_List").RequireCofferSession();
         group.MapGet("/{vaultId}", Get).WithName("Vaults_Get").RequireCofferSession();
         group.MapPost("/{vaultId}/rotate", Rotate).WithName("Vaults_Rotate").RequireCofferSession();
+        group.MapGet("/{vaultId}/grants", ListGrants).WithName("Vaults_ListGrants").RequireCofferSession();
+        group.MapPut("/{vaultId}/grants/{principalKind}/{principalId}", PutGrant).WithName("Vaults_PutGrant").RequireCofferSession();
+        group.MapPatch("/{vaultId}/grants/{principalKind}/{principalId}", ChangeGrant).WithName("Vaults_ChangeGrant").RequireCofferSession();
         group.MapDelete("/{vaultId}/grants/{principalKind}/{principalId}", RemoveGrant).WithName("Vaults_RemoveGrant").RequireCofferSession();
         group.MapGet("/{vaultId}/items", ListItems).WithName("Items_List").RequireCofferSession();
         group.MapPut("/{vaultId}/items/{itemId}", PutItem).WithName("Items_Put").RequireCofferSession();
@@ -46,7 +50,7 @@ internal static class VaultEndpoints
         CofferCaller caller = http.Caller();
         RequestValidation v = new();
         string id = v.Id("id", request.Id);
-        v.Check(request.Kind is "personal" or "shared", "kind", "must be personal or shared");
+        v.Check(request.Kind is VaultKinds.Personal or VaultKinds.Shared, "kind", "must be personal or shared");
         v.Check(request.KeySerial == 1, "keySerial", "must be 1 for a new vault");
         v.Check(request.AttributesVersion >= 1, "attributesVersion", "must be at least 1");
         v.Envelope("sealedAttributes", request.SealedAttributes, VaultKid(id, 1));
@@ -198,6 +202,84 @@ internal static class VaultEndpoints
         }
         VaultResult<VaultDto> r = await store.RotateAsync(http.Caller(), vaultId, request, clock.NowMs(), ct);
         return r.Outcome == VaultOutcome.Done ? TypedResults.Ok(r.Value!) : Answer(r);
+    }
+
+    /// <summary>Every grant of the vault: who holds it and with which permissions (manage_vault).</summary>
+    internal static async Task<Results<Ok<VaultGrantListResponse>, ProblemHttpResult>> ListGrants(string vaultId, HttpContext http, VaultStore store,
+        CancellationToken ct)
+    {
+        if (!Ids.IsValid(vaultId))
+        {
+            return Problems.Of(CofferErrors.NotFound);
+        }
+        VaultResult<VaultGrantListResponse> r = await store.ListGrantsAsync(vaultId, http.Caller().MemberId, ct);
+        return r.Outcome == VaultOutcome.Done ? TypedResults.Ok(r.Value!) : Answer(r);
+    }
+
+    /// <summary>
+    /// Shares the vault with a member or group, or replaces their grant (manage_vault; docs/adr/0011): a signed wrap of the
+    /// current vault key to the principal's certified encryption key, and permissions that include view_items.
+    /// </summary>
+    internal static async Task<Results<Ok<VaultGrantSummaryDto>, ProblemHttpResult>> PutGrant(string vaultId, string principalKind, string principalId,
+        PutVaultGrantRequest request, HttpContext http, VaultStore store, TimeProvider clock, CancellationToken ct)
+    {
+        if (!Ids.IsValid(vaultId) || !Ids.IsValid(principalId) || principalKind is not ("member" or "group"))
+        {
+            return Problems.Of(CofferErrors.NotFound);
+        }
+        CofferCaller caller = http.Caller();
+        RequestValidation v = new();
+        IReadOnlyList<string>? permissions = CheckPermissions(v, request.Permissions);
+        SignedWrapDto? wrap = request.Wrap;
+        if (wrap is null)
+        {
+            v.Fail("wrap", "is required");
+        }
+        else
+        {
+            v.Check(wrap.ObjectKind == "vault", "wrap.objectKind", "must be vault");
+            v.Check(wrap.ObjectId == vaultId, "wrap.objectId", "must be this vault");
+            v.Check(wrap.KeySerial >= 1, "wrap.keySerial", "must be at least 1");
+            v.Check(wrap.RecipientKind == principalKind, "wrap.recipientKind", "must be the principal's kind");
+            v.Check(wrap.RecipientId == principalId, "wrap.recipientId", "must be the principal");
+            v.Check(wrap.RecipientKeysetSerial >= 1, "wrap.recipientKeysetSerial", "must be at least 1");
+            v.Bytes("wrap.wrap", wrap.Wrap, exactLength: 256);
+            v.Check(wrap.SignerId == caller.MemberId, "wrap.signerId", "must be you");
+            v.Bytes("wrap.signature", wrap.Signature, exactLength: 64);
+        }
+        if (!v.IsValid)
+        {
+            return v.ToProblem();
+        }
+        AuditedEndpointFilter.AddDetail(http, "permissions", string.Join(' ', permissions!));
+        VaultResult<VaultGrantSummaryDto> r = await store.PutGrantAsync(caller, vaultId, principalKind, principalId, wrap!, permissions!, clock.NowMs(), ct);
+        return r.Outcome == VaultOutcome.Done ? TypedResults.Ok(r.Value!) : Answer(r);
+    }
+
+    /// <summary>Changes only the permissions of an existing grant (manage_vault); the wrap stays.</summary>
+    internal static async Task<Results<Ok<VaultGrantSummaryDto>, ProblemHttpResult>> ChangeGrant(string vaultId, string principalKind, string principalId,
+        ChangeVaultGrantRequest request, HttpContext http, VaultStore store, TimeProvider clock, CancellationToken ct)
+    {
+        if (!Ids.IsValid(vaultId) || !Ids.IsValid(principalId) || principalKind is not ("member" or "group"))
+        {
+            return Problems.Of(CofferErrors.NotFound);
+        }
+        RequestValidation v = new();
+        IReadOnlyList<string>? permissions = CheckPermissions(v, request.Permissions);
+        if (!v.IsValid)
+        {
+            return v.ToProblem();
+        }
+        AuditedEndpointFilter.AddDetail(http, "permissions", string.Join(' ', permissions!));
+        VaultResult<VaultGrantSummaryDto> r = await store.ChangeGrantAsync(http.Caller(), vaultId, principalKind, principalId, permissions!, clock.NowMs(), ct);
+        return r.Outcome == VaultOutcome.Done ? TypedResults.Ok(r.Value!) : Answer(r);
+    }
+
+    private static IReadOnlyList<string>? CheckPermissions(RequestValidation v, IReadOnlyList<string>? permissions)
+    {
+        IReadOnlyList<string>? canonical = VaultPermissions.Canonical(permissions);
+        v.Check(canonical is not null, "permissions", "must be a non-empty set of vault permissions, each named once, including view_items");
+        return canonical;
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> RemoveGrant(string vaultId, string principalKind, string principalId, HttpContext http,

@@ -1,7 +1,10 @@
 using System.Data.Common;
 using System.Globalization;
 using Coffer.Contracts.Keys;
+using Coffer.Contracts.Members;
 using Coffer.Contracts.Vaults;
+using Coffer.Protocol.Signatures;
+using Coffer.Server.Common.Authorization;
 using Coffer.Server.Common.Data;
 using Coffer.Server.Features.Account;
 using Coffer.Server.Features.Sessions;
@@ -24,6 +27,13 @@ internal enum VaultOutcome
 }
 
 internal sealed record VaultResult<T>(VaultOutcome Outcome, T? Value = default, string? Detail = null);
+
+/// <summary>The two kinds of vault (ARCHITECTURE.md "Vault").</summary>
+internal static class VaultKinds
+{
+    public const string Personal = "personal";
+    public const string Shared = "shared";
+}
 
 /// <summary>
 /// Vaults, grants and items. Every write is one transaction that locks the vault row (PostgreSQL; SQLite's writer
@@ -54,6 +64,11 @@ internal sealed class VaultStore(IDatabase database, VaultChanges changes)
 
     private string ForUpdate => database.Engine == DatabaseEngine.Postgres ? " FOR UPDATE" : "";
 
+    /// <summary>
+    /// Creates a vault with its creator's self-grant (every permission). A personal vault is refused to guests and to anyone
+    /// who has one; a shared vault needs <c>create_vaults</c> (POLICY.md). The self-grant must verify under the caller's
+    /// certified keys.
+    /// </summary>
     public Task<VaultResult<VaultDto>> CreateAsync(CofferCaller caller, CreateVaultRequest r, long now, CancellationToken ct) =>
         InWriteAsync(async (c, tx, changed) =>
         {
@@ -66,29 +81,155 @@ internal sealed class VaultStore(IDatabase database, VaultChanges changes)
             {
                 return new VaultResult<VaultDto>(VaultOutcome.Forbidden, Detail: "Only active members create vaults.");
             }
+            if (r.Kind == VaultKinds.Personal && await IsGuestAsync(c, tx, caller.MemberId, ct))
+            {
+                return new VaultResult<VaultDto>(VaultOutcome.Forbidden, Detail: "Guests have no personal vault.");
+            }
+            if (r.Kind == VaultKinds.Shared && !(await PermissionStore.OfAsync(c, tx, caller.MemberId, ct)).Contains(OrgPermissions.CreateVaults))
+            {
+                return new VaultResult<VaultDto>(VaultOutcome.Forbidden, Detail: $"Creating a shared vault needs the {OrgPermissions.CreateVaults} permission.");
+            }
             if (await c.ScalarAsync<long>(tx, "SELECT count(*) FROM vaults WHERE id = @Id", new { r.Id }, ct) > 0)
             {
                 return new VaultResult<VaultDto>(VaultOutcome.Invalid, Detail: "A vault with this id exists.");
             }
-            if (r.Kind == "personal"
+            if (r.Kind == VaultKinds.Personal
                 && await c.ScalarAsync<long>(tx, "SELECT count(*) FROM vaults WHERE created_by = @MemberId AND kind = 'personal'", new { caller.MemberId }, ct) > 0)
             {
                 return new VaultResult<VaultDto>(VaultOutcome.Invalid, Detail: "You already have a personal vault.");
             }
-            long recipientKeyset = await c.ScalarAsync<long>(tx, "SELECT count(*) FROM keysets WHERE member_id = @MemberId AND serial = @serial",
-                new { caller.MemberId, serial = r.Grant.RecipientKeysetSerial }, ct);
-            if (recipientKeyset == 0)
+            CertifiedKeys? own = await GrantChecks.CertifiedAsync(c, tx, CertKinds.Member, caller.MemberId, activeOnly: true, ct);
+            if (own is null || !GrantChecks.IsValid(r.Grant, r.Id, 1, CertKinds.Member, caller.MemberId, own, caller.MemberId, own.SigningPublicKey))
             {
-                return new VaultResult<VaultDto>(VaultOutcome.Invalid, Detail: "The grant names none of your keysets.");
+                return new VaultResult<VaultDto>(VaultOutcome.Invalid, Detail: "The grant must wrap the vault key to your certified key, signed by your certified signing key.");
             }
-            await c.ExecAsync(tx, """
-                INSERT INTO vaults (id, kind, sealed_attributes, attributes_version, key_serial, content_version, safe_for_travel, created_by, created_at)
-                VALUES (@Id, @Kind, @attrs, @AttributesVersion, 1, 1, @travel, @MemberId, @now)
-                """, new { r.Id, r.Kind, attrs = SetupStore.EnvelopeJson(r.SealedAttributes), r.AttributesVersion, travel = r.SafeForTravel ? 1L : 0L, caller.MemberId, now }, ct);
-            await InsertGrantAsync(c, tx, r.Id, r.Grant, string.Join(' ', VaultPermissions.All), now, ct);
+            await InsertVaultAsync(c, tx, r, caller.MemberId, now, ct);
             await AnnounceAsync(c, tx, r.Id, 1, changed, ct);
             return new VaultResult<VaultDto>(VaultOutcome.Done, await ReadVaultAsync(c, tx, r.Id, caller.MemberId, ct));
         }, ct);
+
+    /// <summary>Stores a new vault (content version 1) and its creator's grant with every permission; the caller checked the rest.</summary>
+    internal static async Task InsertVaultAsync(DbConnection c, DbTransaction tx, CreateVaultRequest r, string memberId, long now, CancellationToken ct)
+    {
+        await c.ExecAsync(tx, """
+            INSERT INTO vaults (id, kind, sealed_attributes, attributes_version, key_serial, content_version, safe_for_travel, created_by, created_at)
+            VALUES (@Id, @Kind, @attrs, @AttributesVersion, 1, 1, @travel, @memberId, @now)
+            """, new { r.Id, r.Kind, attrs = SetupStore.EnvelopeJson(r.SealedAttributes), r.AttributesVersion, travel = r.SafeForTravel ? 1L : 0L, memberId, now }, ct);
+        await InsertGrantAsync(c, tx, r.Id, r.Grant, string.Join(' ', VaultPermissions.All), now, ct);
+    }
+
+    /// <summary>
+    /// Whether a member is a guest: their newest member certificate names the base group <c>guests</c>. The signed base group
+    /// decides, not group memberships (the first Owner holds every group's key, Guests' included).
+    /// </summary>
+    internal static async Task<bool> IsGuestAsync(DbConnection c, DbTransaction? tx, string memberId, CancellationToken ct) =>
+        await c.OneAsync<string>(tx, """
+            SELECT base_group FROM certificates WHERE kind = 'member' AND subject_id = @memberId ORDER BY keyset_serial DESC, issued_at DESC LIMIT 1
+            """, new { memberId }, ct) == "guests";
+
+    /// <summary>Every grant of a vault, for a caller holding manage_vault on it.</summary>
+    public async Task<VaultResult<VaultGrantListResponse>> ListGrantsAsync(string vaultId, string memberId, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        HashSet<string>? permissions = await PermissionsAsync(c, null, vaultId, memberId, ct);
+        if (permissions is null)
+        {
+            return new VaultResult<VaultGrantListResponse>(VaultOutcome.NotFound);
+        }
+        if (!permissions.Contains(VaultPermissions.ManageVault))
+        {
+            return new VaultResult<VaultGrantListResponse>(VaultOutcome.Forbidden, Detail: "Your grant on this vault lacks manage_vault.");
+        }
+        VaultRow vault = (await c.OneAsync<VaultRow>(null, VaultRowSql, new { vaultId }, ct))!;
+        List<GrantRow> grants = await c.ListAsync<GrantRow>(null, GrantColumns + " WHERE vault_id = @vaultId ORDER BY principal_kind DESC, principal_id",
+            new { vaultId }, ct);
+        return new VaultResult<VaultGrantListResponse>(VaultOutcome.Done,
+            new VaultGrantListResponse(vaultId, vault.KeySerial, vault.ContentVersion, [.. grants.Select(g => g.ToSummary())]));
+    }
+
+    /// <summary>
+    /// Gives a member or group the vault, or replaces their grant (docs/adr/0011): the caller needs manage_vault; a personal
+    /// vault is never shared; the principal must be an active member or a group, with certified keys; the wrap must carry the
+    /// current key to those keys, signed by the caller's certified signing key.
+    /// </summary>
+    public Task<VaultResult<VaultGrantSummaryDto>> PutGrantAsync(CofferCaller caller, string vaultId, string principalKind, string principalId,
+        SignedWrapDto wrap, IReadOnlyList<string> permissions, long now, CancellationToken ct) =>
+        InWriteAsync(async (c, tx, changed) =>
+        {
+            (VaultResult<VaultGrantSummaryDto>? refused, VaultRow? vault) = await ManagedAsync<VaultGrantSummaryDto>(c, tx, caller, vaultId, now, ct);
+            if (refused is not null)
+            {
+                return refused;
+            }
+            CertifiedKeys? principal = await GrantChecks.CertifiedAsync(c, tx, principalKind, principalId, activeOnly: true, ct);
+            if (principal is null)
+            {
+                return new VaultResult<VaultGrantSummaryDto>(VaultOutcome.NotFound);
+            }
+            CertifiedKeys? signer = await GrantChecks.CertifiedAsync(c, tx, CertKinds.Member, caller.MemberId, activeOnly: true, ct);
+            if (signer is null || !GrantChecks.IsValid(wrap, vaultId, vault!.KeySerial, principalKind, principalId, principal, caller.MemberId, signer.SigningPublicKey))
+            {
+                return new VaultResult<VaultGrantSummaryDto>(VaultOutcome.Invalid,
+                    Detail: "The wrap must carry the vault's current key to the principal's certified encryption key, signed by your certified signing key.");
+            }
+            await c.ExecAsync(tx, "DELETE FROM vault_grants WHERE vault_id = @vaultId AND principal_kind = @principalKind AND principal_id = @principalId",
+                new { vaultId, principalKind, principalId }, ct);
+            await InsertGrantAsync(c, tx, vaultId, wrap, string.Join(' ', permissions), now, ct);
+            await BumpAsync(c, tx, vaultId, changed, ct);
+            return new VaultResult<VaultGrantSummaryDto>(VaultOutcome.Done, await SummaryAsync(c, tx, vaultId, principalKind, principalId, ct));
+        }, ct);
+
+    /// <summary>Changes the permissions of an existing grant; its wrap stays.</summary>
+    public Task<VaultResult<VaultGrantSummaryDto>> ChangeGrantAsync(CofferCaller caller, string vaultId, string principalKind, string principalId,
+        IReadOnlyList<string> permissions, long now, CancellationToken ct) =>
+        InWriteAsync(async (c, tx, changed) =>
+        {
+            (VaultResult<VaultGrantSummaryDto>? refused, _) = await ManagedAsync<VaultGrantSummaryDto>(c, tx, caller, vaultId, now, ct);
+            if (refused is not null)
+            {
+                return refused;
+            }
+            int updated = await c.ExecAsync(tx, """
+                UPDATE vault_grants SET permissions = @permissions WHERE vault_id = @vaultId AND principal_kind = @principalKind AND principal_id = @principalId
+                """, new { permissions = string.Join(' ', permissions), vaultId, principalKind, principalId }, ct);
+            if (updated == 0)
+            {
+                return new VaultResult<VaultGrantSummaryDto>(VaultOutcome.NotFound);
+            }
+            await BumpAsync(c, tx, vaultId, changed, ct);
+            return new VaultResult<VaultGrantSummaryDto>(VaultOutcome.Done, await SummaryAsync(c, tx, vaultId, principalKind, principalId, ct));
+        }, ct);
+
+    // The start of every grant change: the write recorded, the vault locked and visible to the caller, manage_vault held, and
+    // the vault not personal (a person's secrets are theirs alone: POLICY.md; its key is wrapped only to them and recovery).
+    private async Task<(VaultResult<T>? Refused, VaultRow? Vault)> ManagedAsync<T>(DbConnection c, DbTransaction tx, CofferCaller caller, string vaultId,
+        long now, CancellationToken ct)
+    {
+        if (!await RecordWriteAsync(c, tx, caller, now, ct))
+        {
+            return (new VaultResult<T>(VaultOutcome.Replayed), null);
+        }
+        VaultRow? vault = await LockVaultAsync(c, tx, vaultId, ct);
+        HashSet<string>? permissions = vault is null ? null : await PermissionsAsync(c, tx, vaultId, caller.MemberId, ct);
+        if (vault is null || permissions is null)
+        {
+            return (new VaultResult<T>(VaultOutcome.NotFound), null);
+        }
+        if (!permissions.Contains(VaultPermissions.ManageVault))
+        {
+            return (new VaultResult<T>(VaultOutcome.Forbidden, Detail: "Your grant on this vault lacks manage_vault."), null);
+        }
+        if (vault.Kind == VaultKinds.Personal)
+        {
+            return (new VaultResult<T>(VaultOutcome.Forbidden, Detail: "A personal vault is not shared."), null);
+        }
+        return (null, vault);
+    }
+
+    private static async Task<VaultGrantSummaryDto> SummaryAsync(DbConnection c, DbTransaction tx, string vaultId, string principalKind, string principalId,
+        CancellationToken ct) =>
+        (await c.OneAsync<GrantRow>(tx, GrantColumns + " WHERE vault_id = @vaultId AND principal_kind = @principalKind AND principal_id = @principalId",
+            new { vaultId, principalKind, principalId }, ct))!.ToSummary();
 
     public async Task<IReadOnlyList<VaultDto>> ListAsync(string memberId, CancellationToken ct)
     {
@@ -385,6 +526,18 @@ internal sealed class VaultStore(IDatabase database, VaultChanges changes)
             {
                 return new VaultResult<VaultDto>(VaultOutcome.Invalid, Detail: "Every current grant must be re-wrapped exactly once.");
             }
+            CertifiedKeys? signer = await GrantChecks.CertifiedAsync(c, tx, CertKinds.Member, caller.MemberId, activeOnly: true, ct);
+            foreach (SignedWrapDto g in r.Grants)
+            {
+                // Every principal still holding a grant, whatever its state now: the new key goes to its certified keys or nowhere.
+                CertifiedKeys? recipient = await GrantChecks.CertifiedAsync(c, tx, g.RecipientKind, g.RecipientId, activeOnly: false, ct);
+                if (signer is null || recipient is null
+                    || !GrantChecks.IsValid(g, vaultId, r.NewKeySerial, g.RecipientKind, g.RecipientId, recipient, caller.MemberId, signer.SigningPublicKey))
+                {
+                    return new VaultResult<VaultDto>(VaultOutcome.Invalid,
+                        Detail: "Each grant must wrap the new key to its principal's certified encryption key, signed by your certified signing key.");
+                }
+            }
             long contentVersion = await BumpAsync(c, tx, vaultId, changed, ct);
             await c.ExecAsync(tx, "UPDATE vaults SET key_serial = @NewKeySerial, sealed_attributes = @attrs, attributes_version = @AttributesVersion WHERE id = @vaultId",
                 new { r.NewKeySerial, attrs = SetupStore.EnvelopeJson(r.SealedAttributes), r.AttributesVersion, vaultId }, ct);
@@ -433,9 +586,10 @@ internal sealed class VaultStore(IDatabase database, VaultChanges changes)
             return new VaultResult<bool>(VaultOutcome.Done, true);
         }, ct);
 
+    private const string VaultRowSql = "SELECT kind AS Kind, key_serial AS KeySerial, content_version AS ContentVersion FROM vaults WHERE id = @vaultId";
+
     private async Task<VaultRow?> LockVaultAsync(DbConnection c, DbTransaction tx, string vaultId, CancellationToken ct) =>
-        await c.OneAsync<VaultRow>(tx, "SELECT key_serial AS KeySerial, content_version AS ContentVersion FROM vaults WHERE id = @vaultId" + ForUpdate,
-            new { vaultId }, ct);
+        await c.OneAsync<VaultRow>(tx, VaultRowSql + ForUpdate, new { vaultId }, ct);
 
     private async Task<long> BumpAsync(DbConnection c, DbTransaction tx, string vaultId, List<VaultChange> changed, CancellationToken ct)
     {
@@ -531,6 +685,7 @@ internal sealed class VaultStore(IDatabase database, VaultChanges changes)
 
     private sealed class VaultRow
     {
+        public string Kind { get; set; } = "";
         public long KeySerial { get; set; }
         public long ContentVersion { get; set; }
     }
@@ -557,6 +712,9 @@ internal sealed class VaultStore(IDatabase database, VaultChanges changes)
         public string SignerId { get; set; } = "";
         public byte[] Signature { get; set; } = [];
         public string Permissions { get; set; } = "";
+
+        public VaultGrantSummaryDto ToSummary() => new(PrincipalKind, PrincipalId, Permissions.Split(' ', StringSplitOptions.RemoveEmptyEntries), KeySerial,
+            RecipientKeysetSerial, SignerId);
     }
 
     private sealed class TombstoneRow
