@@ -10,9 +10,11 @@ using Coffer.Server.Common.Errors;
 using Coffer.Server.Features.Account;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Auth;
+using Coffer.Server.Features.Groups;
 using Coffer.Server.Features.Health;
 using Coffer.Server.Features.Members;
 using Coffer.Server.Features.Meta;
+using Coffer.Server.Features.Revocations;
 using Coffer.Server.Features.Sessions;
 using Coffer.Server.Features.Setup;
 using Coffer.Server.Features.Sync;
@@ -139,6 +141,9 @@ internal static class CofferServer
         builder.Services.AddSingleton<PermissionStore>();
         builder.Services.AddSingleton<Mailer>();
         builder.Services.AddSingleton<MemberStore>();
+        builder.Services.AddSingleton<MemberCertificateStore>();
+        builder.Services.AddSingleton<GroupStore>();
+        builder.Services.AddSingleton<RevocationStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
 
         WebApplication app = builder.Build();
@@ -167,7 +172,9 @@ internal static class CofferServer
             .MapVaultEndpoints();
         api.MapGroup("/events").WithTags("Sync").MapEventEndpoints();
         api.MapGroup("/audit").WithTags("Audit").AddEndpointFilter<ConfirmedMemberFilter>().MapAuditEndpoints();
-        api.MapGroup("/members").WithTags("Members").AddEndpointFilter<ConfirmedMemberFilter>().MapMemberEndpoints();
+        api.MapGroup("/members").WithTags("Members").AddEndpointFilter<ConfirmedMemberFilter>().MapMemberEndpoints().MapMemberCertificateEndpoints();
+        api.MapGroup("/groups").WithTags("Groups").AddEndpointFilter<ConfirmedMemberFilter>().MapGroupEndpoints();
+        api.MapGroup("/revocations").WithTags("Revocations").AddEndpointFilter<ConfirmedMemberFilter>().MapRevocationEndpoints();
         api.MapGroup("/invitations").WithTags("Invitations").MapInvitationEndpoints();
         return app;
     }

@@ -60,6 +60,9 @@ public static class ErrorTypes
     /// <summary>The organisation is already set up.</summary>
     public const string AlreadySetUp = Prefix + "already-set-up";
 
+    /// <summary>The change would leave the organisation without an active Owner.</summary>
+    public const string LastOwner = Prefix + "last-owner";
+
     /// <summary>Something failed on the server; nothing was written.</summary>
     public const string Internal = Prefix + "internal";
 }

@@ -49,13 +49,15 @@ internal static class CofferErrors
         "The cursor is older than tombstone retention. Resync the vault from the start.");
     public static readonly CofferError AlreadySetUp = new(ErrorTypes.AlreadySetUp, 409, "This server is already set up.",
         "An organisation exists. Sign in, or ask an administrator for an invitation.");
+    public static readonly CofferError LastOwner = new(ErrorTypes.LastOwner, 409, "The last Owner stays.",
+        "The organisation must keep at least one active Owner: make someone else an Owner first. Nothing was changed.");
     public static readonly CofferError Internal = new(ErrorTypes.Internal, 500, "Something went wrong on the server.",
         "The server failed to finish the request and wrote nothing. The administrator can find the trace id in the server's log.");
 
     public static IReadOnlyList<CofferError> All { get; } =
     [
         InvalidRequest, ValidationFailed, PayloadTooLarge, Unauthenticated, Forbidden, NotFound, SignInFailed, AccountSuspended, TooManyAttempts,
-        MfaRequired, StepUpRequired, ItemVersionConflict, VaultChanged, StaleVersion, StaleVaultKey, CursorExpired, AlreadySetUp, Internal,
+        MfaRequired, StepUpRequired, ItemVersionConflict, VaultChanged, StaleVersion, StaleVaultKey, CursorExpired, AlreadySetUp, LastOwner, Internal,
     ];
 
     public static CofferError? FindBySlug(string slug) =>
