@@ -2,8 +2,10 @@ using Coffer.Contracts.Audit;
 using Coffer.Contracts.Auth;
 using Coffer.Contracts.Common;
 using Coffer.Contracts.Devices;
+using Coffer.Contracts.Groups;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Members;
+using Coffer.Contracts.Revocations;
 using Coffer.Contracts.Sessions;
 using Coffer.Contracts.Setup;
 using Coffer.Contracts.Sync;
@@ -66,5 +68,14 @@ namespace Coffer.Contracts;
 [JsonSerializable(typeof(AuditCountersignRequest))]
 [JsonSerializable(typeof(DeviceListResponse))]
 [JsonSerializable(typeof(DeviceWipedProblem))]
+[JsonSerializable(typeof(GroupListResponse))]
+[JsonSerializable(typeof(GroupDetailResponse))]
+[JsonSerializable(typeof(CreateGroupRequest))]
+[JsonSerializable(typeof(UpdateGroupRequest))]
+[JsonSerializable(typeof(AddGroupMemberRequest))]
+[JsonSerializable(typeof(RotateGroupRequest))]
+[JsonSerializable(typeof(RevocationListDto))]
+[JsonSerializable(typeof(RevocationListResponse))]
+[JsonSerializable(typeof(MemberCertificateResponse))]
 [JsonSerializable(typeof(Coffer.Contracts.Errors.ProblemDto))]
 public sealed partial class CofferJsonContext : JsonSerializerContext;

@@ -12,9 +12,11 @@ using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Auth;
 using Coffer.Server.Features.Benchmark;
 using Coffer.Server.Features.Devices;
+using Coffer.Server.Features.Groups;
 using Coffer.Server.Features.Health;
 using Coffer.Server.Features.Members;
 using Coffer.Server.Features.Meta;
+using Coffer.Server.Features.Revocations;
 using Coffer.Server.Features.Sessions;
 using Coffer.Server.Features.Setup;
 using Coffer.Server.Features.Sync;
@@ -143,6 +145,9 @@ internal static class CofferServer
         builder.Services.AddSingleton<MemberStore>();
         builder.Services.AddSingleton<DeviceStore>();
         builder.Services.AddSingleton<NewDeviceMail>();
+        builder.Services.AddSingleton<MemberCertificateStore>();
+        builder.Services.AddSingleton<GroupStore>();
+        builder.Services.AddSingleton<RevocationStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
 
         WebApplication app = builder.Build();
@@ -175,6 +180,8 @@ internal static class CofferServer
         api.MapGroup("/members").WithTags("Members").AddEndpointFilter<ConfirmedMemberFilter>().MapMemberEndpoints().MapMemberDeviceEndpoints()
             .MapMemberCertificateEndpoints();
         api.MapGroup("/devices").WithTags("Devices").MapDeviceEndpoints();
+        api.MapGroup("/groups").WithTags("Groups").AddEndpointFilter<ConfirmedMemberFilter>().MapGroupEndpoints();
+        api.MapGroup("/revocations").WithTags("Revocations").AddEndpointFilter<ConfirmedMemberFilter>().MapRevocationEndpoints();
         api.MapGroup("/invitations").WithTags("Invitations").MapInvitationEndpoints();
         return app;
     }

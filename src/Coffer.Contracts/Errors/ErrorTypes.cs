@@ -65,6 +65,8 @@ public static class ErrorTypes
     /// unsealed it is an ordinary 401.
     /// </summary>
     public const string DeviceWiped = Prefix + "device-wiped";
+    /// <summary>The change would leave the organisation without an active Owner.</summary>
+    public const string LastOwner = Prefix + "last-owner";
 
     /// <summary>Something failed on the server; nothing was written.</summary>
     public const string Internal = Prefix + "internal";

@@ -1,4 +1,5 @@
 using Coffer.Contracts.Common;
+using Coffer.Contracts.Groups;
 
 namespace Coffer.Contracts.Keys;
 
@@ -30,6 +31,10 @@ public sealed record MemberSummaryDto(
 /// <param name="Signers">Member certificates of everyone who signed one of the wraps.</param>
 /// <param name="SealedIssuerKey">The member's own issuer key, sealed by their keyset key, if they are an issuer.</param>
 /// <param name="SealedRootKey">The root key sealed by the Owners group key, for Owners.</param>
+/// <param name="GroupSuccessions">
+/// The certificate history of every group in <paramref name="Groups"/> that was rotated, with succession signatures, so a
+/// client that pinned an earlier serial can follow the rotations (docs/adr/0010).
+/// </param>
 /// <remarks>The two sealed keys are always written, as null when absent: the context requires every constructor parameter.</remarks>
 public sealed record AccountKeysResponse(
     [property: JsonRequired] MemberSummaryDto Member,
@@ -42,4 +47,5 @@ public sealed record AccountKeysResponse(
     [property: JsonRequired] IReadOnlyList<SignedWrapDto> Wraps,
     [property: JsonRequired] IReadOnlyList<SubjectCertificateDto> Signers,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] EnvelopeDto? SealedIssuerKey,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] EnvelopeDto? SealedRootKey);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] EnvelopeDto? SealedRootKey,
+    [property: JsonRequired] IReadOnlyList<GroupSuccessionDto> GroupSuccessions);

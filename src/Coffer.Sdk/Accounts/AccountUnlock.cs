@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Coffer.Contracts.Auth;
+using Coffer.Contracts.Groups;
 using Coffer.Contracts.Keys;
 using Coffer.Crypto.Accounts;
 using Coffer.Crypto.Kdf;
@@ -29,7 +30,8 @@ namespace Coffer.Sdk.Accounts;
 /// and the group keyset opened against its certified keys;</item>
 /// <item>the member's issuer key and (Owners) the root key are opened and must match their certified public keys.</item>
 /// </list>
-/// Subject keys are checked against the pins (a changed key is refused). Every refusal is a
+/// Subject keys are checked against the pins (a changed key is refused; a group key may move to a higher serial along
+/// its succession signatures, docs/adr/0010). Every refusal is a
 /// <see cref="CofferProtocolException"/>, a <see cref="ProvenanceException"/> with its reason,
 /// or — when the secrets do not open the keyset — an <see cref="UnlockFailedException"/>.
 /// </summary>
@@ -275,8 +277,23 @@ public static class AccountUnlock
                 {
                     throw new CofferProtocolException("The server sent one group twice.");
                 }
-                CheckPin(group.GroupId, r.EncFpr, r.SigFpr, r.KeysetSerial, "the keys of group " + r.GroupKind);
+                GroupPins.Check(pins, group.Certificate, Successions(group.GroupId), "the keys of group " + r.GroupKind);
             }
+        }
+
+        /// <summary>The served certificate history of a group, read only when a pin needs it (docs/adr/0010).</summary>
+        private List<GroupSuccession> Successions(string groupId)
+        {
+            IReadOnlyList<GroupSuccessionDto> served = keys.GroupSuccessions ?? [];
+            List<GroupSuccession> history = [];
+            for (int i = 0; i < served.Count; i++)
+            {
+                if (string.Equals(served[i]?.Certificate?.SubjectId, groupId, StringComparison.Ordinal))
+                {
+                    history.Add(WireMapper.ToGroupSuccession(served[i], _trust.OrgId, Indexed("group succession", i)));
+                }
+            }
+            return history;
         }
 
         /// <summary>

@@ -12,6 +12,7 @@ using Coffer.Protocol.Envelopes;
 using Coffer.Protocol.Signatures;
 using Coffer.Sdk.Accounts;
 using Coffer.Sdk.Errors;
+using Coffer.Sdk.Groups;
 using Coffer.Sdk.Http;
 using Coffer.Sdk.Ids;
 using Coffer.Sdk.Wire;
@@ -528,26 +529,7 @@ public sealed class VaultClient : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(memberId);
         MemberCertificateResponse response = await _session.SendAsync(HttpMethod.Get, $"/api/v1/members/{Uri.EscapeDataString(memberId)}/certificate",
             Json.MemberCertificateResponse, cancellationToken).ConfigureAwait(false);
-        string subject = "the certificate of member " + memberId;
-        string orgId = _account.Trust.OrgId;
-        MemberCertificate certificate = WireMapper.ToMemberCertificate(response.Certificate, orgId, "member certificate");
-        IssuerCertificate issuer = WireMapper.ToIssuerCertificate(response.Issuer, orgId, "issuer certificate");
-        MemberCertTbs r = certificate.Record;
-        if (r.MemberId != memberId)
-        {
-            throw new ProvenanceException(ProvenanceFailure.Mismatch, subject + " (it names another member)");
-        }
-        ProvenanceFailure failure = _account.Trust.VerifyMember(certificate, issuer);
-        if (failure != ProvenanceFailure.None)
-        {
-            throw new ProvenanceException(failure, subject);
-        }
-        if (_account.Pins.CheckSubjectKeys(memberId, new PinnedKeys(r.EncFpr.ToArray(), r.SigFpr.ToArray(), checked((int)r.KeysetSerial))) == PinCheck.Conflict)
-        {
-            throw new ProvenanceException(ProvenanceFailure.Mismatch,
-                subject + " (it names keys other than those this device verified before, and no verified key change explains it)");
-        }
-        return (certificate, issuer);
+        return new ServedCertificates(_account, response.Issuers).Member(response.Certificate, memberId);
     }
 
     private SignedWrapDto WrapTo(VaultKey key, Recipient recipient)

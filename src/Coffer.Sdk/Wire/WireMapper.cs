@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Coffer.Contracts.Auth;
 using Coffer.Contracts.Common;
+using Coffer.Contracts.Groups;
 using Coffer.Contracts.Keys;
 using Coffer.Crypto.Kdf;
 using Coffer.Crypto.Keys;
@@ -224,6 +225,15 @@ internal static class WireMapper
     private static (byte[] Enc, byte[] Sig, byte[] Signature) SubjectParts(SubjectCertificateDto dto, string what) =>
         (RsaKey(dto.EncryptionPublicKey, what, "encryptionPublicKey"), EcKey(dto.SigningPublicKey, what, "signingPublicKey"),
             Signature(dto.Signature, what));
+
+    /// <summary>Reads one entry of a group's certificate history (docs/adr/0010); serial 1 carries no succession signature.</summary>
+    public static GroupSuccession ToGroupSuccession([NotNull] GroupSuccessionDto? dto, string orgId, string what)
+    {
+        Require(dto, what);
+        GroupCertificate certificate = ToGroupCertificate(dto.Certificate, orgId, what + ".certificate");
+        byte[]? signature = dto.SuccessionSignature is null ? null : Signature(dto.SuccessionSignature, what);
+        return new GroupSuccession(certificate, signature);
+    }
 
     public static GroupKeysDto ToDto(string groupId, string kind, string name, KeysetDto keyset, GroupCertificate certificate) =>
         new(groupId, kind, name, keyset, ToDto(certificate));

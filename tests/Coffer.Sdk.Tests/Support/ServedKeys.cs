@@ -17,5 +17,6 @@ public static class ServedKeys
         setup.Wraps,
         [setup.Owner.Certificate],
         setup.Owner.SealedIssuerKey,
-        setup.Organisation.SealedRootKey);
+        setup.Organisation.SealedRootKey,
+        []);
 }

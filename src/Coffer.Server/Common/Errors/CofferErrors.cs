@@ -51,13 +51,15 @@ internal static class CofferErrors
         "An organisation exists. Sign in, or ask an administrator for an invitation.");
     public static readonly CofferError DeviceWiped = new(ErrorTypes.DeviceWiped, 401, "This device was deauthorised.",
         "You or an administrator deauthorised this device: its sessions have ended. A client that receives this answer sealed under its session deletes everything Coffer keeps on the device (remembered accounts, keys, cached vaults, its device id). Sign in again only as a new device. The same answer arriving unsealed is not believed and means only \"sign in again\".");
+    public static readonly CofferError LastOwner = new(ErrorTypes.LastOwner, 409, "The last Owner stays.",
+        "The organisation must keep at least one active Owner: make someone else an Owner first. Nothing was changed.");
     public static readonly CofferError Internal = new(ErrorTypes.Internal, 500, "Something went wrong on the server.",
         "The server failed to finish the request and wrote nothing. The administrator can find the trace id in the server's log.");
 
     public static IReadOnlyList<CofferError> All { get; } =
     [
         InvalidRequest, ValidationFailed, PayloadTooLarge, Unauthenticated, Forbidden, NotFound, SignInFailed, AccountSuspended, TooManyAttempts,
-        MfaRequired, StepUpRequired, ItemVersionConflict, VaultChanged, StaleVersion, StaleVaultKey, CursorExpired, AlreadySetUp, DeviceWiped, Internal,
+        MfaRequired, StepUpRequired, ItemVersionConflict, VaultChanged, StaleVersion, StaleVaultKey, CursorExpired, AlreadySetUp, DeviceWiped, LastOwner, Internal,
     ];
 
     public static CofferError? FindBySlug(string slug) =>

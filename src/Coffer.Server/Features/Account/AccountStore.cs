@@ -2,9 +2,11 @@ using System.Data.Common;
 using System.Text.Json;
 using Coffer.Contracts;
 using Coffer.Contracts.Common;
+using Coffer.Contracts.Groups;
 using Coffer.Contracts.Keys;
 using Coffer.Protocol.Encoding;
 using Coffer.Server.Common.Data;
+using Coffer.Server.Features.Groups;
 
 namespace Coffer.Server.Features.Account;
 
@@ -93,6 +95,13 @@ internal sealed class AccountStore(IDatabase database)
             }
         }
 
+        // The certificate history of every rotated group, so a client that pinned an older serial can follow (docs/adr/0010).
+        List<GroupSuccessionDto> successions = [];
+        foreach (GroupKeysDto g in groups.Where(g => g.Keyset.Serial > 1))
+        {
+            successions.AddRange(await CertificateReader.HistoryAsync(c, null, g.GroupId, ct));
+        }
+
         bool ownsRoot = groups.Any(g => g.Kind == "owners");
         string? sealedIssuer = issuers.Where(i => i.HolderId == memberId && i.SealedPrivateKey is not null).Select(i => i.SealedPrivateKey).LastOrDefault();
         return new AccountKeysResponse(
@@ -109,7 +118,8 @@ internal sealed class AccountStore(IDatabase database)
                 Base64Url.Encode(w.Wrap), w.SignerId, Base64Url.Encode(w.Signature)))],
             signers,
             sealedIssuer is null ? null : Envelope(sealedIssuer),
-            ownsRoot ? Envelope(org.SealedRoot) : null);
+            ownsRoot ? Envelope(org.SealedRoot) : null,
+            successions);
     }
 
     internal static EnvelopeDto Envelope(string json) => JsonSerializer.Deserialize(json, CofferJsonContext.Default.EnvelopeDto)!;

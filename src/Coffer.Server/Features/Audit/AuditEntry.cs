@@ -106,6 +106,15 @@ internal static class AuditActions
     public const string DeviceWipe = "device.wipe";
     public const string MemberCertificateRead = "member.certificate.read";
     public const string VaultCreate = "vault.create";
+    public const string GroupList = "group.list";
+    public const string GroupRead = "group.read";
+    public const string GroupCreate = "group.create";
+    public const string GroupUpdate = "group.update";
+    public const string GroupMemberAdd = "group.member.add";
+    public const string GroupMemberRemove = "group.member.remove";
+    public const string GroupRotate = "group.rotate";
+    public const string RevocationRead = "revocation.read";
+    public const string RevocationPublish = "revocation.publish";
 }
 
 /// <summary>Target kinds (ADR 0004 §4).</summary>
@@ -118,4 +127,6 @@ internal static class AuditTargets
     public const string Checkpoint = "checkpoint";
     public const string Vault = "vault";
     public const string Item = "item";
+    public const string Group = "group";
+    public const string RevocationList = "revocation_list";
 }

@@ -404,8 +404,8 @@ public class SharingTests
 
         MemberCertificateResponse ownerCertificate = await reader.SignIn.Session.SendAsync(HttpMethod.Get,
             $"/api/v1/members/{owner.MemberId}/certificate", Json.MemberCertificateResponse);
-        Assert.Equal((owner.MemberId, "member", ownerCertificate.Certificate.IssuerId),
-            (ownerCertificate.Certificate.SubjectId, ownerCertificate.Certificate.Kind, ownerCertificate.Issuer.IssuerId));
+        Assert.Equal((owner.MemberId, "member", "active"), (ownerCertificate.Certificate.SubjectId, ownerCertificate.Certificate.Kind, ownerCertificate.State));
+        Assert.Contains(ownerCertificate.Issuers, i => i.IssuerId == ownerCertificate.Certificate.IssuerId);
         Assert.Equal(Base64Url.Encode(owner.Keys.Keyset.EncryptionPublicKey), ownerCertificate.Certificate.EncryptionPublicKey);
         MemberCertificate verified = await reader.Vaults.VerifyMemberAsync(owner.MemberId);
         Assert.Equal(owner.Keys.Certificate.Record, verified.Record);
