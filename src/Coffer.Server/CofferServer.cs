@@ -139,6 +139,8 @@ internal static class CofferServer
         builder.Services.AddSingleton<PermissionStore>();
         builder.Services.AddSingleton<Mailer>();
         builder.Services.AddSingleton<MemberStore>();
+        builder.Services.AddSingleton<MemberDirectoryStore>();
+        builder.Services.AddSingleton<MemberLifecycleStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
 
         WebApplication app = builder.Build();
@@ -167,7 +169,8 @@ internal static class CofferServer
             .MapVaultEndpoints();
         api.MapGroup("/events").WithTags("Sync").MapEventEndpoints();
         api.MapGroup("/audit").WithTags("Audit").AddEndpointFilter<ConfirmedMemberFilter>().MapAuditEndpoints();
-        api.MapGroup("/members").WithTags("Members").AddEndpointFilter<ConfirmedMemberFilter>().MapMemberEndpoints();
+        api.MapGroup("/members").WithTags("Members").AddEndpointFilter<ConfirmedMemberFilter>().MapMemberEndpoints()
+            .MapMemberDirectoryEndpoints();
         api.MapGroup("/invitations").WithTags("Invitations").MapInvitationEndpoints();
         return app;
     }

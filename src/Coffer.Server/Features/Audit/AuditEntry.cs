@@ -101,6 +101,11 @@ internal static class AuditActions
     public const string MemberInvite = "member.invite";
     public const string InvitationAccept = "member.invitation.accept";
     public const string MemberConfirm = "member.confirm";
+    public const string MemberList = "member.list";
+    public const string MemberRead = "member.read";
+    public const string MemberSuspend = "member.suspend";
+    public const string MemberReactivate = "member.reactivate";
+    public const string MemberRemove = "member.remove";
 }
 
 /// <summary>Target kinds (ADR 0004 §4).</summary>
