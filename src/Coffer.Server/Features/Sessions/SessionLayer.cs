@@ -230,6 +230,11 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
                 await WriteSealedProblemAsync(context, live.Keys, seq, CofferErrors.Internal, null);
             }
         }
+        finally
+        {
+            // The linked source is disposed on return; whatever runs after this middleware sees the connection's own token.
+            context.RequestAborted = ct;
+        }
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken ct)
