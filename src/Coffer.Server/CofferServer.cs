@@ -148,6 +148,8 @@ internal static class CofferServer
         builder.Services.AddSingleton<MemberCertificateStore>();
         builder.Services.AddSingleton<GroupStore>();
         builder.Services.AddSingleton<RevocationStore>();
+        builder.Services.AddSingleton<MemberDirectoryStore>();
+        builder.Services.AddSingleton<MemberLifecycleStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
 
         WebApplication app = builder.Build();
@@ -178,7 +180,7 @@ internal static class CofferServer
         api.MapGroup("/events").WithTags("Sync").MapEventEndpoints();
         api.MapGroup("/audit").WithTags("Audit").AddEndpointFilter<ConfirmedMemberFilter>().MapAuditEndpoints();
         api.MapGroup("/members").WithTags("Members").AddEndpointFilter<ConfirmedMemberFilter>().MapMemberEndpoints().MapMemberDeviceEndpoints()
-            .MapMemberCertificateEndpoints();
+            .MapMemberCertificateEndpoints().MapMemberDirectoryEndpoints();
         api.MapGroup("/devices").WithTags("Devices").MapDeviceEndpoints();
         api.MapGroup("/groups").WithTags("Groups").AddEndpointFilter<ConfirmedMemberFilter>().MapGroupEndpoints();
         api.MapGroup("/revocations").WithTags("Revocations").AddEndpointFilter<ConfirmedMemberFilter>().MapRevocationEndpoints();

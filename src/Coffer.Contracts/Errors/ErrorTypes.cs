@@ -65,8 +65,14 @@ public static class ErrorTypes
     /// unsealed it is an ordinary 401.
     /// </summary>
     public const string DeviceWiped = Prefix + "device-wiped";
-    /// <summary>The change would leave the organisation without an active Owner.</summary>
+    /// <summary>The member is the organisation's last active Owner: they cannot be suspended or removed.</summary>
     public const string LastOwner = Prefix + "last-owner";
+
+    /// <summary>Suspending, reactivating or removing one's own membership: another administrator must do it.</summary>
+    public const string OwnMembership = Prefix + "own-membership";
+
+    /// <summary>The member's state does not allow the change (e.g. reactivating a member who is not suspended).</summary>
+    public const string MemberState = Prefix + "member-state";
 
     /// <summary>Something failed on the server; nothing was written.</summary>
     public const string Internal = Prefix + "internal";

@@ -118,3 +118,72 @@ public sealed record PendingMemberKeysResponse(
 public sealed record ConfirmMemberRequest(
     [property: JsonRequired] SubjectCertificateDto Certificate,
     [property: JsonRequired] IReadOnlyList<SignedWrapDto> Wraps);
+
+/// <summary>A group a member belongs to, as the directory shows it.</summary>
+/// <param name="Id">The group id.</param>
+/// <param name="Kind">Its kind: <c>owners</c>, <c>administrators</c>, <c>team_members</c>, <c>guests</c>, <c>provision_managers</c>,
+/// <c>recovery</c> or <c>custom</c>.</param>
+/// <param name="Name">Its display name.</param>
+public sealed record MemberGroupDto(
+    [property: JsonRequired] string Id,
+    [property: JsonRequired] string Kind,
+    [property: JsonRequired] string Name);
+
+/// <summary>
+/// One member in the directory (<c>GET /api/v1/members</c>, <c>GET /api/v1/members/{id}</c>). Members with
+/// <c>manage_members</c> see every member who has not been removed; everyone else sees only active members.
+/// </summary>
+/// <param name="Id">The member id.</param>
+/// <param name="Name">Their display name.</param>
+/// <param name="Email">Their email, their sign-in handle.</param>
+/// <param name="State"><c>invited</c>, <c>pending_confirmation</c>, <c>active</c>, <c>suspended</c> or <c>recovery_pending</c>;
+/// <c>removed</c> only in the answer to a removal.</param>
+/// <param name="BaseGroup"><c>team_members</c> or <c>guests</c> (for members not yet confirmed: the invitation's).</param>
+/// <param name="Groups">Every group they belong to, built-in and custom.</param>
+/// <param name="CreatedAt">Unix ms of the invitation (or of setup, for the first Owner).</param>
+public sealed record MemberDto(
+    [property: JsonRequired] string Id,
+    [property: JsonRequired] string Name,
+    [property: JsonRequired] string Email,
+    [property: JsonRequired] string State,
+    [property: JsonRequired] string BaseGroup,
+    [property: JsonRequired] IReadOnlyList<MemberGroupDto> Groups,
+    [property: JsonRequired] long CreatedAt);
+
+/// <summary>A page of the directory, in member id order (oldest first); ask for the next with <c>after</c> = the last id.</summary>
+/// <param name="Members">The members.</param>
+/// <param name="More">True when members after the last one exist.</param>
+public sealed record MemberListResponse(
+    [property: JsonRequired] IReadOnlyList<MemberDto> Members,
+    [property: JsonRequired] bool More);
+
+/// <summary>
+/// A shared vault a member could read (POLICY.md "Leaving"): its key and the keys of its items are what to rotate.
+/// Only ids: the server cannot read names; the client decrypts them.
+/// </summary>
+/// <param name="VaultId">The vault.</param>
+/// <param name="KeySerial">The vault key serial the member could unwrap.</param>
+/// <param name="Direct">True when the member held a grant of their own.</param>
+/// <param name="ThroughGroups">The groups (of theirs, or managed by theirs) whose grant let them read it.</param>
+/// <param name="ItemIds">Every item in the vault now (archived and trashed ones included).</param>
+public sealed record ReadableVaultDto(
+    [property: JsonRequired] string VaultId,
+    [property: JsonRequired] long KeySerial,
+    [property: JsonRequired] bool Direct,
+    [property: JsonRequired] IReadOnlyList<string> ThroughGroups,
+    [property: JsonRequired] IReadOnlyList<string> ItemIds);
+
+/// <summary>
+/// Answer to <c>POST /api/v1/members/{id}/suspend</c> and <c>DELETE /api/v1/members/{id}</c> (<c>manage_members</c>): the member
+/// as they are now and what they could read until then, for rotation. The server rotates nothing itself.
+/// </summary>
+/// <param name="Member">The member after the change (state <c>suspended</c> or <c>removed</c>).</param>
+/// <param name="SessionsEnded">How many live sessions were ended.</param>
+/// <param name="Vaults">The shared vaults they could read, directly or through a group, with their items.</param>
+/// <param name="Groups">The groups whose key they held (their own and those their groups manage): rotate these keys
+/// when the member is removed.</param>
+public sealed record MemberLifecycleResponse(
+    [property: JsonRequired] MemberDto Member,
+    [property: JsonRequired] int SessionsEnded,
+    [property: JsonRequired] IReadOnlyList<ReadableVaultDto> Vaults,
+    [property: JsonRequired] IReadOnlyList<string> Groups);

@@ -1,4 +1,5 @@
 using Coffer.Contracts;
+using Coffer.Contracts.Keys;
 using Coffer.Contracts.Members;
 using Coffer.Crypto.Generators;
 using Coffer.Crypto.Provenance;
@@ -100,10 +101,14 @@ public static class MemberConfirmation
         return new PendingMember(keys, encryption, signing, encFpr, sigFpr, sas);
     }
 
-    /// <summary>Certifies the member and gives them their base group's key.</summary>
-    /// <exception cref="InvalidOperationException">This account holds no current issuer key, or not the base group's key.</exception>
+    /// <summary>
+    /// Certifies the member and gives them their base group's key and, when <paramref name="additionalGroupKinds"/> names any,
+    /// the keys of those built-in groups too (say <c>administrators</c>, to confirm a new Administrator), each wrap signed by
+    /// this account.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This account holds no current issuer key, or not the key of a group to give.</exception>
     public static async Task ConfirmAsync(CofferSession session, UnlockedAccount admin, PendingMember member, TimeProvider clock,
-        CancellationToken cancellationToken = default)
+        IReadOnlyList<string>? additionalGroupKinds = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(admin);
@@ -113,15 +118,23 @@ public static class MemberConfirmation
         {
             throw new InvalidOperationException("This account holds no current issuer key: only an administrator's client can confirm members.");
         }
-        UnlockedGroup group = admin.GroupOfKind(member.BaseGroup)
-            ?? throw new InvalidOperationException("This account cannot open the " + member.BaseGroup + " group's key.");
+        List<UnlockedGroup> groups = [];
+        foreach (string kind in (additionalGroupKinds ?? []).Prepend(member.BaseGroup).Distinct(StringComparer.Ordinal))
+        {
+            groups.Add(admin.GroupOfKind(kind) ?? throw new InvalidOperationException("This account cannot open the " + kind + " group's key."));
+        }
         long now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         MemberCertificate certificate = Signing.CertifyMember(issuerKey, admin.Trust.OrgId, issuer.Record.IssuerId, member.MemberId, member.BaseGroup,
             member.KeysetId, member.KeysetSerial, member.EncryptionPublicKey, member.SigningPublicKey, now);
-        byte[] wrapped = group.Keyset.WrapSymmetricKeyTo(member.EncryptionPublicKey);
-        SignedWrap wrap = Signing.SignWrap(admin.Keyset.SigningKey, admin.MemberId, WrapObjectKinds.Group, group.GroupId, group.Keyset.Serial,
-            member.MemberId, member.EncryptionPublicKey, wrapped);
-        ConfirmMemberRequest request = new(WireMapper.ToDto(certificate), [WireMapper.ToDto(wrap, CertKinds.Member, member.KeysetSerial)]);
+        List<SignedWrapDto> wraps = [];
+        foreach (UnlockedGroup group in groups)
+        {
+            byte[] wrapped = group.Keyset.WrapSymmetricKeyTo(member.EncryptionPublicKey);
+            SignedWrap wrap = Signing.SignWrap(admin.Keyset.SigningKey, admin.MemberId, WrapObjectKinds.Group, group.GroupId, group.Keyset.Serial,
+                member.MemberId, member.EncryptionPublicKey, wrapped);
+            wraps.Add(WireMapper.ToDto(wrap, CertKinds.Member, member.KeysetSerial));
+        }
+        ConfirmMemberRequest request = new(WireMapper.ToDto(certificate), wraps);
         _ = await session.ExchangeAsync(HttpMethod.Post, $"/api/v1/members/{Uri.EscapeDataString(member.MemberId)}/confirm",
             System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(request, Json.ConfirmMemberRequest), cancellationToken).ConfigureAwait(false);
     }

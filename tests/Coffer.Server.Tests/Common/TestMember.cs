@@ -37,9 +37,12 @@ internal sealed class TestMember : IDisposable
 
     public RememberedAccount Account => _accepted.Account;
 
-    /// <summary>Invites <paramref name="email"/> into <paramref name="baseGroup"/> as <paramref name="admin"/>, accepts, and confirms unless told not to.</summary>
+    /// <summary>
+    /// Invites <paramref name="email"/> into <paramref name="baseGroup"/> as <paramref name="admin"/>, accepts, and confirms unless told not to,
+    /// giving them the keys of <paramref name="groups"/> too.
+    /// </summary>
     public static async Task<TestMember> JoinAsync(TestOrganisation org, SignInResult admin, UnlockedAccount adminKeys, string email, string baseGroup,
-        bool confirm = true)
+        bool confirm = true, IReadOnlyList<string>? groups = null)
     {
         InvitationResponse invited = await admin.Session.SendAsync(HttpMethod.Post, "/api/v1/members/invitations",
             new InviteMemberRequest(email, email.Split('@')[0], baseGroup), CofferJsonContext.Default.InviteMemberRequest,
@@ -54,7 +57,7 @@ internal sealed class TestMember : IDisposable
         if (confirm)
         {
             PendingMember pending = await MemberConfirmation.FetchAsync(admin.Session, adminKeys, invited.MemberId);
-            await MemberConfirmation.ConfirmAsync(admin.Session, adminKeys, pending, TimeProvider.System);
+            await MemberConfirmation.ConfirmAsync(admin.Session, adminKeys, pending, TimeProvider.System, groups);
         }
         return new TestMember(org, accepted, invited.MemberId);
     }

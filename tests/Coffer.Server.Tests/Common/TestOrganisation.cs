@@ -99,9 +99,12 @@ internal sealed class TestOrganisation : IAsyncDisposable
         return (signIn, await UnlockAsync(signIn, Setup.Account));
     }
 
-    /// <summary>Invites, accepts and confirms a member as <paramref name="admin"/> (see <see cref="TestMember"/>).</summary>
+    /// <summary>
+    /// Invites, accepts and confirms a member as <paramref name="admin"/> (see <see cref="TestMember"/>); <paramref name="groups"/>
+    /// names built-in groups (say <c>administrators</c>) whose keys the confirmation also gives them.
+    /// </summary>
     public Task<TestMember> AddMemberAsync(SignInResult admin, UnlockedAccount adminKeys, string email, string baseGroup = "team_members",
-        bool confirm = true) => TestMember.JoinAsync(this, admin, adminKeys, email, baseGroup, confirm);
+        bool confirm = true, params string[] groups) => TestMember.JoinAsync(this, admin, adminKeys, email, baseGroup, confirm, groups);
 
     /// <summary>Fetches the account's keys and unlocks them with the AUK the sign-in derived.</summary>
     public static async Task<UnlockedAccount> UnlockAsync(SignInResult signIn, RememberedAccount account)

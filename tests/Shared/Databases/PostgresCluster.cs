@@ -165,10 +165,14 @@ internal static class PostgresCluster
             {
                 continue;
             }
-            StopServer(bin, asRoot, root);
             try
             {
+                // The dead process's own reaper may be removing the same cluster right now: whoever is second finds nothing.
+                StopServer(bin, asRoot, root);
                 Directory.Delete(root, recursive: true);
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
             }
             catch (IOException)
             {

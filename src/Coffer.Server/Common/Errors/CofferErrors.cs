@@ -51,15 +51,20 @@ internal static class CofferErrors
         "An organisation exists. Sign in, or ask an administrator for an invitation.");
     public static readonly CofferError DeviceWiped = new(ErrorTypes.DeviceWiped, 401, "This device was deauthorised.",
         "You or an administrator deauthorised this device: its sessions have ended. A client that receives this answer sealed under its session deletes everything Coffer keeps on the device (remembered accounts, keys, cached vaults, its device id). Sign in again only as a new device. The same answer arriving unsealed is not believed and means only \"sign in again\".");
-    public static readonly CofferError LastOwner = new(ErrorTypes.LastOwner, 409, "The last Owner stays.",
-        "The organisation must keep at least one active Owner: make someone else an Owner first. Nothing was changed.");
+    public static readonly CofferError LastOwner = new(ErrorTypes.LastOwner, 409, "This is the last active Owner.",
+        "An organisation always keeps at least one active Owner (POLICY.md), so the last one can be neither suspended nor removed, by anyone. Make another member an Owner first; nothing was changed.");
+    public static readonly CofferError OwnMembership = new(ErrorTypes.OwnMembership, 409, "Not on your own membership.",
+        "Nobody suspends, reactivates or removes themselves: ask another Owner or Administrator to do it. Nothing was changed.");
+    public static readonly CofferError MemberState = new(ErrorTypes.MemberState, 409, "The member's state does not allow this.",
+        "Only an active member can be suspended and only a suspended one reactivated. Reload the member and try again; nothing was changed.");
     public static readonly CofferError Internal = new(ErrorTypes.Internal, 500, "Something went wrong on the server.",
         "The server failed to finish the request and wrote nothing. The administrator can find the trace id in the server's log.");
 
     public static IReadOnlyList<CofferError> All { get; } =
     [
         InvalidRequest, ValidationFailed, PayloadTooLarge, Unauthenticated, Forbidden, NotFound, SignInFailed, AccountSuspended, TooManyAttempts,
-        MfaRequired, StepUpRequired, ItemVersionConflict, VaultChanged, StaleVersion, StaleVaultKey, CursorExpired, AlreadySetUp, DeviceWiped, LastOwner, Internal,
+        MfaRequired, StepUpRequired, ItemVersionConflict, VaultChanged, StaleVersion, StaleVaultKey, CursorExpired, AlreadySetUp, DeviceWiped, LastOwner,
+        OwnMembership, MemberState, Internal,
     ];
 
     public static CofferError? FindBySlug(string slug) =>

@@ -115,6 +115,11 @@ internal static class AuditActions
     public const string GroupRotate = "group.rotate";
     public const string RevocationRead = "revocation.read";
     public const string RevocationPublish = "revocation.publish";
+    public const string MemberList = "member.list";
+    public const string MemberRead = "member.read";
+    public const string MemberSuspend = "member.suspend";
+    public const string MemberReactivate = "member.reactivate";
+    public const string MemberRemove = "member.remove";
 }
 
 /// <summary>Target kinds (ADR 0004 §4).</summary>

@@ -143,7 +143,7 @@ internal sealed class InvitationStore(IDatabase database, AuditStore audit)
             SELECT i.id AS InvitationId, i.base_group AS BaseGroup, i.expires_at AS ExpiresAt, m.id AS MemberId, m.email AS Email, m.name AS Name,
                    o.id AS OrgId, o.name AS OrganisationName, o.account_id AS AccountId, o.root_public_key AS PublicKey, o.created_at AS CreatedAt, o.root_signature AS Signature
             FROM invitations i JOIN members m ON m.id = i.member_id JOIN organisations o ON o.id = m.organisation_id
-            WHERE i.token_hash = @hash AND i.accepted_at IS NULL AND i.expires_at > @now AND m.state = 'invited'
+            WHERE i.token_hash = @hash AND i.accepted_at IS NULL AND i.expires_at > @now AND m.state = 'invited' AND m.removed_at IS NULL
             """, new { hash = SHA256.HashData(token), now }, ct);
 
     private sealed class OpenRow

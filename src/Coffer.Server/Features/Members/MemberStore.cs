@@ -139,7 +139,7 @@ internal sealed class MemberStore(IDatabase database, AuditStore audit)
         FROM members m
         JOIN invitations i ON i.member_id = m.id
         JOIN keysets k ON k.member_id = m.id
-        WHERE m.id = @memberId
+        WHERE m.id = @memberId AND m.removed_at IS NULL
         ORDER BY k.serial DESC, i.created_at DESC LIMIT 1
         """;
 

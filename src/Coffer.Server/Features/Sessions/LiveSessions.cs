@@ -5,7 +5,10 @@ namespace Coffer.Server.Features.Sessions;
 
 /// <summary>
 /// This node's cache of session keys and replay windows. Keys are derived once per session and
-/// zeroed when the session is forgotten (sign-out, end, expiry) and no request still uses them.
+/// zeroed when the session is forgotten (sign-out, end, expiry, its member suspended or removed) and no
+/// request still uses them. The cache never decides whether a session is valid: every request asks the
+/// database first (<see cref="ISessionStore.FindAsync"/>), so a session ended on another node stops here too.
+/// Forgetting a session also stops the event streams open in it on this node (<see cref="LiveSession.Ended"/>).
 /// Windows are per node: a read replayed to another node yields only a sealed answer the replayer
 /// cannot open, and writes record their sequence numbers in the database (PROTOCOL.md §6).
 /// Nothing here decides whether a session may be used: the session layer reads the session row (ended, device
@@ -42,14 +45,20 @@ internal sealed class LiveSessions
     }
 }
 
-internal sealed class LiveSession(SessionKeys keys)
+/// <summary>One session's keys and replay window on this node, shared by the requests in it and disposed by the last of them to leave
+/// once the session is forgotten (<see cref="Dispose"/> is for that path only).</summary>
+internal sealed class LiveSession(SessionKeys keys) : IDisposable
 {
     private readonly SequenceWindow _window = new();
     private readonly Lock _lock = new();
+    private readonly CancellationTokenSource _ended = new();
     private int _users;
     private bool _forgotten;
 
     public SessionKeys Keys { get; } = keys;
+
+    /// <summary>Cancelled when this node forgets the session; valid while the caller holds the session (between enter and release).</summary>
+    public CancellationToken Ended => _ended.Token;
 
     public bool TryAccept(ulong seq)
     {
@@ -74,25 +83,45 @@ internal sealed class LiveSession(SessionKeys keys)
 
     public void Release()
     {
+        bool dispose;
         lock (_lock)
         {
             _users--;
-            if (_forgotten && _users == 0)
-            {
-                Keys.Dispose();
-            }
+            dispose = _forgotten && _users == 0;
         }
+        if (dispose)
+        {
+            Dispose();
+        }
+    }
+
+    /// <summary>Zeroes the keys. Called by <see cref="Release"/> when the session is forgotten and no request holds it.</summary>
+    public void Dispose()
+    {
+        Keys.Dispose();
+        _ended.Dispose();
     }
 
     internal void MarkForgotten()
     {
         lock (_lock)
         {
-            _forgotten = true;
-            if (_users == 0)
+            if (_forgotten)
             {
-                Keys.Dispose();
+                return;
             }
+            _forgotten = true;
+            // Held while cancelling, so nothing disposes the token source under the callbacks; they run outside the lock
+            // because a stream they stop may release its own hold on the way out.
+            _users++;
+        }
+        try
+        {
+            _ended.Cancel();
+        }
+        finally
+        {
+            Release();
         }
     }
 }

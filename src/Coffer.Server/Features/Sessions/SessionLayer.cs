@@ -177,7 +177,7 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
 
         if (context.GetEndpoint()?.Metadata.GetMetadata<StreamsSealedEvents>() is not null)
         {
-            await RunStreamAsync(context, live.Keys, seq, ct);
+            await RunStreamAsync(context, live, seq, ct);
             CryptographicOperations.ZeroMemory(plaintext);
             return;
         }
@@ -243,15 +243,19 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
     }
 
     // A stream is answered as it goes: an error before its first event is still a sealed problem; after it, the stream just ends.
-    private async Task RunStreamAsync(HttpContext context, SessionKeys keys, ulong seq, CancellationToken ct)
+    // It also ends as soon as this node forgets its session (ended, or its member suspended or removed): the endpoint sees the
+    // request as aborted.
+    private async Task RunStreamAsync(HttpContext context, LiveSession live, ulong seq, CancellationToken ct)
     {
-        SealedEventStream stream = new(context, keys, seq);
+        SealedEventStream stream = new(context, live.Keys, seq);
         context.Features.Set(stream);
+        using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(ct, live.Ended);
+        context.RequestAborted = stop.Token;
         try
         {
             await next(context);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -260,8 +264,13 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
             if (!stream.Started)
             {
                 context.Response.Clear();
-                await WriteSealedProblemAsync(context, keys, seq, CofferErrors.Internal, null);
+                await WriteSealedProblemAsync(context, live.Keys, seq, CofferErrors.Internal, null);
             }
+        }
+        finally
+        {
+            // The linked source is disposed on return; whatever runs after this middleware sees the connection's own token.
+            context.RequestAborted = ct;
         }
     }
 

@@ -34,7 +34,7 @@ internal sealed class SessionStore(IDatabase database, AuditStore audit, IOption
             SELECT s.id AS SessionId, s.member_id AS MemberId, s.device_id AS DeviceId, s.key_material AS KeyMaterial,
                    s.created_at AS CreatedAt, s.last_used_at AS LastUsedAt, s.expires_at AS ExpiresAt, s.mfa_level AS MfaLevel,
                    s.ended_at AS EndedAt, s.wipe_due_at AS WipeDueAt, s.wipe_sent_at AS WipeSentAt, d.revoked_at AS DeviceRevokedAt,
-                   m.state AS MemberState
+                   m.state AS MemberState, m.removed_at AS MemberRemovedAt
             FROM sessions s JOIN devices d ON d.id = s.device_id JOIN members m ON m.id = s.member_id
             WHERE s.id = @sessionId
             """, new { sessionId }, ct);
@@ -42,7 +42,9 @@ internal sealed class SessionStore(IDatabase database, AuditStore audit, IOption
         {
             return null;
         }
-        bool revoked = r.EndedAt is not null || r.DeviceRevokedAt is not null || r.MemberState is not ("active" or "pending_confirmation");
+        // Read on every request, so suspending or removing a member (docs/adr/0009) stops their sessions on every node at once.
+        bool revoked = r.EndedAt is not null || r.DeviceRevokedAt is not null || r.MemberRemovedAt is not null
+            || r.MemberState is not ("active" or "pending_confirmation");
         return new SessionRecord(r.SessionId, r.MemberId, r.DeviceId, r.KeyMaterial, r.CreatedAt, r.LastUsedAt, r.ExpiresAt, IdleTimeoutMs,
             r.MfaLevel != "pending", revoked, r.MemberState == "active", r.WipeDueAt is not null && r.WipeSentAt is null, r.DeviceRevokedAt);
     }
@@ -102,5 +104,6 @@ internal sealed class SessionStore(IDatabase database, AuditStore audit, IOption
         public long? WipeSentAt { get; set; }
         public long? DeviceRevokedAt { get; set; }
         public string MemberState { get; set; } = "";
+        public long? MemberRemovedAt { get; set; }
     }
 }

@@ -11,7 +11,8 @@ namespace Coffer.Server.Features.Sync;
 /// <c>GET /api/v1/events</c> (PROTOCOL.md §9, ADR 0008): Server-Sent Events announcing only <c>{vaultId, version}</c> for
 /// vaults the member holds a grant to, each event sealed under the session key. The first event is <c>ready</c>: from
 /// then on nothing committed is missed. Every 15 s of quiet the stream sends a comment and checks that its session is
-/// still usable; an expired or revoked session ends it.
+/// still usable, and it checks again before announcing anything; an expired or revoked session ends it, and a session
+/// forgotten on this node (ended, its member suspended or removed) ends it at once.
 /// </remarks>
 internal static class EventEndpoints
 {
@@ -31,7 +32,6 @@ internal static class EventEndpoints
         SealedEventStream stream = http.EventStream();
         using VaultChanges.Subscription subscription = changes.Subscribe();
         await stream.WriteAsync(Serialize(new VaultEventDto(VaultEventKinds.Ready, null, 0)), ct);
-        DateTimeOffset lastChecked = clock.GetUtcNow();
         while (!ct.IsCancellationRequested)
         {
             using CancellationTokenSource quiet = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -49,19 +49,13 @@ internal static class EventEndpoints
                 {
                     return;
                 }
-                lastChecked = clock.GetUtcNow();
                 await stream.KeepAliveAsync(ct);
                 continue;
             }
-            // A busy stream never goes quiet: it checks its session as often as a quiet one, so an ended session or a
-            // deauthorised device stops hearing announcements within one keep-alive period either way.
-            if (clock.GetUtcNow() - lastChecked >= KeepAlive)
+            // Asked of the database, shared by every node: a session ended elsewhere (its member suspended, say) hears nothing more.
+            if (await sessions.FindAsync(caller.SessionId, ct) is not { } current || !current.IsUsableAt(clock.NowMs()))
             {
-                if (await sessions.FindAsync(caller.SessionId, ct) is not { } current || !current.IsUsableAt(clock.NowMs()))
-                {
-                    return;
-                }
-                lastChecked = clock.GetUtcNow();
+                return;
             }
             while (subscription.Reader.TryRead(out VaultChange change))
             {

@@ -591,7 +591,11 @@ internal sealed class VaultStore(IDatabase database, VaultChanges changes)
     private async Task<VaultRow?> LockVaultAsync(DbConnection c, DbTransaction tx, string vaultId, CancellationToken ct) =>
         await c.OneAsync<VaultRow>(tx, VaultRowSql + ForUpdate, new { vaultId }, ct);
 
-    private async Task<long> BumpAsync(DbConnection c, DbTransaction tx, string vaultId, List<VaultChange> changed, CancellationToken ct)
+    /// <summary>
+    /// Raises the vault's content version inside the caller's write transaction and announces it: on PostgreSQL at commit, on SQLite by
+    /// adding it to <paramref name="changed"/>, which the caller publishes to <see cref="VaultChanges"/> once committed.
+    /// </summary>
+    internal async Task<long> BumpAsync(DbConnection c, DbTransaction tx, string vaultId, List<VaultChange> changed, CancellationToken ct)
     {
         await c.ExecAsync(tx, "UPDATE vaults SET content_version = content_version + 1 WHERE id = @vaultId", new { vaultId }, ct);
         long version = await c.ScalarAsync<long>(tx, "SELECT content_version FROM vaults WHERE id = @vaultId", new { vaultId }, ct);
