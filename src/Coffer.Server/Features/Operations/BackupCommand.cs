@@ -62,6 +62,14 @@ internal static class BackupCommand
             return 2;
         }
 
+        // Shared with running servers; only a restore, which is replacing the file, holds it exclusively.
+        await using ServerLock? reading = ServerLock.TryAcquireSqlite(live, exclusive: false);
+        if (reading is null)
+        {
+            await error.WriteLineAsync("coffer-server: a restore is running on this database; back it up once it has finished.");
+            return 2;
+        }
+
         // Beside the target, so the final rename stays on one file system and a half-written backup never has its name.
         string partial = Path.Combine(directory, "." + Path.GetFileName(target) + ".partial-" + Guid.NewGuid().ToString("N")[..12]);
         try

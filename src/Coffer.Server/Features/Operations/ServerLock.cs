@@ -87,7 +87,7 @@ internal sealed class ServerLock : IAsyncDisposable
                 }
                 await _connection.DisposeAsync();
             }
-            catch (DbException)
+            catch (Exception e) when (e is DbException or InvalidOperationException or IOException)
             {
                 // The connection is gone already, and the lock with it.
             }
