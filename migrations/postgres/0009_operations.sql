@@ -1,5 +1,5 @@
--- 0006_operations (PostgreSQL): backup and restore (issue 3, item 2; docs/adr/0013-restore-epoch.md).
--- Keep it equivalent to migrations/sqlite/0006_operations.sql.
+-- 0009_operations (PostgreSQL): backup and restore (issue 3, item 2; docs/adr/0013-restore-epoch.md).
+-- Keep it equivalent to migrations/sqlite/0009_operations.sql.
 
 -- Written by `coffer-server backup` into its copy, never into a live database, so a restore can say when the backup
 -- was taken (SQLite only: PostgreSQL is backed up with pg_dump, and this table stays empty).

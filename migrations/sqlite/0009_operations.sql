@@ -1,5 +1,5 @@
--- 0006_operations (SQLite 3.35): backup and restore (issue 3, item 2; docs/adr/0013-restore-epoch.md).
--- Keep it equivalent to migrations/postgres/0006_operations.sql.
+-- 0009_operations (SQLite 3.35): backup and restore (issue 3, item 2; docs/adr/0013-restore-epoch.md).
+-- Keep it equivalent to migrations/postgres/0009_operations.sql.
 
 -- Written by `coffer-server backup` into its copy, never into a live database, so a restore can say when the backup
 -- was taken. `coffer-server restore` deletes the row from the database it puts in place.
