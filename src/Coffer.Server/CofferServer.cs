@@ -16,6 +16,7 @@ using Coffer.Server.Features.Groups;
 using Coffer.Server.Features.Health;
 using Coffer.Server.Features.Members;
 using Coffer.Server.Features.Meta;
+using Coffer.Server.Features.Operations;
 using Coffer.Server.Features.Revocations;
 using Coffer.Server.Features.Sessions;
 using Coffer.Server.Features.Setup;
@@ -42,6 +43,14 @@ internal static class CofferServer
         {
             return await RunCommandAsync(() => AuditCommand.RunAsync(args, Console.Out, Console.Error)).ConfigureAwait(false);
         }
+        if (BackupCommand.Matches(args))
+        {
+            return await RunCommandAsync(() => BackupCommand.RunAsync(args, Console.Out, Console.Error, TimeProvider.System)).ConfigureAwait(false);
+        }
+        if (RestoreCommand.Matches(args))
+        {
+            return await RunCommandAsync(() => RestoreCommand.RunAsync(args, Console.Out, Console.Error, TimeProvider.System)).ConfigureAwait(false);
+        }
         WebApplication app;
         try
         {
@@ -56,7 +65,7 @@ internal static class CofferServer
         {
             await app.RunAsync().ConfigureAwait(false);
         }
-        catch (MigrationException e)
+        catch (Exception e) when (e is MigrationException or DatabaseInUseException)
         {
             await Console.Error.WriteLineAsync("coffer-server: " + e.Message).ConfigureAwait(false);
             return 3;
@@ -75,7 +84,7 @@ internal static class CofferServer
         {
             return await command().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is ConfigurationException or InvalidOperationException)
+        catch (Exception e) when (e is ConfigurationException or InvalidOperationException or MigrationException or IOException)
         {
             await Console.Error.WriteLineAsync("coffer-server: " + e.Message).ConfigureAwait(false);
             return 2;
@@ -98,6 +107,8 @@ internal static class CofferServer
 
         CofferOptions options = new();
         builder.Configuration.GetSection(CofferOptions.Section).Bind(options);
+        AuditRetention.Validate(options.Audit);
+        SyslogExport.Validate(options.Audit.Syslog);
         builder.Services.AddSingleton(Options.Create(options));
 
         ConfigureListening(builder, options);
@@ -112,6 +123,9 @@ internal static class CofferServer
         });
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
         builder.Services.AddExceptionHandler<RedactingExceptionHandler>();
+        // Before the database's own start-up work (migrations): a server never touches a database a restore is replacing.
+        builder.Services.AddSingleton<ServerLockService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ServerLockService>());
         builder.Services.AddCofferDatabase(options);
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
@@ -137,8 +151,11 @@ internal static class CofferServer
         builder.Services.AddSingleton<VaultChanges>();
         builder.Services.AddHostedService<PostgresChangeListener>();
         builder.Services.AddHostedService<TombstonePurge>();
+        builder.Services.AddSingleton<SyslogExport>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SyslogExport>());
         builder.Services.AddSingleton<AuditStore>();
         builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<RestoreStore>();
         builder.Services.AddSingleton<InvitationStore>();
         builder.Services.AddSingleton<PermissionStore>();
         builder.Services.AddSingleton<Mailer>();
@@ -151,6 +168,8 @@ internal static class CofferServer
         builder.Services.AddSingleton<MemberDirectoryStore>();
         builder.Services.AddSingleton<MemberLifecycleStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
+        // After the log: it purges through the log's writer and records an override through it.
+        builder.Services.AddHostedService<AuditRetention>();
 
         WebApplication app = builder.Build();
         app.UseForwardedHeaders();

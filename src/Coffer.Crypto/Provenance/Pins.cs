@@ -18,6 +18,12 @@ public enum PinCheck
 
     /// <summary>Contradicts what was pinned: a rollback or a substituted key. Stop and warn.</summary>
     Conflict,
+
+    /// <summary>
+    /// The server says it was restored from a backup (a higher restore epoch than pinned), so versions may have gone
+    /// back. Nothing was changed: tell the person, then accept with <see cref="Pins.AcceptRestore"/>.
+    /// </summary>
+    Restored,
 }
 
 /// <summary>A subject's verified keys.</summary>
@@ -61,6 +67,55 @@ public sealed class Pins
 
     /// <summary>The version of this record; the seal's context names it.</summary>
     public long RecordVersion { get; private set; }
+
+    /// <summary>
+    /// The highest restore epoch accepted (docs/adr/0013-restore-epoch.md): how many times the server was restored from a
+    /// backup, as far as this account has acknowledged. The vault and item versions pinned belong to this epoch.
+    /// </summary>
+    public long RestoreEpoch { get; private set; }
+
+    /// <summary>
+    /// Checks the server's restore epoch. Lower than pinned: <see cref="PinCheck.Conflict"/> (the server went back and
+    /// hides it). Equal: <see cref="PinCheck.Consistent"/>. Higher: <see cref="PinCheck.Restored"/>, changing nothing —
+    /// unless no vault or item version is pinned yet, so nothing can have gone back: then it is taken as
+    /// <see cref="PinCheck.New"/>.
+    /// </summary>
+    public PinCheck ObserveRestoreEpoch(long epoch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        if (epoch < RestoreEpoch)
+        {
+            return PinCheck.Conflict;
+        }
+        if (epoch == RestoreEpoch)
+        {
+            return PinCheck.Consistent;
+        }
+        if (_vaultVersions.Count == 0 && _itemVersions.Count == 0)
+        {
+            RestoreEpoch = epoch;
+            return PinCheck.New;
+        }
+        return PinCheck.Restored;
+    }
+
+    /// <summary>
+    /// Accepts a restore the person has been told about: pins <paramref name="epoch"/> and forgets the vault and item
+    /// versions of the earlier epoch, so the restored (older) versions become the new floor. Everything that guards keys
+    /// is kept: subject keys, vault-key serials, the revocation-list version, the iteration count and the organisation.
+    /// An epoch not above the pinned one is a <see cref="PinCheck.Conflict"/> and changes nothing.
+    /// </summary>
+    public PinCheck AcceptRestore(long epoch)
+    {
+        if (epoch <= RestoreEpoch)
+        {
+            return PinCheck.Conflict;
+        }
+        RestoreEpoch = epoch;
+        _vaultVersions.Clear();
+        _itemVersions.Clear();
+        return PinCheck.Consistent;
+    }
 
     /// <summary>Pins the organisation fingerprint (from the Emergency Kit or the invitation link's fragment).</summary>
     public PinCheck PinOrganisation(ReadOnlySpan<byte> fingerprint)
@@ -163,7 +218,10 @@ public sealed class Pins
     /// <summary>
     /// Merges another copy (the server's, or another device's) into this one: the highest of
     /// every counter wins; a contradictory key or organisation pin leaves this copy's and
-    /// returns <see cref="PinCheck.Conflict"/>.
+    /// returns <see cref="PinCheck.Conflict"/>. Vault and item versions count only within one restore
+    /// epoch: a copy with a higher epoch (a restore accepted on another device — the record is sealed
+    /// by this account's keyset key, so the server cannot forge one) brings its versions in place of
+    /// these, and a copy with a lower epoch brings none.
     /// </summary>
     public PinCheck MergeFrom(Pins other)
     {
@@ -193,8 +251,17 @@ public sealed class Pins
             }
         }
         MergeMax(_vaultKeySerials, other._vaultKeySerials);
-        MergeMax(_vaultVersions, other._vaultVersions);
-        MergeMax(_itemVersions, other._itemVersions);
+        if (other.RestoreEpoch > RestoreEpoch)
+        {
+            RestoreEpoch = other.RestoreEpoch;
+            _vaultVersions.Clear();
+            _itemVersions.Clear();
+        }
+        if (other.RestoreEpoch == RestoreEpoch)
+        {
+            MergeMax(_vaultVersions, other._vaultVersions);
+            MergeMax(_itemVersions, other._itemVersions);
+        }
         LastIterations = Math.Max(LastIterations, other.LastIterations);
         if (other.RevocationListVersion > RevocationListVersion)
         {
@@ -263,6 +330,7 @@ public sealed class Pins
             w.WriteNumber("iterations", LastIterations);
             w.WriteNumber("crlVersion", RevocationListVersion);
             w.WriteNumber("crlIssuedAt", RevocationListIssuedAt);
+            w.WriteNumber("restoreEpoch", RestoreEpoch);
             w.WriteStartObject("subjects");
             foreach ((string id, PinnedKeys k) in _subjects.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
@@ -297,7 +365,13 @@ public sealed class Pins
                 LastIterations = root.GetProperty("iterations").GetInt32(),
                 RevocationListVersion = root.GetProperty("crlVersion").GetInt64(),
                 RevocationListIssuedAt = root.GetProperty("crlIssuedAt").GetInt64(),
+                // Absent from records written before restore epochs existed: 0, never restored.
+                RestoreEpoch = root.TryGetProperty("restoreEpoch", out JsonElement epoch) ? epoch.GetInt64() : 0,
             };
+            if (pins.RestoreEpoch < 0)
+            {
+                return null;
+            }
             if (root.TryGetProperty("org", out JsonElement org))
             {
                 byte[] fpr = Base64Url.Decode(org.GetString()!);

@@ -111,4 +111,95 @@ public class PinsTests
         Assert.Equal(PinCheck.Conflict, device.MergeFrom(forged));
         Assert.Same(k, device.SubjectKeys(Member));
     }
+
+    // Restore epochs: docs/adr/0013-restore-epoch.md.
+
+    [Fact]
+    public void ObserveRestoreEpoch_Lower_IsConflict_Equal_IsConsistent()
+    {
+        Pins pins = new();
+        pins.ObserveItemVersion("i", 4);
+        Assert.Equal(PinCheck.Consistent, pins.ObserveRestoreEpoch(0));
+        Assert.Equal(PinCheck.Restored, pins.ObserveRestoreEpoch(2));
+        Assert.Equal(PinCheck.Consistent, pins.AcceptRestore(2));
+        Assert.Equal(PinCheck.Conflict, pins.ObserveRestoreEpoch(1));
+        Assert.Equal(PinCheck.Consistent, pins.ObserveRestoreEpoch(2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => pins.ObserveRestoreEpoch(-1));
+    }
+
+    [Fact]
+    public void ObserveRestoreEpoch_Higher_ChangesNothingUntilAccepted_ThenOnlyVersionsAreRelaxed()
+    {
+        Pins pins = new();
+        PinnedKeys k = Keys(2);
+        pins.CheckSubjectKeys(Member, k);
+        pins.ObserveVaultKeySerial(Vault, 3);
+        pins.ObserveVaultVersion(Vault, 40);
+        pins.ObserveItemVersion("i", 7);
+        pins.ObserveRevocationList(5, 1000);
+        pins.ObserveIterations(700_000);
+
+        Assert.Equal(PinCheck.Restored, pins.ObserveRestoreEpoch(1));
+        Assert.Equal(0, pins.RestoreEpoch);
+        Assert.Equal(PinCheck.Conflict, pins.ObserveItemVersion("i", 6));
+
+        Assert.Equal(PinCheck.Consistent, pins.AcceptRestore(1));
+        Assert.Equal(1, pins.RestoreEpoch);
+        Assert.Equal(PinCheck.New, pins.ObserveItemVersion("i", 6));
+        Assert.Equal(PinCheck.New, pins.ObserveVaultVersion(Vault, 30));
+        // What guards keys never goes back, whatever the epoch.
+        Assert.Equal(PinCheck.Conflict, pins.ObserveVaultKeySerial(Vault, 2));
+        Assert.Equal(PinCheck.Conflict, pins.ObserveRevocationList(4, 900));
+        Assert.Equal(PinCheck.Conflict, pins.ObserveIterations(650_000));
+        Assert.Equal(PinCheck.Conflict, pins.CheckSubjectKeys(Member, Keys(2)));
+        Assert.Equal(PinCheck.Conflict, pins.AcceptRestore(1));
+    }
+
+    [Fact]
+    public void ObserveRestoreEpoch_Higher_WithNoVersionsPinned_IsTakenAsNew()
+    {
+        Pins pins = new();
+        pins.ObserveVaultKeySerial(Vault, 1);
+        Assert.Equal(PinCheck.New, pins.ObserveRestoreEpoch(3));
+        Assert.Equal(3, pins.RestoreEpoch);
+    }
+
+    [Fact]
+    public void SealOpen_KeepsTheRestoreEpoch_AndARecordWithoutOneOpensAtZero()
+    {
+        using Keyset keyset = Keyset.Generate(Member);
+        Pins pins = new();
+        pins.ObserveItemVersion("i", 2);
+        pins.AcceptRestore(4);
+        (long version, Envelope sealedPins) = pins.Seal(keyset);
+        Assert.Equal(4, Pins.Open(keyset, version, sealedPins)!.RestoreEpoch);
+
+        // A record written before restore epochs existed.
+        Pins? old = Pins.FromJson("""{"v":1,"recordVersion":1,"iterations":0,"crlVersion":0,"crlIssuedAt":0,"subjects":{},"vaultKeys":{},"vaults":{},"items":{"i":3}}"""u8);
+        Assert.NotNull(old);
+        Assert.Equal(0, old.RestoreEpoch);
+        Assert.Equal(3, old.ItemVersion("i"));
+    }
+
+    [Fact]
+    public void MergeFrom_AHigherEpochBringsItsVersions_ALowerOneBringsNone()
+    {
+        Pins device = new();
+        device.ObserveItemVersion("i", 9);
+        device.ObserveVaultKeySerial(Vault, 3);
+        Pins accepted = new();
+        accepted.ObserveItemVersion("i", 1);
+        accepted.AcceptRestore(1);
+        accepted.ObserveItemVersion("i", 4);
+        accepted.ObserveVaultKeySerial(Vault, 2);
+
+        Assert.Equal(PinCheck.Consistent, device.MergeFrom(accepted));
+        Assert.Equal((1L, 4L, 3), (device.RestoreEpoch, device.ItemVersion("i"), device.VaultKeySerial(Vault)));
+
+        Pins stale = new();
+        stale.ObserveItemVersion("i", 50);
+        stale.ObserveItemVersion("j", 5);
+        device.MergeFrom(stale);
+        Assert.Equal((1L, 4L, 0L), (device.RestoreEpoch, device.ItemVersion("i"), device.ItemVersion("j")));
+    }
 }

@@ -37,6 +37,50 @@ internal sealed class CofferOptions
 
     /// <summary>Outgoing mail; without a host, mail is written as <c>.eml</c> files to <c>&lt;DataDirectory&gt;/outbox/</c>.</summary>
     public SmtpOptions Smtp { get; set; } = new();
+
+    /// <summary>The activity log: retention and export.</summary>
+    public AuditOptions Audit { get; set; } = new();
+}
+
+internal sealed class AuditOptions
+{
+    /// <summary>POLICY.md "Accounting": the log is kept at least 6 months…</summary>
+    public const int MinimumRetentionDays = 183;
+
+    /// <summary>…and at most 2 years, unless overridden with a logged reason.</summary>
+    public const int MaximumRetentionDays = 730;
+
+    /// <summary>Events older than this many days are purged once a day (a signed checkpoint is kept at the cut).</summary>
+    public int RetentionDays { get; set; } = MaximumRetentionDays;
+
+    /// <summary>
+    /// Why <see cref="RetentionDays"/> lies outside 183..730; required to do so. Logged and recorded in the activity
+    /// log at every start-up.
+    /// </summary>
+    public string? RetentionOverrideReason { get; set; }
+
+    /// <summary>RFC 5424 export of every committed event to a collector; off without a host.</summary>
+    public SyslogOptions Syslog { get; set; } = new();
+}
+
+internal sealed class SyslogOptions
+{
+    /// <summary>The collector's host name or address; empty = no export.</summary>
+    public string? Host { get; set; }
+
+    public int Port { get; set; } = 514;
+
+    /// <summary><c>udp</c> (RFC 5426, the default) or <c>tcp</c> (RFC 6587 octet counting).</summary>
+    public string Protocol { get; set; } = "udp";
+
+    /// <summary><c>authpriv</c> (default), <c>auth</c> or <c>local0</c>…<c>local7</c>.</summary>
+    public string Facility { get; set; } = "authpriv";
+
+    /// <summary>The HOSTNAME field; default the machine's host name.</summary>
+    public string? Hostname { get; set; }
+
+    /// <summary>Events waiting to be sent; when full, new events are dropped (counted and logged), never waited for.</summary>
+    public int QueueCapacity { get; set; } = 10_000;
 }
 
 internal sealed class SmtpOptions

@@ -31,6 +31,18 @@ internal static class DatabaseServices
         return Factory(options)();
     }
 
+    /// <summary>
+    /// The SQLite file the settings name (full path), or null when they name PostgreSQL. Unlike <see cref="Create"/> it
+    /// creates nothing, so a command can tell a missing database from an empty one.
+    /// </summary>
+    public static string? SqliteFilePath(CofferOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _ = Factory(options);
+        string provider = options.Database.Provider?.Trim().ToLowerInvariant() ?? SqliteProvider;
+        return provider == SqliteProvider ? Path.GetFullPath(SqlitePath(options.Database.ConnectionString, options.DataDirectory)) : null;
+    }
+
     private static Func<IDatabase> Factory(CofferOptions options)
     {
         string provider = options.Database.Provider?.Trim().ToLowerInvariant() ?? SqliteProvider;

@@ -98,6 +98,8 @@ internal static class AuditActions
     public const string AuditExport = "audit.export";
     public const string AuditCountersign = "audit.countersign";
     public const string AuditPurge = "audit.purge";
+    public const string AuditRetentionOverride = "audit.retention.override";
+    public const string ServerRestore = "server.restore";
     public const string MemberInvite = "member.invite";
     public const string InvitationAccept = "member.invitation.accept";
     public const string MemberConfirm = "member.confirm";

@@ -53,9 +53,10 @@ internal sealed class AuditPurgeRow
 /// <summary>
 /// The activity log in the database. Appends lock the chain head (PROTOCOL.md §11): on PostgreSQL with
 /// <c>SELECT … FOR UPDATE</c> on the <c>audit_head</c> row in the caller's transaction, on SQLite by the write lock
-/// every unit of work takes at <c>BEGIN IMMEDIATE</c>. So there is one chain however many nodes append.
+/// every unit of work takes at <c>BEGIN IMMEDIATE</c>. So there is one chain however many nodes append. Every appended
+/// event is offered to the syslog export, which sends it once it sees it committed.
 /// </summary>
-internal sealed class AuditStore(IDatabase database)
+internal sealed class AuditStore(IDatabase database, SyslogExport? export = null)
 {
     public const string EventColumns = """
         seq AS Seq, time AS Time, actor_member_id AS ActorMemberId, device_id AS DeviceId, session_id AS SessionId, ip AS Ip,
@@ -105,6 +106,24 @@ internal sealed class AuditStore(IDatabase database)
                 details = entry.Details,
                 hash = hash.ToArray(),
             }, ct);
+            if (export is { Enabled: true })
+            {
+                export.Offer(new AuditEventRow
+                {
+                    Seq = seq,
+                    Time = e.Time,
+                    ActorMemberId = e.ActorMemberId,
+                    DeviceId = e.DeviceId,
+                    SessionId = e.SessionId,
+                    Ip = e.Ip,
+                    Action = e.Action,
+                    TargetKind = e.TargetKind,
+                    TargetId = e.TargetId,
+                    Outcome = e.Outcome,
+                    Details = entry.Details,
+                    Hash = hash.ToArray(),
+                });
+            }
         }
         await c.ExecAsync(tx, "UPDATE audit_head SET seq = @seq, hash = @hash WHERE singleton = 1", new { seq, hash = hash.ToArray() }, ct);
         return new AuditChainAnchor(seq, hash);
