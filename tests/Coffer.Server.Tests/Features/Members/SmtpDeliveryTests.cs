@@ -31,7 +31,12 @@ public class SmtpDeliveryTests
                 new InviteMemberRequest("Dana.Member@Example.org", "Dana Member", "team_members"), CofferJsonContext.Default.InviteMemberRequest,
                 CofferJsonContext.Default.InvitationResponse);
 
-            SmtpMessage mail = Assert.Single(await sink.WaitForAsync(1));
+            // The Owner's first sign-in from this device is announced to them (POLICY.md), then the invitation goes out.
+            SmtpMessage[] sent = await sink.WaitForAsync(2);
+            Assert.Equal(2, sent.Length);
+            SmtpMessage notice = Assert.Single(sent, m => m.Subject == "A new device signed in to your Coffer account");
+            Assert.Equal([TestOrganisation.OwnerEmail], notice.RcptTos);
+            SmtpMessage mail = Assert.Single(sent, m => m != notice);
             Assert.Equal(["Dana.Member@Example.org"], mail.RcptTos);
             Assert.Equal("coffer@ministry.example", mail.MailFrom);
             Assert.Contains("Dana.Member@Example.org", mail.To, StringComparison.Ordinal);
