@@ -3,6 +3,7 @@ using Coffer.Contracts.Members;
 using Coffer.Sdk.Accounts;
 using Coffer.Sdk.Auth;
 using Coffer.Sdk.Members;
+using Coffer.Server.Features.Devices;
 using Coffer.Server.Features.Members;
 using Coffer.Server.Tests.Common;
 using Coffer.Server.Tests.Common.Data;
@@ -31,7 +32,11 @@ public class SmtpDeliveryTests
                 new InviteMemberRequest("Dana.Member@Example.org", "Dana Member", "team_members"), CofferJsonContext.Default.InviteMemberRequest,
                 CofferJsonContext.Default.InvitationResponse);
 
-            SmtpMessage mail = Assert.Single(await sink.WaitForAsync(1));
+            // The Owner's first sign-in on this device was told by mail too (POLICY.md: every new device, the first included).
+            SmtpMessage[] sent = await sink.WaitForAsync(2);
+            Assert.Equal(2, sent.Length);
+            Assert.Contains(sent, m => m.Subject == NewDeviceMail.Subject && string.Equals(Assert.Single(m.RcptTos), TestOrganisation.OwnerEmail, StringComparison.OrdinalIgnoreCase));
+            SmtpMessage mail = Assert.Single(sent, m => m.Subject != NewDeviceMail.Subject);
             Assert.Equal(["Dana.Member@Example.org"], mail.RcptTos);
             Assert.Equal("coffer@ministry.example", mail.MailFrom);
             Assert.Contains("Dana.Member@Example.org", mail.To, StringComparison.Ordinal);
