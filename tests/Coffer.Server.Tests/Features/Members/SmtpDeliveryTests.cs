@@ -31,7 +31,10 @@ public class SmtpDeliveryTests
                 new InviteMemberRequest("Dana.Member@Example.org", "Dana Member", "team_members"), CofferJsonContext.Default.InviteMemberRequest,
                 CofferJsonContext.Default.InvitationResponse);
 
-            SmtpMessage mail = Assert.Single(await sink.WaitForAsync(1));
+            // Two mails reach the sink: the Owner's new-device notice from the sign-in, and the invitation.
+            SmtpMessage[] delivered = await sink.WaitForAsync(2);
+            Assert.Single(delivered, m => m.Subject == "A new device signed in to your Coffer account");
+            SmtpMessage mail = Assert.Single(delivered, m => m.Subject == "You are invited to Coffer");
             Assert.Equal(["Dana.Member@Example.org"], mail.RcptTos);
             Assert.Equal("coffer@ministry.example", mail.MailFrom);
             Assert.Contains("Dana.Member@Example.org", mail.To, StringComparison.Ordinal);
