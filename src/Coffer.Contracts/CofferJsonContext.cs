@@ -3,6 +3,7 @@ using Coffer.Contracts.Auth;
 using Coffer.Contracts.Common;
 using Coffer.Contracts.Devices;
 using Coffer.Contracts.Groups;
+using Coffer.Contracts.Issuers;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Members;
 using Coffer.Contracts.Revocations;
@@ -79,6 +80,10 @@ namespace Coffer.Contracts;
 [JsonSerializable(typeof(RotateGroupRequest))]
 [JsonSerializable(typeof(RevocationListDto))]
 [JsonSerializable(typeof(RevocationListResponse))]
+[JsonSerializable(typeof(IssuerKeyRequest))]
+[JsonSerializable(typeof(IssuerRequestListResponse))]
+[JsonSerializable(typeof(CertifyIssuerRequest))]
+[JsonSerializable(typeof(IssuerListResponse))]
 [JsonSerializable(typeof(MemberCertificateResponse))]
 [JsonSerializable(typeof(Coffer.Contracts.Errors.ProblemDto))]
 public sealed partial class CofferJsonContext : JsonSerializerContext;

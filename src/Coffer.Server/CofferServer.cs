@@ -14,6 +14,7 @@ using Coffer.Server.Features.Benchmark;
 using Coffer.Server.Features.Devices;
 using Coffer.Server.Features.Groups;
 using Coffer.Server.Features.Health;
+using Coffer.Server.Features.Issuers;
 using Coffer.Server.Features.Members;
 using Coffer.Server.Features.Meta;
 using Coffer.Server.Features.Operations;
@@ -165,6 +166,7 @@ internal static class CofferServer
         builder.Services.AddSingleton<MemberCertificateStore>();
         builder.Services.AddSingleton<GroupStore>();
         builder.Services.AddSingleton<RevocationStore>();
+        builder.Services.AddSingleton<IssuerStore>();
         builder.Services.AddSingleton<MemberDirectoryStore>();
         builder.Services.AddSingleton<MemberLifecycleStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
@@ -203,6 +205,7 @@ internal static class CofferServer
         api.MapGroup("/devices").WithTags("Devices").MapDeviceEndpoints();
         api.MapGroup("/groups").WithTags("Groups").AddEndpointFilter<ConfirmedMemberFilter>().MapGroupEndpoints();
         api.MapGroup("/revocations").WithTags("Revocations").AddEndpointFilter<ConfirmedMemberFilter>().MapRevocationEndpoints();
+        api.MapGroup("/issuers").WithTags("Issuers").AddEndpointFilter<ConfirmedMemberFilter>().MapIssuerEndpoints();
         api.MapGroup("/invitations").WithTags("Invitations").MapInvitationEndpoints();
         return app;
     }

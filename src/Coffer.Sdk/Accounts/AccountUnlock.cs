@@ -407,9 +407,16 @@ public static class AccountUnlock
                 {
                     continue;
                 }
+                // A revoked issuer (its holder stopped being an administrator, docs/adr/0015) is reported, and its key is not held.
+                ProvenanceFailure chain = _trust.VerifyIssuer(certificate, certificate.Record.IssuedAt);
+                if (chain == ProvenanceFailure.Revoked)
+                {
+                    key.Dispose();
+                    return (certificate, chain);
+                }
                 _issuerKey = key;
                 // Its chain must hold at the time it was issued; whether it may still sign today is reported, not refused.
-                Refuse(_trust.VerifyIssuer(certificate, certificate.Record.IssuedAt), "your issuer certificate");
+                Refuse(chain, "your issuer certificate");
                 return (certificate, _trust.VerifyIssuer(certificate, now));
             }
             throw new CofferProtocolException("Your sealed issuer key did not open, or matches none of your issuer certificates.");

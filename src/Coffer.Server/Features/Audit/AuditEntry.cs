@@ -122,6 +122,11 @@ internal static class AuditActions
     public const string MemberSuspend = "member.suspend";
     public const string MemberReactivate = "member.reactivate";
     public const string MemberRemove = "member.remove";
+    public const string IssuerRequest = "issuer.request";
+    public const string IssuerRequestList = "issuer.request.list";
+    public const string IssuerCertify = "issuer.certify";
+    public const string IssuerRenew = "issuer.renew";
+    public const string IssuerList = "issuer.list";
 }
 
 /// <summary>Target kinds (ADR 0004 §4).</summary>
@@ -136,4 +141,5 @@ internal static class AuditTargets
     public const string Item = "item";
     public const string Group = "group";
     public const string RevocationList = "revocation_list";
+    public const string Issuer = "issuer";
 }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.Json;
 using Coffer.Contracts.Groups;
 using Coffer.Contracts.Keys;
 using Coffer.Protocol.Encoding;
@@ -68,16 +69,33 @@ internal static class CertificateReader
     public static async Task<EcdsaP256PublicKey?> CertifiedSigningKeyAsync(DbConnection c, DbTransaction? tx, string memberId, CancellationToken ct) =>
         await MemberAsync(c, tx, memberId, ct) is { } row && EcdsaP256.TryImportPublicKey(row.SigningPublicKey, out EcdsaP256PublicKey? key) ? key : null;
 
-    /// <summary>The public key of an issuer certificate held by <paramref name="holderId"/> and valid at <paramref name="now"/>.</summary>
+    /// <summary>
+    /// The public key of an issuer certificate held by <paramref name="holderId"/>, valid at <paramref name="now"/> and not
+    /// revoked by the newest revocation list: so the server takes no new certificate or list from a removed administrator's
+    /// issuer once its revocation is published (docs/adr/0015).
+    /// </summary>
     public static async Task<EcdsaP256PublicKey?> HeldIssuerKeyAsync(DbConnection c, DbTransaction? tx, string issuerId, string holderId, long now,
         CancellationToken ct)
     {
+        if (await IsIssuerRevokedAsync(c, tx, issuerId, ct))
+        {
+            return null;
+        }
         byte[]? spki = await c.OneAsync<byte[]>(tx, """
             SELECT public_key FROM certificates
             WHERE kind = 'issuer' AND subject_id = @issuerId AND holder_id = @holderId AND expires_at > @now AND issued_at <= @now
             ORDER BY issued_at DESC LIMIT 1
             """, new { issuerId, holderId, now }, ct);
         return spki is not null && EcdsaP256.TryImportPublicKey(spki, out EcdsaP256PublicKey? key) ? key : null;
+    }
+
+    /// <summary>Whether the newest revocation list names the issuer (<c>issuer:&lt;id&gt;:0</c>, docs/adr/0004 decision 5).</summary>
+    public static async Task<bool> IsIssuerRevokedAsync(DbConnection c, DbTransaction? tx, string issuerId, CancellationToken ct)
+    {
+        string? entries = await c.ScalarAsync<string>(tx, "SELECT entries FROM revocation_lists ORDER BY version DESC LIMIT 1", null, ct);
+        string revoked = new RevocationEntry(CertKinds.Issuer, issuerId, 0).ToFieldText();
+        return entries is not null
+            && (JsonSerializer.Deserialize(entries, Account.ServerJson.Default.StringArray) ?? []).Contains(revoked, StringComparer.Ordinal);
     }
 
     /// <summary>

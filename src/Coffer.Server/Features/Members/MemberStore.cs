@@ -4,7 +4,9 @@ using Coffer.Contracts.Members;
 using Coffer.Protocol.Encoding;
 using Coffer.Protocol.Signatures;
 using Coffer.Server.Common.Data;
+using Coffer.Server.Common.Validation;
 using Coffer.Server.Features.Audit;
+using Coffer.Server.Features.Groups;
 using Coffer.Server.Features.Sessions;
 using Coffer.Server.Features.Setup;
 
@@ -49,14 +51,12 @@ internal sealed class MemberStore(IDatabase database, AuditStore audit)
 
             // The certificate: the member's stored keys, the invitation's group, signed by an unexpired issuer the caller holds.
             SubjectCertificateDto cert = r.Certificate;
-            byte[]? issuerSpki = await c.OneAsync<byte[]>(tx, """
-                SELECT public_key FROM certificates
-                WHERE kind = 'issuer' AND subject_id = @issuer AND holder_id = @holder AND expires_at > @now AND issued_at <= @now
-                ORDER BY issued_at DESC LIMIT 1
-                """, new { issuer = cert.IssuerId, holder = caller.MemberId, now }, ct);
-            if (issuerSpki is null || !EcdsaP256.TryImportPublicKey(issuerSpki, out EcdsaP256PublicKey? issuerKey))
+            EcdsaP256PublicKey? issuerKey = Ids.IsValid(cert.IssuerId)
+                ? await CertificateReader.HeldIssuerKeyAsync(c, tx, cert.IssuerId, caller.MemberId, now, ct)
+                : null;
+            if (issuerKey is null)
             {
-                return (ConfirmOutcome.Invalid, "certificate.issuerId: must name a current issuer certificate you hold");
+                return (ConfirmOutcome.Invalid, "certificate.issuerId: must name a current issuer certificate you hold, not revoked");
             }
             using (issuerKey)
             {

@@ -1,0 +1,252 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Coffer.Contracts;
+using Coffer.Contracts.Issuers;
+using Coffer.Contracts.Keys;
+using Coffer.Contracts.Members;
+using Coffer.Crypto.Provenance;
+using Coffer.Protocol.Encoding;
+using Coffer.Protocol.Envelopes;
+using Coffer.Protocol.Signatures;
+using Coffer.Sdk.Accounts;
+using Coffer.Sdk.Errors;
+using Coffer.Sdk.Groups;
+using Coffer.Sdk.Http;
+using Coffer.Sdk.Ids;
+using Coffer.Sdk.Keys;
+using Coffer.Sdk.Wire;
+
+namespace Coffer.Sdk.Issuers;
+
+/// <summary>
+/// Issuer keys of administrators (PROTOCOL.md §5.1; docs/adr/0006, docs/adr/0015) for one unlocked member over their
+/// session. An administrator's client <see cref="RequestAsync">requests</see> a certificate for a new issuer key whose
+/// private half it seals under its own keyset key (so every device of the administrator opens it at unlock). An Owner's
+/// client, which holds the organisation root, <see cref="CertifyAsync">certifies</see> a request after checking that the
+/// requester is an active member of Owners or Administrators whose member certificate chains to the pinned root,
+/// <see cref="RenewAllAsync">renews</see> current administrators' certificates (at every sign-in), and
+/// <see cref="RevokeAsync">revokes</see> a former administrator's issuers in the signed revocation list.
+/// </summary>
+public sealed class IssuerAdministration
+{
+    /// <summary>How long a certificate made here is valid: the most §5.1 allows.</summary>
+    public static readonly TimeSpan Validity = OrganisationTrust.MaximumIssuerValidity;
+
+    /// <summary>The renewal window <see cref="RenewAllAsync"/> uses when none is given: a certificate with less than this left is renewed.</summary>
+    public static readonly TimeSpan DefaultRenewalWindow = TimeSpan.FromDays(30);
+
+    private static readonly CofferJsonContext Json = CofferJsonContext.Default;
+
+    private readonly CofferSession _session;
+    private readonly UnlockedAccount _account;
+    private readonly TimeProvider _clock;
+
+    /// <summary>Issuer administration for <paramref name="account"/>, signed in as <paramref name="session"/>.</summary>
+    public IssuerAdministration(CofferSession session, UnlockedAccount account, TimeProvider? clock = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(account);
+        _session = session;
+        _account = account;
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    /// <summary>
+    /// Makes a new issuer key (ECDSA P-256, a new issuer id), seals its private half under this member's keyset key with the
+    /// issuer context of docs/adr/0006, and asks for it to be certified with role <c>admin</c>; a request made before is
+    /// replaced. Nothing of the key stays in memory: once an Owner has certified it, the next unlock opens it.
+    /// </summary>
+    /// <returns>The new issuer id.</returns>
+    /// <exception cref="CofferApiException">403 <c>forbidden</c>: this member is not in the Owners or Administrators group.</exception>
+    public async Task<string> RequestAsync(CancellationToken cancellationToken = default)
+    {
+        string issuerId = UuidV7.New(_clock);
+        IssuerKeyRequest request;
+        using (EcdsaP256PrivateKey key = EcdsaP256.GenerateKey())
+        {
+            Crypto.Keys.Keyset keyset = _account.Keyset;
+            Envelope sealedKey = SigningKeySeal.Seal(keyset, SigningKeySeal.IssuerContext(keyset.KeysetId, keyset.Serial, issuerId), key);
+            request = new IssuerKeyRequest(issuerId, IssuerRoles.Admin, Base64Url.Encode(key.PublicKey.Spki), WireMapper.ToDto(sealedKey));
+        }
+        await SendAsync(HttpMethod.Post, "/api/v1/issuers/requests", request, Json.IssuerKeyRequest, cancellationToken).ConfigureAwait(false);
+        return issuerId;
+    }
+
+    /// <summary>The pending requests of current administrators (Owners only; others get 403 <c>forbidden</c>).</summary>
+    public async Task<IReadOnlyList<PendingIssuerRequestDto>> ListRequestsAsync(CancellationToken cancellationToken = default) =>
+        (await _session.SendAsync(HttpMethod.Get, "/api/v1/issuers/requests", Json.IssuerRequestListResponse, cancellationToken)
+            .ConfigureAwait(false)).Requests;
+
+    /// <summary>
+    /// Certifies a pending request with the organisation root for <see cref="Validity"/>, after checking that the requester is
+    /// an active member of Owners or Administrators and that their member certificate chains to the pinned root and
+    /// agrees with the pins.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This account does not hold the root key (only Owners do).</exception>
+    /// <exception cref="ProvenanceException">The requester's member certificate does not verify.</exception>
+    /// <exception cref="CofferProtocolException">The requester is not an active administrator, or the requested key is not a canonical P-256 key.</exception>
+    public async Task<IssuerCertificate> CertifyAsync(PendingIssuerRequestDto request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        EcdsaP256PrivateKey root = Root();
+        if (!string.Equals(request.Role, IssuerRoles.Admin, StringComparison.Ordinal))
+        {
+            throw new CofferProtocolException("Only administrators' issuer keys (role admin) are certified here.");
+        }
+        await RequireAdministratorAsync(request.HolderId, cancellationToken).ConfigureAwait(false);
+        if (!Base64Url.TryDecode(request.PublicKey, out byte[]? spki) || !Fingerprint.TryFromSpki(spki, out _, out SpkiAlgorithm algorithm)
+            || algorithm != SpkiAlgorithm.EcP256)
+        {
+            throw WireMapper.Malformed("the issuer request of member " + request.HolderId, "its key is not a canonical P-256 public key");
+        }
+        long now = Now();
+        IssuerCertificate certificate = Signing.CertifyIssuer(root, _account.Trust.OrgId, request.IssuerId, IssuerRoles.Admin, request.HolderId, spki,
+            now, now + (long)Validity.TotalMilliseconds);
+        await PostAsync(certificate, cancellationToken).ConfigureAwait(false);
+        return certificate;
+    }
+
+    /// <summary>
+    /// Every issuer certificate of the organisation, each verified to the pinned root (judged at its own issue time; renewals
+    /// included). Certificates of revoked issuers are left out.
+    /// </summary>
+    /// <exception cref="ProvenanceException">A certificate the server presents is not the root's.</exception>
+    public async Task<IReadOnlyList<IssuerCertificate>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        IssuerListResponse served = await _session.SendAsync(HttpMethod.Get, "/api/v1/issuers", Json.IssuerListResponse, cancellationToken)
+            .ConfigureAwait(false);
+        IReadOnlyList<IssuerCertificateDto> issuers = served.Issuers ?? throw new CofferProtocolException("The server's answer lacks the issuer certificates.");
+        List<IssuerCertificate> verified = [];
+        for (int i = 0; i < issuers.Count; i++)
+        {
+            IssuerCertificate certificate = WireMapper.ToIssuerCertificate(issuers[i], _account.Trust.OrgId,
+                string.Create(CultureInfo.InvariantCulture, $"issuer certificate #{i + 1}"));
+            ProvenanceFailure failure = _account.Trust.VerifyIssuer(certificate, certificate.Record.IssuedAt);
+            if (failure == ProvenanceFailure.Revoked)
+            {
+                continue;
+            }
+            if (failure != ProvenanceFailure.None)
+            {
+                throw new ProvenanceException(failure, "the issuer certificate " + certificate.Record.IssuerId);
+            }
+            verified.Add(certificate);
+        }
+        return verified;
+    }
+
+    /// <summary>
+    /// Renews, with the organisation root, the certificate of every issuer (same id and key, a new <see cref="Validity"/>)
+    /// that has less than <paramref name="window"/> left (<see cref="DefaultRenewalWindow"/> when null) and whose holder is
+    /// still an active member of Owners or Administrators with a verified member certificate. The revocation list is
+    /// refreshed first, so revoked issuers are never renewed. An Owner's client calls this at every sign-in (§5.1).
+    /// </summary>
+    /// <returns>The new certificates.</returns>
+    /// <exception cref="InvalidOperationException">This account does not hold the root key (only Owners do).</exception>
+    public async Task<IReadOnlyList<IssuerCertificate>> RenewAllAsync(TimeSpan? window = null, CancellationToken cancellationToken = default)
+    {
+        EcdsaP256PrivateKey root = Root();
+        long renewBefore = (long)(window ?? DefaultRenewalWindow).TotalMilliseconds;
+        using (GroupClient groups = new(_session, _account, _clock))
+        {
+            _ = await groups.RefreshRevocationListAsync(cancellationToken).ConfigureAwait(false);
+        }
+        IReadOnlyList<IssuerCertificate> all = await ListAsync(cancellationToken).ConfigureAwait(false);
+        List<IssuerCertificate> renewed = [];
+        long now = Now();
+        foreach (IssuerCertificate latest in all.GroupBy(c => c.Record.IssuerId, StringComparer.Ordinal)
+                     .Select(g => g.MaxBy(c => c.Record.ExpiresAt)!))
+        {
+            IssuerTbs r = latest.Record;
+            if (!string.Equals(r.Role, IssuerRoles.Admin, StringComparison.Ordinal) || r.ExpiresAt - now >= renewBefore
+                || !await IsAdministratorAsync(r.HolderId, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+            IssuerCertificate next = Signing.CertifyIssuer(root, _account.Trust.OrgId, r.IssuerId, r.Role, r.HolderId, latest.IssuerPublicKey, now,
+                now + (long)Validity.TotalMilliseconds);
+            await PostAsync(next, cancellationToken).ConfigureAwait(false);
+            renewed.Add(next);
+        }
+        return renewed;
+    }
+
+    /// <summary>
+    /// Revokes every issuer held by <paramref name="holderId"/> — call it when an administrator is removed from the
+    /// organisation or from the Administrators (or Owners) group — by publishing the next revocation list with an
+    /// <c>issuer:&lt;issuerId&gt;:0</c> entry for each (docs/adr/0004 decision 5), signed with the root when this account
+    /// holds it, otherwise with its own issuer key. From then on the server accepts nothing newly signed by those issuers,
+    /// and clients refuse everything they ever certified (docs/adr/0005 rule 4): re-certify the members and groups they
+    /// certified before calling this.
+    /// </summary>
+    /// <returns>The published list, or the current one when the holder has no unrevoked issuer.</returns>
+    /// <exception cref="InvalidOperationException">This account holds neither the root nor a current issuer key.</exception>
+    public async Task<RevocationList> RevokeAsync(string holderId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(holderId);
+        using GroupClient groups = new(_session, _account, _clock);
+        _ = await groups.RefreshRevocationListAsync(cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<IssuerCertificate> all = await ListAsync(cancellationToken).ConfigureAwait(false);
+        RevocationEntry[] entries =
+        [
+            .. all.Where(c => string.Equals(c.Record.HolderId, holderId, StringComparison.Ordinal))
+                .Select(c => c.Record.IssuerId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+                .Select(id => new RevocationEntry(CertKinds.Issuer, id, 0)),
+        ];
+        if (entries.Length == 0)
+        {
+            return _account.Trust.Revocations!;
+        }
+        return await groups.PublishRevocationAsync(entries, signWithRoot: _account.RootKey is not null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The requester must be an active member of Owners or Administrators with a member certificate verified to the pinned root.</summary>
+    private async Task RequireAdministratorAsync(string holderId, CancellationToken cancellationToken)
+    {
+        if (!await IsAdministratorAsync(holderId, cancellationToken).ConfigureAwait(false))
+        {
+            throw new CofferProtocolException("Member " + holderId + " is not an active member of the Owners or Administrators group.");
+        }
+    }
+
+    private async Task<bool> IsAdministratorAsync(string memberId, CancellationToken cancellationToken)
+    {
+        string path = "/api/v1/members/" + Uri.EscapeDataString(memberId);
+        MemberDto member;
+        try
+        {
+            member = await _session.SendAsync(HttpMethod.Get, path, Json.MemberDto, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CofferApiException e) when (e.Status == 404)
+        {
+            return false; // removed, or never confirmed
+        }
+        bool administrator = string.Equals(member.Id, memberId, StringComparison.Ordinal) && string.Equals(member.State, "active", StringComparison.Ordinal)
+            && member.Groups.Any(g => g.Kind is GroupKinds.Owners or GroupKinds.Administrators);
+        if (!administrator)
+        {
+            return false;
+        }
+        MemberCertificateResponse found = await _session.SendAsync(HttpMethod.Get, path + "/certificate", Json.MemberCertificateResponse, cancellationToken)
+            .ConfigureAwait(false);
+        // Throws ProvenanceException unless the certificate chains to the pinned root, is not revoked and agrees with the pins.
+        _ = new ServedCertificates(_account, found.Issuers).Member(found.Certificate, memberId);
+        return string.Equals(found.State, "active", StringComparison.Ordinal);
+    }
+
+    private EcdsaP256PrivateKey Root() =>
+        _account.RootKey ?? throw new InvalidOperationException("This account does not hold the organisation's root key: only Owners certify issuers.");
+
+    private Task PostAsync(IssuerCertificate certificate, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, "/api/v1/issuers", new CertifyIssuerRequest(WireMapper.ToDto(certificate)), Json.CertifyIssuerRequest, cancellationToken);
+
+    private long Now() => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private async Task SendAsync<T>(HttpMethod method, string path, T request, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        byte[] answer = await _session.ExchangeAsync(method, path, JsonSerializer.SerializeToUtf8Bytes(request, type), cancellationToken).ConfigureAwait(false);
+        CryptographicOperations.ZeroMemory(answer);
+    }
+}
