@@ -49,6 +49,11 @@ internal static class IssuerEndpoints
     internal static async Task<Results<NoContent, ProblemHttpResult>> Request(IssuerKeyRequest request, HttpContext http, IssuerStore store,
         AuditLog audit, TimeProvider clock, CancellationToken ct)
     {
+        // Who may ask is settled before what they sent is judged: everyone else gets the same 403 whatever the body.
+        if (!await store.MayAsync(http.Caller().MemberId, certify: false, ct))
+        {
+            return Problems.Of(CofferErrors.Forbidden, "Only members of the Owners or Administrators group hold an issuer key.");
+        }
         RequestValidation v = new();
         string issuerId = v.Id("issuerId", request.IssuerId);
         v.Check(request.Role == IssuerRoles.Admin, "role",
@@ -70,6 +75,10 @@ internal static class IssuerEndpoints
     internal static async Task<Results<NoContent, ProblemHttpResult>> Certify(CertifyIssuerRequest request, HttpContext http, IssuerStore store,
         AuditLog audit, TimeProvider clock, CancellationToken ct)
     {
+        if (!await store.MayAsync(http.Caller().MemberId, certify: true, ct))
+        {
+            return Problems.Of(CofferErrors.Forbidden, "Only Owners certify issuer keys: it takes the organisation's root key.");
+        }
         RequestValidation v = new();
         IssuerCertificateDto cert = request.Certificate;
         string issuerId = v.Id("certificate.issuerId", cert.IssuerId);

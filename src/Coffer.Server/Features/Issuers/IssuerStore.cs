@@ -222,6 +222,13 @@ internal sealed class IssuerStore(IDatabase database, AuditStore audit)
         return new IssuerListResponse(await CertificateReader.IssuersAsync(c, null, ids, ct));
     }
 
+    /// <summary>Who may ask for an issuer key (administrators) or certify one (Owners), asked before the body is judged.</summary>
+    public async Task<bool> MayAsync(string memberId, bool certify, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        return certify ? await IsOwnerAsync(c, null, memberId, ct) : await IsAdministratorAsync(c, null, memberId, ct);
+    }
+
     /// <summary>An active, not removed member of the Owners or Administrators group: who holds an issuer key (§5.1).</summary>
     internal static async Task<bool> IsAdministratorAsync(DbConnection c, DbTransaction? tx, string memberId, CancellationToken ct) =>
         await InGroupsAsync(c, tx, memberId, "('owners', 'administrators')", ct);

@@ -6,6 +6,7 @@ using Coffer.Contracts;
 using Coffer.Contracts.Audit;
 using Coffer.Contracts.Common;
 using Coffer.Contracts.Groups;
+using Coffer.Contracts.Issuers;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Members;
 using Coffer.Contracts.Vaults;
@@ -130,6 +131,14 @@ public sealed class AuthorizationMatrixTests
         // Revocations: anyone confirmed reads the newest list; publishing is manage_members'.
         new("GET", "/api/v1/revocations", "AAAAAUU"),
         new("POST", "/api/v1/revocations", "AAFFFUU", Body: (_, _) => Bytes(new RevocationListDto(0, -1, [], null, "AA"), Json.RevocationListDto)),
+
+        // Issuer keys (docs/adr/0015): administrators ask, Owners list and certify, anyone confirmed reads the certificates.
+        new("GET", "/api/v1/issuers", "AAAAAUU"),
+        new("GET", "/api/v1/issuers/requests", "AFFFFUU"),
+        new("POST", "/api/v1/issuers/requests", "AAFFFUU",
+            Body: (_, _) => Bytes(new IssuerKeyRequest("x", "admin", "AA", new Contracts.Common.EnvelopeDto("k", "A256GCM", "AA", "AA")), Json.IssuerKeyRequest)),
+        new("POST", "/api/v1/issuers", "AFFFFUU",
+            Body: (_, _) => Bytes(new CertifyIssuerRequest(new IssuerCertificateDto("x", "admin", "x", "AA", 0, 0, "AA")), Json.CertifyIssuerRequest)),
 
         // What ends something. Sessions: only one's own (the Team Member's spare session; everyone else's id is 404).
         new("DELETE", "/api/v1/sessions/{sessionId}", "NNANNUU"),
