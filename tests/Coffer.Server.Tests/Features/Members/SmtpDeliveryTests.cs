@@ -31,8 +31,11 @@ public class SmtpDeliveryTests
                 new InviteMemberRequest("Dana.Member@Example.org", "Dana Member", "team_members"), CofferJsonContext.Default.InviteMemberRequest,
                 CofferJsonContext.Default.InvitationResponse);
 
-            SmtpMessage mail = Assert.Single(await sink.WaitForAsync(1));
-            Assert.Equal(["Dana.Member@Example.org"], mail.RcptTos);
+            // Two mails: the Owner's new-device notice for this sign-in, and the invitation.
+            SmtpMessage[] delivered = await sink.WaitForAsync(2);
+            Assert.Equal(2, delivered.Length);
+            Assert.Single(delivered, m => m.Subject == "A new device signed in to your Coffer account" && m.To == TestOrganisation.OwnerEmail);
+            SmtpMessage mail = Assert.Single(delivered, m => m.RcptTos.SequenceEqual(["Dana.Member@Example.org"]));
             Assert.Equal("coffer@ministry.example", mail.MailFrom);
             Assert.Contains("Dana.Member@Example.org", mail.To, StringComparison.Ordinal);
             Assert.Equal("You are invited to Coffer", mail.Subject);
