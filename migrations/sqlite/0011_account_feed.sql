@@ -1,5 +1,5 @@
--- 0010_account_feed (SQLite 3.35): the account feed (PROTOCOL.md §9; docs/adr/0014-account-feed.md).
--- Keep it equivalent to migrations/postgres/0010_account_feed.sql.
+-- 0011_account_feed (SQLite 3.35): the account feed (PROTOCOL.md §9; docs/adr/0014-account-feed.md).
+-- Keep it equivalent to migrations/postgres/0011_account_feed.sql.
 
 -- The feed's position: the seq of the newest change. Every transaction that appends raises it by the number of rows it
 -- appends (on PostgreSQL under this row's lock, held to commit), so seq order is commit order and a reader that read
