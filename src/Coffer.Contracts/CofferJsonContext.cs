@@ -1,3 +1,4 @@
+using Coffer.Contracts.Accounts;
 using Coffer.Contracts.Audit;
 using Coffer.Contracts.Auth;
 using Coffer.Contracts.Common;
@@ -78,6 +79,8 @@ namespace Coffer.Contracts;
 [JsonSerializable(typeof(UpdateGroupRequest))]
 [JsonSerializable(typeof(AddGroupMemberRequest))]
 [JsonSerializable(typeof(RotateGroupRequest))]
+[JsonSerializable(typeof(AccountChangeDto))]
+[JsonSerializable(typeof(AccountFeedResponse))]
 [JsonSerializable(typeof(RevocationListDto))]
 [JsonSerializable(typeof(RevocationListResponse))]
 [JsonSerializable(typeof(IssuerKeyRequest))]

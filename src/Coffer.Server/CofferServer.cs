@@ -150,6 +150,7 @@ internal static class CofferServer
         builder.Services.AddSingleton<PinsStore>();
         builder.Services.AddSingleton<VaultStore>();
         builder.Services.AddSingleton<VaultChanges>();
+        builder.Services.AddSingleton<AccountFeed>();
         builder.Services.AddHostedService<PostgresChangeListener>();
         builder.Services.AddHostedService<TombstonePurge>();
         builder.Services.AddSingleton<SyslogExport>();

@@ -54,12 +54,17 @@ public sealed class GroupClient : IDisposable
 
     /// <summary>A group with its current certificate, verified to the pinned root and against the pins.</summary>
     /// <exception cref="ProvenanceException">The certificate does not verify, or contradicts a pin without a succession.</exception>
-    public async Task<VerifiedGroup> GetAsync(string groupId, CancellationToken cancellationToken = default)
+    public Task<VerifiedGroup> GetAsync(string groupId, CancellationToken cancellationToken = default) =>
+        GetVerifiedAsync(_session, _account, groupId, cancellationToken);
+
+    /// <summary>Fetches a group and verifies its current certificate to the pinned root and against the pins (any client may ask).</summary>
+    internal static async Task<VerifiedGroup> GetVerifiedAsync(CofferSession session, UnlockedAccount account, string groupId,
+        CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(groupId);
-        GroupDetailResponse detail = await _session.SendAsync(HttpMethod.Get, "/api/v1/groups/" + Uri.EscapeDataString(groupId),
+        GroupDetailResponse detail = await session.SendAsync(HttpMethod.Get, "/api/v1/groups/" + Uri.EscapeDataString(groupId),
             Json.GroupDetailResponse, cancellationToken).ConfigureAwait(false);
-        ServedCertificates served = new(_account, detail.Issuers);
+        ServedCertificates served = new(account, detail.Issuers);
         GroupCertificate certificate = served.Group(detail.Certificate, groupId, detail.Successions);
         if (detail.Group is null || !string.Equals(detail.Group.Id, groupId, StringComparison.Ordinal)
             || !string.Equals(detail.Group.Kind, certificate.Record.GroupKind, StringComparison.Ordinal)

@@ -267,10 +267,12 @@ public sealed class VaultClient : IDisposable
         ShareWithAsync(vaultId, CertKinds.Member, memberId, permissions, cancellationToken);
 
     /// <summary>
-    /// Shares a vault with a group whose certificate this account verified when it unlocked (a group it belongs to or
-    /// manages); otherwise as <see cref="ShareAsync"/>. Other groups' certificates are not served to this client yet.
+    /// Shares a vault with a group (PROTOCOL.md §5.1): fetches the group's current certificate (<c>GET /api/v1/groups/{id}</c>),
+    /// checks its chain to the pinned organisation root, the revocation list and the keys pinned for the group (a newer key
+    /// only through its signed successions), then wraps the vault's current key to the certified encryption key; otherwise
+    /// as <see cref="ShareAsync"/>. Any group may be given a vault, not only those this account belongs to or manages.
     /// </summary>
-    /// <exception cref="ProvenanceException">This account holds no verified certificate of the group; nothing was sent.</exception>
+    /// <exception cref="ProvenanceException">The group's certificate could not be verified; nothing was sent.</exception>
     public Task<VaultGrantSummaryDto> ShareWithGroupAsync(string vaultId, string groupId, IEnumerable<string> permissions,
         CancellationToken cancellationToken = default) =>
         ShareWithAsync(vaultId, CertKinds.Group, groupId, permissions, cancellationToken);
@@ -504,7 +506,7 @@ public sealed class VaultClient : IDisposable
             Json.VaultGrantSummaryDto, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A principal's verified encryption key: this member's own, a member's from their verified certificate, or a group's verified at unlock.</summary>
+    /// <summary>A principal's verified encryption key: this member's own, or a member's or group's from its certificate, verified now.</summary>
     private async Task<Recipient> RecipientAsync(string kind, string id, CancellationToken cancellationToken)
     {
         if (kind == CertKinds.Member)
@@ -516,9 +518,9 @@ public sealed class VaultClient : IDisposable
         }
         if (kind == CertKinds.Group)
         {
-            GroupCertificate certificate = _account.GroupCertificates.GetValueOrDefault(id)
-                ?? throw new ProvenanceException("There is no verified certificate of group " + id +
-                    " on this device: only the groups this account belongs to or manages can be given a vault key here.");
+            // Always the group's current certificate as served now, verified to the pinned root, not revoked, and following any
+            // key pinned for the group only through its signed successions: a group rotated since unlock gets its new key.
+            GroupCertificate certificate = (await GroupClient.GetVerifiedAsync(_session, _account, id, cancellationToken).ConfigureAwait(false)).Certificate;
             return new Recipient(kind, id, checked((int)certificate.Record.KeysetSerial), certificate.EncryptionPublicKey);
         }
         throw new CofferProtocolException("The server named a grant to something that is neither a member nor a group.");

@@ -37,13 +37,26 @@ public sealed class VaultEvents : IDisposable
         }
     }
 
-    /// <summary>The next vault announcement, or null when the server ended the stream (reconnect and sync from your cursors).</summary>
-    public async Task<VaultEventDto?> NextAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The next vault announcement, or null when the server ended the stream (reconnect and sync from your cursors). Account
+    /// announcements are passed over; <see cref="NextAnnouncementAsync"/> returns them too.
+    /// </summary>
+    public Task<VaultEventDto?> NextAsync(CancellationToken cancellationToken = default) =>
+        NextOfAsync(VaultEventKinds.Vault, null, cancellationToken);
+
+    /// <summary>
+    /// The next vault or account announcement, or null when the server ended the stream. For <c>account</c>, the version is
+    /// the account feed's new position: pull <see cref="Accounts.AccountFeed.ReadAsync"/> from your feed cursor.
+    /// </summary>
+    public Task<VaultEventDto?> NextAnnouncementAsync(CancellationToken cancellationToken = default) =>
+        NextOfAsync(VaultEventKinds.Vault, VaultEventKinds.Account, cancellationToken);
+
+    private async Task<VaultEventDto?> NextOfAsync(string kind, string? other, CancellationToken cancellationToken)
     {
         while (true)
         {
             VaultEventDto? e = Parse(await _reader.ReadAsync(cancellationToken).ConfigureAwait(false));
-            if (e is null || e.Kind == VaultEventKinds.Vault)
+            if (e is null || e.Kind == kind || (other is not null && e.Kind == other))
             {
                 return e;
             }

@@ -1,3 +1,4 @@
+using Coffer.Contracts.Accounts;
 using Coffer.Contracts.Keys;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Time;
@@ -16,6 +17,7 @@ internal static class AccountEndpoints
         group.MapGet("/keys", GetKeys).WithName("Account_Keys").RequireCofferSession();
         group.MapGet("/pins", GetPins).WithName("Account_GetPins").RequireCofferSession();
         group.MapPut("/pins", PutPins).WithName("Account_PutPins").RequireCofferSession();
+        group.MapGet("/feed", GetFeed).WithName("Account_Feed").RequireCofferSession().AddEndpointFilter<ConfirmedMemberFilter>();
         return group;
     }
 
@@ -27,6 +29,25 @@ internal static class AccountEndpoints
         audit.Record(AuditEntry.By(caller, clock.NowMs(), AuditActions.AccountKeysRead, AuditTargets.Member, caller.MemberId,
             keys is null ? AuditOutcomes.Failure : AuditOutcomes.Success));
         return keys is not null ? TypedResults.Ok(keys) : TypedResults.NotFound();
+    }
+
+    /// <summary>
+    /// The account feed (PROTOCOL.md §9, docs/adr/0014): the changes for the caller after <c>since</c> (0 or absent: from the
+    /// start), oldest first, at most <c>limit</c>. A cursor past the feed's head never came from this server: 400. Not in the
+    /// activity log, like the event stream that prompts it: it names only ids and versions the caller may fetch anyway.
+    /// </summary>
+    internal static async Task<Results<Ok<AccountFeedResponse>, ProblemHttpResult>> GetFeed(long? since, int? limit, HttpContext http, AccountFeed feed,
+        CancellationToken ct)
+    {
+        RequestValidation v = new();
+        v.Check(since is null or >= 0, "since", "must not be negative");
+        v.Check(limit is null or (>= 1 and <= AccountFeed.MaxPageSize), "limit", "must be between 1 and 1000");
+        if (!v.IsValid)
+        {
+            return v.ToProblem();
+        }
+        AccountFeedResponse? page = await feed.ReadAsync(http.Caller().MemberId, since ?? 0, limit ?? AccountFeed.DefaultPageSize, ct);
+        return page is null ? Problems.Validation("since", "is past the feed's head; read the feed from 0") : TypedResults.Ok(page);
     }
 
     internal static async Task<Results<Ok<PinsDto>, NotFound>> GetPins(HttpContext http, PinsStore store, CancellationToken ct) =>

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Coffer.Contracts.Accounts;
 using Coffer.Contracts.Groups;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Members;
@@ -8,6 +9,7 @@ using Coffer.Protocol.Signatures;
 using Coffer.Server.Common.Authorization;
 using Coffer.Server.Common.Data;
 using Coffer.Server.Common.Validation;
+using Coffer.Server.Features.Account;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Sessions;
 using Coffer.Server.Features.Setup;
@@ -41,7 +43,7 @@ internal sealed record GroupResult(GroupOutcome Outcome, string? Detail = null)
 /// caller holds, wraps against the caller's certified signing key, every set complete — and stores it in one
 /// transaction with its activity-log events. Clients check it all again.
 /// </summary>
-internal sealed class GroupStore(IDatabase database, AuditStore audit)
+internal sealed class GroupStore(IDatabase database, AuditStore audit, AccountFeed feed)
 {
     /// <summary>Built-in groups in the order POLICY.md lists them; custom groups follow in the order they were made.</summary>
     private static readonly string[] KindOrder =
@@ -122,7 +124,7 @@ internal sealed class GroupStore(IDatabase database, AuditStore audit)
 
     /// <summary>A custom group with its keyset, certificate and the wraps of its key to the Owners and Administrators groups.</summary>
     public Task<GroupResult> CreateAsync(CofferCaller caller, CreateGroupRequest r, IReadOnlySet<string> permissions, long now, CancellationToken ct) =>
-        InGroupWriteAsync(caller, now, async (c, tx) =>
+        InGroupWriteAsync(caller, now, async (c, tx, changed) =>
         {
             IReadOnlySet<string> held = await PermissionStore.OfAsync(c, tx, caller.MemberId, ct);
             if (!permissions.IsSubsetOf(held))
@@ -170,6 +172,9 @@ internal sealed class GroupStore(IDatabase database, AuditStore audit)
                     VALUES (@ObjectId, @KeySerial, @RecipientId, @RecipientKeysetSerial, @wrap, @SignerId, @signature, @now)
                     """, WrapArgs(w, now), ct);
             }
+            changed.ToEveryone(AccountChangeKinds.GroupCertificate, r.GroupId, r.Keyset.Serial);
+            // The managing groups' members hold the new key through them.
+            changed.To(await AccountFeed.GroupHoldersAsync(c, tx, r.GroupId, ct), AccountChangeKinds.GroupKey, r.GroupId, r.Keyset.Serial);
             await audit.AppendAsync(c, tx, [AuditEntry.By(caller, now, AuditActions.GroupCreate, AuditTargets.Group, r.GroupId,
                 details: AuditEntry.DetailsOf(("permissions", stored)))], ct);
             return GroupResult.Done;
@@ -178,7 +183,7 @@ internal sealed class GroupStore(IDatabase database, AuditStore audit)
     /// <summary>A custom group's name and permissions; permissions the caller lacks may be kept or dropped, never added.</summary>
     public Task<GroupResult> UpdateAsync(CofferCaller caller, string groupId, UpdateGroupRequest r, IReadOnlySet<string> permissions, long now,
         CancellationToken ct) =>
-        InGroupWriteAsync(caller, now, async (c, tx) =>
+        InGroupWriteAsync(caller, now, async (c, tx, changed) =>
         {
             GroupRow? group = await c.OneAsync<GroupRow>(tx, GroupColumns + " WHERE id = @groupId", new { groupId }, ct);
             if (group is null)
@@ -197,6 +202,7 @@ internal sealed class GroupStore(IDatabase database, AuditStore audit)
             }
             string stored = Canonical(permissions);
             await c.ExecAsync(tx, "UPDATE groups SET name = @Name, permissions = @stored WHERE id = @groupId", new { r.Name, stored, groupId }, ct);
+            changed.To(await AccountFeed.GroupMembersAsync(c, tx, groupId, ct), AccountChangeKinds.GroupChanged, groupId, group.KeySerial);
             await audit.AppendAsync(c, tx, [AuditEntry.By(caller, now, AuditActions.GroupUpdate, AuditTargets.Group, groupId,
                 details: AuditEntry.DetailsOf(("permissions", stored)))], ct);
             return GroupResult.Done;
@@ -204,7 +210,7 @@ internal sealed class GroupStore(IDatabase database, AuditStore audit)
 
     /// <summary>Adds an active member: the group's current key wrapped to their certified key, signed by the caller.</summary>
     public Task<GroupResult> AddMemberAsync(CofferCaller caller, string groupId, SignedWrapDto w, long now, CancellationToken ct) =>
-        InGroupWriteAsync(caller, now, async (c, tx) =>
+        InGroupWriteAsync(caller, now, async (c, tx, changed) =>
         {
             (_, GroupResult? refused) = await AuthoriseAsync(c, tx, caller, groupId, ct);
             if (refused is not null)
@@ -237,6 +243,7 @@ internal sealed class GroupStore(IDatabase database, AuditStore audit)
                 return GroupResult.Invalid("wrap: must wrap the group's current key to the member's certified key, signed by you");
             }
             await InsertMembershipAsync(c, tx, w, now, ct);
+            await AccountFeed.JoinedAsync(c, tx, changed, groupId, memberId, serial, ct);
             await audit.AppendAsync(c, tx, [AuditEntry.By(caller, now, AuditActions.GroupMemberAdd, AuditTargets.Group, groupId,
                 details: AuditEntry.DetailsOf(("memberId", memberId), ("keySerial", serial)))], ct);
             return GroupResult.Done;
@@ -252,7 +259,7 @@ internal sealed class GroupStore(IDatabase database, AuditStore audit)
     {
         try
         {
-            return await InGroupWriteAsync(caller, now, (c, tx) => RotateInAsync(c, tx, caller, groupId, r, now, ct), ct);
+            return await InGroupWriteAsync(caller, now, (c, tx, changed) => RotateInAsync(c, tx, changed, caller, groupId, r, now, ct), ct);
         }
         catch (RotationRaced)
         {
@@ -260,7 +267,8 @@ internal sealed class GroupStore(IDatabase database, AuditStore audit)
         }
     }
 
-    private async Task<GroupResult> RotateInAsync(DbConnection c, DbTransaction tx, CofferCaller caller, string groupId, RotateGroupRequest r, long now,
+    private async Task<GroupResult> RotateInAsync(DbConnection c, DbTransaction tx, ChangeSet changed, CofferCaller caller, string groupId, RotateGroupRequest r,
+        long now,
         CancellationToken ct)
     {
         (GroupRow? group, GroupResult? refused) = await AuthoriseAsync(c, tx, caller, groupId, ct);
@@ -400,6 +408,10 @@ internal sealed class GroupStore(IDatabase database, AuditStore audit)
             UPDATE certificates SET succession_signature = @succession
             WHERE kind = 'group' AND subject_id = @groupId AND keyset_id = @KeysetId AND keyset_serial = @serial AND issued_at = @IssuedAt
             """, new { succession, groupId, r.Keyset.KeysetId, serial, r.Certificate.IssuedAt }, ct);
+        foreach (string memberId in removed.Order(StringComparer.Ordinal))
+        {
+            await AccountFeed.LeftAsync(c, tx, changed, groupId, memberId, serial, ct);
+        }
         foreach (string memberId in removed)
         {
             await c.ExecAsync(tx, "DELETE FROM group_memberships WHERE group_id = @groupId AND member_id = @memberId", new { groupId, memberId }, ct);
@@ -442,6 +454,8 @@ internal sealed class GroupStore(IDatabase database, AuditStore audit)
             await c.ExecAsync(tx, "UPDATE organisations SET sealed_root_private_key = @sealedRoot",
                 new { sealedRoot = SetupStore.EnvelopeJson(r.SealedRootKey!) }, ct);
         }
+        changed.ToEveryone(AccountChangeKinds.GroupCertificate, groupId, serial);
+        changed.To(await AccountFeed.GroupHoldersAsync(c, tx, groupId, ct), AccountChangeKinds.GroupKey, groupId, serial);
         List<AuditEntry> events = [AuditEntry.By(caller, now, AuditActions.GroupRotate, AuditTargets.Group, groupId,
             details: AuditEntry.DetailsOf(("keySerial", serial), ("removed", removed.Count), ("vaultGrants", r.VaultGrants.Count)))];
         events.AddRange(removed.Order(StringComparer.Ordinal).Select(m => AuditEntry.By(caller, now, AuditActions.GroupMemberRemove, AuditTargets.Member, m,
@@ -529,9 +543,9 @@ internal sealed class GroupStore(IDatabase database, AuditStore audit)
     internal static string Canonical(IReadOnlySet<string> permissions) =>
         string.Join(' ', OrgPermissions.All.Where(permissions.Contains));
 
-    private Task<GroupResult> InGroupWriteAsync(CofferCaller caller, long now, Func<DbConnection, DbTransaction, Task<GroupResult>> work,
+    private Task<GroupResult> InGroupWriteAsync(CofferCaller caller, long now, Func<DbConnection, DbTransaction, ChangeSet, Task<GroupResult>> work,
         CancellationToken ct) =>
-        database.InTransactionAsync(async (c, tx) =>
+        feed.InTransactionAsync(async (c, tx, changed) =>
         {
             // The (session, seq) pair is used once on whichever node, so a write replayed to another node writes nothing.
             if (await c.ExecAsync(tx, "INSERT INTO session_writes (session_id, seq, created_at) VALUES (@SessionId, @seq, @now) ON CONFLICT DO NOTHING",
@@ -544,7 +558,7 @@ internal sealed class GroupStore(IDatabase database, AuditStore audit)
                 await c.ExecAsync(tx, "SELECT pg_advisory_xact_lock(@key)", new { key = GroupKeyLock }, ct);
             }
             // Every check comes before the first write, so a refusal leaves only the used (session, seq) behind.
-            return await work(c, tx);
+            return await work(c, tx, changed);
         }, ct);
 
     private static async Task InsertMembershipAsync(DbConnection c, DbTransaction tx, SignedWrapDto w, long now, CancellationToken ct) =>

@@ -1,9 +1,11 @@
 using System.Data.Common;
+using Coffer.Contracts.Accounts;
 using Coffer.Contracts.Issuers;
 using Coffer.Contracts.Keys;
 using Coffer.Protocol.Encoding;
 using Coffer.Protocol.Signatures;
 using Coffer.Server.Common.Data;
+using Coffer.Server.Features.Account;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Groups;
 using Coffer.Server.Features.Sessions;
@@ -34,7 +36,7 @@ internal sealed record IssuerResult(IssuerOutcome Outcome, string? Detail = null
 /// requested key, holder and role, at most 90 days, and that the issuer is not revoked — and stores it; clients verify
 /// every issuer certificate to their pinned root again.
 /// </summary>
-internal sealed class IssuerStore(IDatabase database, AuditStore audit)
+internal sealed class IssuerStore(IDatabase database, AuditStore audit, AccountFeed feed)
 {
     /// <summary>The most an issuer certificate may be valid (§5.1).</summary>
     public static readonly long MaximumValidityMs = (long)TimeSpan.FromDays(90).TotalMilliseconds;
@@ -45,7 +47,7 @@ internal sealed class IssuerStore(IDatabase database, AuditStore audit)
     private const long IssuerLock = 0x436F_6666_6572_0003;
 
     public Task<IssuerResult> RequestAsync(CofferCaller caller, IssuerKeyRequest r, long now, CancellationToken ct) =>
-        InWriteAsync(caller, now, async (c, tx) =>
+        InWriteAsync(caller, now, async (c, tx, changed) =>
         {
             if (!await IsAdministratorAsync(c, tx, caller.MemberId, ct))
             {
@@ -109,7 +111,7 @@ internal sealed class IssuerStore(IDatabase database, AuditStore audit)
     /// it), or renewing an issuer with the same key, holder and role and a later expiry (the sealed key is kept).
     /// </summary>
     public Task<IssuerResult> CertifyAsync(CofferCaller caller, IssuerCertificateDto cert, long now, CancellationToken ct) =>
-        InWriteAsync(caller, now, async (c, tx) =>
+        InWriteAsync(caller, now, async (c, tx, changed) =>
         {
             if (!await IsOwnerAsync(c, tx, caller.MemberId, ct))
             {
@@ -211,6 +213,7 @@ internal sealed class IssuerStore(IDatabase database, AuditStore audit)
             }
             await audit.AppendAsync(c, tx, [AuditEntry.By(caller, now, renewal ? AuditActions.IssuerRenew : AuditActions.IssuerCertify, AuditTargets.Issuer,
                 cert.IssuerId, details: AuditEntry.DetailsOf(("holder", cert.HolderId), ("expiresAt", cert.ExpiresAt)))], ct);
+            changed.ToEveryone(AccountChangeKinds.IssuerCertificate, cert.IssuerId, cert.IssuedAt);
             return new IssuerResult(IssuerOutcome.Done, Renewal: renewal);
         }, ct);
 
@@ -242,9 +245,9 @@ internal sealed class IssuerStore(IDatabase database, AuditStore audit)
             WHERE gm.member_id = @memberId AND g.kind IN {kinds} AND m.state = 'active' AND m.removed_at IS NULL
             """, new { memberId }, ct) > 0;
 
-    private Task<IssuerResult> InWriteAsync(CofferCaller caller, long now, Func<DbConnection, DbTransaction, Task<IssuerResult>> work,
+    private Task<IssuerResult> InWriteAsync(CofferCaller caller, long now, Func<DbConnection, DbTransaction, ChangeSet, Task<IssuerResult>> work,
         CancellationToken ct) =>
-        database.InTransactionAsync(async (c, tx) =>
+        feed.InTransactionAsync(async (c, tx, changed) =>
         {
             // The (session, seq) pair is used once on whichever node, so a write replayed to another node writes nothing.
             if (await c.ExecAsync(tx, "INSERT INTO session_writes (session_id, seq, created_at) VALUES (@SessionId, @seq, @now) ON CONFLICT DO NOTHING",
@@ -257,7 +260,7 @@ internal sealed class IssuerStore(IDatabase database, AuditStore audit)
                 await c.ExecAsync(tx, "SELECT pg_advisory_xact_lock(@key)", new { key = IssuerLock }, ct);
             }
             // Every check comes before the first write, so a refusal leaves only the used (session, seq) behind.
-            return await work(c, tx);
+            return await work(c, tx, changed);
         }, ct);
 
     private sealed class KeysetRow

@@ -7,6 +7,7 @@ using Coffer.Protocol.Encoding;
 using Coffer.Protocol.Signatures;
 using Coffer.Server.Common.Data;
 using Coffer.Server.Common.Validation;
+using Coffer.Server.Features.Account;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Sessions;
 using Coffer.Server.Features.Setup;
@@ -33,7 +34,7 @@ internal enum AcceptOutcome
 internal sealed record NewInvitation(string MemberId, string InvitationId, byte[] Token, byte[] OrgFingerprint, long ExpiresAt);
 
 /// <summary>Invitations (PROTOCOL.md §8): the member row exists from the invitation on, in state <c>invited</c>.</summary>
-internal sealed class InvitationStore(IDatabase database, AuditStore audit)
+internal sealed class InvitationStore(IDatabase database, AuditStore audit, AccountFeed feed)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromDays(7);
 
@@ -78,7 +79,7 @@ internal sealed class InvitationStore(IDatabase database, AuditStore audit)
     /// unless the outcome is <see cref="AcceptOutcome.Accepted"/>.
     /// </summary>
     public Task<(AcceptOutcome Outcome, string? MemberId)> AcceptAsync(InvitationAcceptRequest r, byte[] token, long now, string? ip, CancellationToken ct) =>
-        database.InTransactionAsync<(AcceptOutcome, string?)>(async (c, tx) =>
+        feed.InTransactionAsync<(AcceptOutcome, string?)>(async (c, tx, changed) =>
         {
             OpenRow? row = await OpenInvitationAsync(c, tx, token, now, ct);
             if (row is null)
@@ -128,8 +129,8 @@ internal sealed class InvitationStore(IDatabase database, AuditStore audit)
                 row.MemberId, AuditOutcomes.Success, AuditEntry.DetailsOf(("invitation", row.InvitationId)))];
             if (vault is not null)
             {
-                // Nobody can be told of it yet: its member cannot sign in to vaults before confirmation.
-                await VaultStore.InsertVaultAsync(c, tx, vault, row.MemberId, now, ct);
+                // Its member reads of it on the feed once confirmed.
+                await VaultStore.InsertVaultAsync(c, tx, vault, row.MemberId, now, changed, ct);
                 events.Add(new AuditEntry(now, row.MemberId, null, null, ip, AuditActions.VaultCreate, AuditTargets.Vault, vault.Id, AuditOutcomes.Success,
                     AuditEntry.DetailsOf(("kind", VaultKinds.Personal))));
             }

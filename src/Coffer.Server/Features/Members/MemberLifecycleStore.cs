@@ -1,10 +1,11 @@
 using System.Data.Common;
+using Coffer.Contracts.Accounts;
 using Coffer.Contracts.Members;
 using Coffer.Protocol.Signatures;
 using Coffer.Server.Common.Data;
+using Coffer.Server.Features.Account;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Sessions;
-using Coffer.Server.Features.Sync;
 using Coffer.Server.Features.Vaults;
 
 namespace Coffer.Server.Features.Members;
@@ -33,7 +34,7 @@ internal sealed record LifecycleResult(LifecycleOutcome Outcome, MemberDto? Memb
 /// the last active Owner is never suspended or removed (409 last-owner); nobody acts on themselves (409 own-membership);
 /// suspension needs an active member, reactivation a suspended one (409 member-state).
 /// </summary>
-internal sealed class MemberLifecycleStore(IDatabase database, AuditStore audit, VaultStore vaults, VaultChanges changes)
+internal sealed class MemberLifecycleStore(IDatabase database, AuditStore audit, VaultStore vaults, AccountFeed feed)
 {
     public Task<LifecycleResult> SuspendAsync(CofferCaller caller, string memberId, long now, CancellationToken ct) =>
         database.InTransactionAsync(async (c, tx) =>
@@ -79,12 +80,9 @@ internal sealed class MemberLifecycleStore(IDatabase database, AuditStore audit,
     /// are deauthorised, group memberships and direct grants go — except the grant of their own personal vault, which stays
     /// with the vault — and the email is freed for a new invitation.
     /// </summary>
-    public async Task<LifecycleResult> RemoveAsync(CofferCaller caller, string memberId, long now, CancellationToken ct)
-    {
-        List<VaultChange> changed = [];
-        LifecycleResult result = await database.InTransactionAsync(async (c, tx) =>
+    public Task<LifecycleResult> RemoveAsync(CofferCaller caller, string memberId, long now, CancellationToken ct) =>
+        feed.InTransactionAsync(async (c, tx, changed) =>
         {
-            changed.Clear();
             (Target? target, LifecycleOutcome refusal) = await CheckAsync(c, tx, caller, memberId, guardsLastOwner: true, ct);
             if (target is null)
             {
@@ -94,6 +92,13 @@ internal sealed class MemberLifecycleStore(IDatabase database, AuditStore audit,
             (List<string> ended, int live) = await EndSessionsAsync(c, tx, memberId, now, ct);
             await c.ExecAsync(tx, "UPDATE devices SET revoked_at = @now WHERE member_id = @memberId AND revoked_at IS NULL", new { now, memberId }, ct);
             await c.ExecAsync(tx, "DELETE FROM auth_attempts WHERE member_id = @memberId", new { memberId }, ct);
+            foreach ((string groupId, long keySerial) in await c.ListAsync<(string, long)>(tx, """
+                SELECT gm.group_id, (SELECT max(serial) FROM keysets k WHERE k.group_id = gm.group_id) FROM group_memberships gm
+                WHERE gm.member_id = @memberId ORDER BY gm.group_id
+                """, new { memberId }, ct))
+            {
+                await AccountFeed.LeftAsync(c, tx, changed, groupId, memberId, keySerial, ct);
+            }
             await c.ExecAsync(tx, "DELETE FROM group_memberships WHERE member_id = @memberId", new { memberId }, ct);
             List<string> granted = await c.ListAsync<string>(tx, """
                 SELECT g.vault_id FROM vault_grants g JOIN vaults v ON v.id = g.vault_id
@@ -104,7 +109,7 @@ internal sealed class MemberLifecycleStore(IDatabase database, AuditStore audit,
             {
                 await c.ExecAsync(tx, "DELETE FROM vault_grants WHERE vault_id = @vaultId AND principal_kind = 'member' AND principal_id = @memberId",
                     new { vaultId, memberId }, ct);
-                await vaults.BumpAsync(c, tx, vaultId, changed, ct);
+                changed.To(memberId, AccountChangeKinds.VaultGrantRemoved, vaultId, await vaults.BumpAsync(c, tx, vaultId, changed, ct));
             }
             await c.ExecAsync(tx, "UPDATE invitations SET expires_at = @now WHERE member_id = @memberId AND accepted_at IS NULL AND expires_at > @now",
                 new { now, memberId }, ct);
@@ -121,12 +126,6 @@ internal sealed class MemberLifecycleStore(IDatabase database, AuditStore audit,
             MemberDto member = (await MemberDirectoryStore.ReadAsync(c, tx, memberId, ct))!;
             return new LifecycleResult(LifecycleOutcome.Done, member, new MemberLifecycleResponse(member, live, readable, groups), ended);
         }, ct);
-        foreach (VaultChange change in changed)
-        {
-            changes.Publish(change);
-        }
-        return result;
-    }
 
     /// <summary>The refusals every change shares; a target is returned only when none applies.</summary>
     private async Task<(Target? Target, LifecycleOutcome Refusal)> CheckAsync(DbConnection c, DbTransaction tx, CofferCaller caller, string memberId,

@@ -1,10 +1,12 @@
 using System.Data.Common;
+using Coffer.Contracts.Accounts;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Members;
 using Coffer.Protocol.Encoding;
 using Coffer.Protocol.Signatures;
 using Coffer.Server.Common.Data;
 using Coffer.Server.Common.Validation;
+using Coffer.Server.Features.Account;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Groups;
 using Coffer.Server.Features.Sessions;
@@ -24,7 +26,7 @@ internal enum ConfirmOutcome
 /// Confirmation (PROTOCOL.md §8, §5.1): the server checks what it can — the certificate against the caller's
 /// issuer key, each wrap against the caller's certified signing key — and stores it. Clients check it all again.
 /// </summary>
-internal sealed class MemberStore(IDatabase database, AuditStore audit)
+internal sealed class MemberStore(IDatabase database, AuditStore audit, AccountFeed feed)
 {
     public async Task<PendingMemberKeysResponse?> PendingKeysAsync(string memberId, CancellationToken ct)
     {
@@ -34,7 +36,7 @@ internal sealed class MemberStore(IDatabase database, AuditStore audit)
 
     public Task<(ConfirmOutcome Outcome, string? Problem)> ConfirmAsync(CofferCaller caller, string memberId, ConfirmMemberRequest r, long now,
         CancellationToken ct) =>
-        database.InTransactionAsync<(ConfirmOutcome, string?)>(async (c, tx) =>
+        feed.InTransactionAsync<(ConfirmOutcome, string?)>(async (c, tx, changed) =>
         {
             PendingRow? member = await c.OneAsync<PendingRow>(tx, PendingSql, new { memberId }, ct);
             if (member is null)
@@ -126,6 +128,11 @@ internal sealed class MemberStore(IDatabase database, AuditStore audit)
                     signature = Base64Url.Decode(w.Signature),
                     now,
                 }, ct);
+            }
+            changed.ToEveryone(AccountChangeKinds.MemberCertificate, memberId, cert.KeysetSerial);
+            foreach (SignedWrapDto w in r.Wraps)
+            {
+                await AccountFeed.JoinedAsync(c, tx, changed, w.ObjectId, memberId, w.KeySerial, ct);
             }
             await c.ExecAsync(tx, "UPDATE members SET state = 'active', updated_at = @now WHERE id = @memberId", new { now, memberId }, ct);
             await audit.AppendAsync(c, tx, [AuditEntry.By(caller, now, AuditActions.MemberConfirm, AuditTargets.Member, memberId,

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using Coffer.Contracts.Accounts;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Revocations;
 using Coffer.Protocol.Encoding;
@@ -26,7 +27,7 @@ internal enum RevocationOutcome
 /// version kept, each exactly one newer than the last, signed by the root or by an issuer the publisher holds, and
 /// never withdrawing an entry. The server checks the signature it can; clients check everything again.
 /// </summary>
-internal sealed class RevocationStore(IDatabase database, AuditStore audit)
+internal sealed class RevocationStore(IDatabase database, AuditStore audit, AccountFeed feed)
 {
     /// <summary>PostgreSQL: publications take this transaction lock, so two never race for one version.</summary>
     private const long RevocationLock = 0x436F_6666_6572_0002;
@@ -47,7 +48,7 @@ internal sealed class RevocationStore(IDatabase database, AuditStore audit)
 
     public Task<(RevocationOutcome Outcome, string? Problem)> PublishAsync(CofferCaller caller, RevocationListDto r, IReadOnlyList<RevocationEntry> entries,
         long now, CancellationToken ct) =>
-        database.InTransactionAsync<(RevocationOutcome, string?)>(async (c, tx) =>
+        feed.InTransactionAsync<(RevocationOutcome, string?)>(async (c, tx, changed) =>
         {
             if (await c.ExecAsync(tx, "INSERT INTO session_writes (session_id, seq, created_at) VALUES (@SessionId, @seq, @now) ON CONFLICT DO NOTHING",
                 new { caller.SessionId, seq = checked((long)caller.Seq), now }, ct) != 1)
@@ -112,6 +113,7 @@ internal sealed class RevocationStore(IDatabase database, AuditStore audit)
                 signature = Base64Url.Decode(r.Signature),
                 now,
             }, ct);
+            changed.ToEveryone(AccountChangeKinds.RevocationList, org.Id, r.Version);
             await audit.AppendAsync(c, tx, [AuditEntry.By(caller, now, AuditActions.RevocationPublish, AuditTargets.RevocationList, null,
                 details: AuditEntry.DetailsOf(("version", r.Version), ("entries", r.Entries.Count), ("signer", r.IssuerId ?? "root")))], ct);
             return (RevocationOutcome.Published, null);

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Coffer.Contracts;
+using Coffer.Contracts.Accounts;
 using Coffer.Contracts.Common;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Setup;
@@ -9,6 +10,7 @@ using Coffer.Protocol.Encoding;
 using Coffer.Protocol.Signatures;
 using Coffer.Server.Common.Data;
 using Coffer.Server.Common.Validation;
+using Coffer.Server.Features.Account;
 using Coffer.Server.Features.Audit;
 using Dapper;
 
@@ -22,7 +24,7 @@ internal enum SetupOutcome
 }
 
 /// <summary>The organisation's first moments: the one-time setup token, and the setup itself in one transaction.</summary>
-internal sealed class SetupStore(IDatabase database, AuditStore audit)
+internal sealed class SetupStore(IDatabase database, AuditStore audit, AccountFeed feed)
 {
     public async Task<bool> IsSetUpAsync(CancellationToken ct)
     {
@@ -47,7 +49,7 @@ internal sealed class SetupStore(IDatabase database, AuditStore audit)
 
     /// <summary>Creates the organisation and its first Owner; the <c>org.create</c> event commits with it.</summary>
     public Task<SetupOutcome> CreateAsync(SetupRequest r, long now, string? ip, CancellationToken ct) =>
-        database.InTransactionAsync(async (c, tx) =>
+        feed.InTransactionAsync(async (c, tx, changed) =>
         {
             if (await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM organisations", transaction: tx, cancellationToken: ct)) > 0)
             {
@@ -150,6 +152,18 @@ internal sealed class SetupStore(IDatabase database, AuditStore audit)
                       INSERT INTO group_manager_wraps (group_id, key_serial, manager_group_id, manager_key_serial, wrapped_key, signer_id, signature, created_at)
                       VALUES (@group, @serial, @recipient, @recipientSerial, @wrap, @signer, @signature, @now)
                       """, row, ct);
+            }
+            // The first entries of the feed: what everyone will verify, and the Owner's groups.
+            changed.ToEveryone(AccountChangeKinds.RevocationList, root.OrgId, crl.Version);
+            changed.ToEveryone(AccountChangeKinds.IssuerCertificate, issuer.IssuerId, issuer.IssuedAt);
+            changed.ToEveryone(AccountChangeKinds.MemberCertificate, owner.MemberId, owner.Certificate.KeysetSerial);
+            foreach (GroupKeysDto g in r.Groups)
+            {
+                changed.ToEveryone(AccountChangeKinds.GroupCertificate, g.GroupId, g.Certificate.KeysetSerial);
+            }
+            foreach (SignedWrapDto w in r.Wraps.Where(w => w.RecipientKind == "member"))
+            {
+                changed.To(w.RecipientId, AccountChangeKinds.GroupJoined, w.ObjectId, w.KeySerial);
             }
             await audit.AppendAsync(c, tx, [new AuditEntry(now, owner.MemberId, null, null, ip, AuditActions.OrgCreate,
                 AuditTargets.Organisation, root.OrgId, AuditOutcomes.Success)], ct);

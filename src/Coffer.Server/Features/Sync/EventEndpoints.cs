@@ -9,7 +9,8 @@ namespace Coffer.Server.Features.Sync;
 
 /// <remarks>
 /// <c>GET /api/v1/events</c> (PROTOCOL.md §9, ADR 0008): Server-Sent Events announcing only <c>{vaultId, version}</c> for
-/// vaults the member holds a grant to, each event sealed under the session key. The first event is <c>ready</c>: from
+/// vaults the member holds a grant to, and <c>account</c> with the new feed position when the account feed gained a change
+/// for the member or for everyone (docs/adr/0014), each event sealed under the session key. The first event is <c>ready</c>: from
 /// then on nothing committed is missed. Every 15 s of quiet the stream sends a comment and checks that its session is
 /// still usable, and it checks again before announcing anything; an expired or revoked session ends it, and a session
 /// forgotten on this node (ended, its member suspended or removed) ends it at once.
@@ -57,12 +58,22 @@ internal static class EventEndpoints
             {
                 return;
             }
-            while (subscription.Reader.TryRead(out VaultChange change))
+            long feedPosition = 0;
+            while (subscription.Reader.TryRead(out Announcement announcement))
             {
-                if (await vaults.CanSeeAsync(change.VaultId, caller.MemberId, ct))
+                if (announcement.Vault is { } change && await vaults.CanSeeAsync(change.VaultId, caller.MemberId, ct))
                 {
                     await stream.WriteAsync(Serialize(new VaultEventDto(VaultEventKinds.Vault, change.VaultId, change.Version)), ct);
                 }
+                // Only changes meant for this member or for everyone; several in a row are one pull, so one event says it.
+                if (announcement.Account is { } feed && (feed.Audience is null || string.Equals(feed.Audience, caller.MemberId, StringComparison.Ordinal)))
+                {
+                    feedPosition = Math.Max(feedPosition, feed.Seq);
+                }
+            }
+            if (feedPosition > 0)
+            {
+                await stream.WriteAsync(Serialize(new VaultEventDto(VaultEventKinds.Account, null, feedPosition)), ct);
             }
         }
     }

@@ -5,8 +5,14 @@ namespace Coffer.Server.Features.Sync;
 /// <summary>A vault reached a content version.</summary>
 internal readonly record struct VaultChange(string VaultId, long Version);
 
+/// <summary>The account feed reached <paramref name="Seq"/> with a change for <paramref name="Audience"/> (a member, or null for everyone).</summary>
+internal readonly record struct AccountChange(string? Audience, long Seq);
+
+/// <summary>One announcement to event streams: a vault change or an account-feed change.</summary>
+internal readonly record struct Announcement(VaultChange? Vault, AccountChange? Account);
+
 /// <summary>
-/// The in-process fan-out of vault changes to this node's event streams. On SQLite (one node) writes publish here after
+/// The in-process fan-out of vault changes and account-feed changes to this node's event streams. On SQLite (one node) writes publish here after
 /// they commit; on PostgreSQL writes only <c>NOTIFY</c> and <see cref="PostgresChangeListener"/> publishes what it hears,
 /// this node's writes included, so every node learns of every write the same way. A slow subscriber loses the oldest
 /// announcements rather than holding anything up: an announcement only says "sync this vault", and a later one for the
@@ -17,22 +23,26 @@ internal sealed class VaultChanges
     private const int SubscriberBuffer = 256;
 
     private readonly Lock _lock = new();
-    private readonly List<Channel<VaultChange>> _subscribers = [];
+    private readonly List<Channel<Announcement>> _subscribers = [];
 
-    public void Publish(VaultChange change)
+    public void Publish(VaultChange change) => Publish(new Announcement(change, null));
+
+    public void Publish(AccountChange change) => Publish(new Announcement(null, change));
+
+    private void Publish(Announcement announcement)
     {
         lock (_lock)
         {
-            foreach (Channel<VaultChange> subscriber in _subscribers)
+            foreach (Channel<Announcement> subscriber in _subscribers)
             {
-                subscriber.Writer.TryWrite(change);
+                subscriber.Writer.TryWrite(announcement);
             }
         }
     }
 
     public Subscription Subscribe()
     {
-        Channel<VaultChange> channel = Channel.CreateBounded<VaultChange>(new BoundedChannelOptions(SubscriberBuffer)
+        Channel<Announcement> channel = Channel.CreateBounded<Announcement>(new BoundedChannelOptions(SubscriberBuffer)
         {
             FullMode = BoundedChannelFullMode.DropOldest,
             SingleReader = true,
@@ -44,7 +54,7 @@ internal sealed class VaultChanges
         return new Subscription(this, channel);
     }
 
-    private void Remove(Channel<VaultChange> channel)
+    private void Remove(Channel<Announcement> channel)
     {
         lock (_lock)
         {
@@ -54,9 +64,9 @@ internal sealed class VaultChanges
     }
 
     /// <summary>One event stream's view of the changes; dispose it when the stream ends.</summary>
-    internal sealed class Subscription(VaultChanges owner, Channel<VaultChange> channel) : IDisposable
+    internal sealed class Subscription(VaultChanges owner, Channel<Announcement> channel) : IDisposable
     {
-        public ChannelReader<VaultChange> Reader => channel.Reader;
+        public ChannelReader<Announcement> Reader => channel.Reader;
 
         public void Dispose() => owner.Remove(channel);
     }

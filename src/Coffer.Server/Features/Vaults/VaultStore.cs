@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using Coffer.Contracts.Accounts;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Members;
 using Coffer.Contracts.Vaults;
@@ -40,7 +41,7 @@ internal static class VaultKinds
 /// lock already orders them), checks the caller's grant, bumps the vault's content version and records the
 /// request's (session, seq) so a write replayed on another node fails.
 /// </summary>
-internal sealed class VaultStore(IDatabase database, VaultChanges changes)
+internal sealed class VaultStore(IDatabase database, AccountFeed feed)
 {
     private const string GrantColumns = """
         SELECT vault_id AS VaultId, principal_kind AS PrincipalKind, principal_id AS PrincipalId, key_serial AS KeySerial,
@@ -103,14 +104,19 @@ internal sealed class VaultStore(IDatabase database, VaultChanges changes)
             {
                 return new VaultResult<VaultDto>(VaultOutcome.Invalid, Detail: "The grant must wrap the vault key to your certified key, signed by your certified signing key.");
             }
-            await InsertVaultAsync(c, tx, r, caller.MemberId, now, ct);
+            await InsertVaultAsync(c, tx, r, caller.MemberId, now, changed, ct);
             await AnnounceAsync(c, tx, r.Id, 1, changed, ct);
             return new VaultResult<VaultDto>(VaultOutcome.Done, await ReadVaultAsync(c, tx, r.Id, caller.MemberId, ct));
         }, ct);
 
-    /// <summary>Stores a new vault (content version 1) and its creator's grant with every permission; the caller checked the rest.</summary>
-    internal static async Task InsertVaultAsync(DbConnection c, DbTransaction tx, CreateVaultRequest r, string memberId, long now, CancellationToken ct)
+    /// <summary>
+    /// Stores a new vault (content version 1) and its creator's grant with every permission, and tells the creator's feed;
+    /// the caller checked the rest.
+    /// </summary>
+    internal static async Task InsertVaultAsync(DbConnection c, DbTransaction tx, CreateVaultRequest r, string memberId, long now, ChangeSet changed,
+        CancellationToken ct)
     {
+        changed.To(memberId, AccountChangeKinds.VaultGrant, r.Id, 1);
         await c.ExecAsync(tx, """
             INSERT INTO vaults (id, kind, sealed_attributes, attributes_version, key_serial, content_version, safe_for_travel, created_by, created_at)
             VALUES (@Id, @Kind, @attrs, @AttributesVersion, 1, 1, @travel, @memberId, @now)
@@ -175,7 +181,8 @@ internal sealed class VaultStore(IDatabase database, VaultChanges changes)
             await c.ExecAsync(tx, "DELETE FROM vault_grants WHERE vault_id = @vaultId AND principal_kind = @principalKind AND principal_id = @principalId",
                 new { vaultId, principalKind, principalId }, ct);
             await InsertGrantAsync(c, tx, vaultId, wrap, string.Join(' ', permissions), now, ct);
-            await BumpAsync(c, tx, vaultId, changed, ct);
+            long version = await BumpAsync(c, tx, vaultId, changed, ct);
+            changed.To(await AccountFeed.PrincipalAudienceAsync(c, tx, principalKind, principalId, ct), AccountChangeKinds.VaultGrant, vaultId, version);
             return new VaultResult<VaultGrantSummaryDto>(VaultOutcome.Done, await SummaryAsync(c, tx, vaultId, principalKind, principalId, ct));
         }, ct);
 
@@ -196,7 +203,8 @@ internal sealed class VaultStore(IDatabase database, VaultChanges changes)
             {
                 return new VaultResult<VaultGrantSummaryDto>(VaultOutcome.NotFound);
             }
-            await BumpAsync(c, tx, vaultId, changed, ct);
+            long version = await BumpAsync(c, tx, vaultId, changed, ct);
+            changed.To(await AccountFeed.PrincipalAudienceAsync(c, tx, principalKind, principalId, ct), AccountChangeKinds.VaultGrant, vaultId, version);
             return new VaultResult<VaultGrantSummaryDto>(VaultOutcome.Done, await SummaryAsync(c, tx, vaultId, principalKind, principalId, ct));
         }, ct);
 
@@ -555,6 +563,7 @@ internal sealed class VaultStore(IDatabase database, VaultChanges changes)
                     new { vaultId, g.RecipientKind, g.RecipientId }, ct);
                 await InsertGrantAsync(c, tx, vaultId, g, kept, now, ct);
             }
+            changed.To(await AccountFeed.VaultAudienceAsync(c, tx, vaultId, ct), AccountChangeKinds.VaultKey, vaultId, r.NewKeySerial);
             return new VaultResult<VaultDto>(VaultOutcome.Done, await ReadVaultAsync(c, tx, vaultId, caller.MemberId, ct));
         }, ct);
 
@@ -582,7 +591,8 @@ internal sealed class VaultStore(IDatabase database, VaultChanges changes)
             {
                 return new VaultResult<bool>(VaultOutcome.NotFound);
             }
-            await BumpAsync(c, tx, vaultId, changed, ct);
+            long version = await BumpAsync(c, tx, vaultId, changed, ct);
+            changed.To(await AccountFeed.PrincipalAudienceAsync(c, tx, principalKind, principalId, ct), AccountChangeKinds.VaultGrantRemoved, vaultId, version);
             return new VaultResult<bool>(VaultOutcome.Done, true);
         }, ct);
 
@@ -593,9 +603,9 @@ internal sealed class VaultStore(IDatabase database, VaultChanges changes)
 
     /// <summary>
     /// Raises the vault's content version inside the caller's write transaction and announces it: on PostgreSQL at commit, on SQLite by
-    /// adding it to <paramref name="changed"/>, which the caller publishes to <see cref="VaultChanges"/> once committed.
+    /// adding it to <paramref name="changed"/>, which <see cref="AccountFeed.InTransactionAsync{T}"/> publishes once committed.
     /// </summary>
-    internal async Task<long> BumpAsync(DbConnection c, DbTransaction tx, string vaultId, List<VaultChange> changed, CancellationToken ct)
+    internal async Task<long> BumpAsync(DbConnection c, DbTransaction tx, string vaultId, ChangeSet changed, CancellationToken ct)
     {
         await c.ExecAsync(tx, "UPDATE vaults SET content_version = content_version + 1 WHERE id = @vaultId", new { vaultId }, ct);
         long version = await c.ScalarAsync<long>(tx, "SELECT content_version FROM vaults WHERE id = @vaultId", new { vaultId }, ct);
@@ -605,7 +615,7 @@ internal sealed class VaultStore(IDatabase database, VaultChanges changes)
 
     // PostgreSQL: NOTIFY in the write's own transaction, sent only if it commits, heard by every node's listener (this
     // one's included). SQLite: one node, so the change is published here once the transaction has committed.
-    private async Task AnnounceAsync(DbConnection c, DbTransaction tx, string vaultId, long version, List<VaultChange> changed, CancellationToken ct)
+    private async Task AnnounceAsync(DbConnection c, DbTransaction tx, string vaultId, long version, ChangeSet changed, CancellationToken ct)
     {
         if (database.Engine == DatabaseEngine.Postgres)
         {
@@ -614,20 +624,12 @@ internal sealed class VaultStore(IDatabase database, VaultChanges changes)
         }
         else
         {
-            changed.Add(new VaultChange(vaultId, version));
+            changed.Vaults.Add(new VaultChange(vaultId, version));
         }
     }
 
-    private async Task<T> InWriteAsync<T>(Func<DbConnection, DbTransaction, List<VaultChange>, Task<T>> work, CancellationToken ct)
-    {
-        List<VaultChange> changed = [];
-        T result = await database.InTransactionAsync((c, tx) => work(c, tx, changed), ct);
-        foreach (VaultChange change in changed)
-        {
-            changes.Publish(change);
-        }
-        return result;
-    }
+    private Task<T> InWriteAsync<T>(Func<DbConnection, DbTransaction, ChangeSet, Task<T>> work, CancellationToken ct) =>
+        feed.InTransactionAsync(work, ct);
 
     // First in every write's transaction: the (session, seq) pair is used once, on whichever node, so a sealed write
     // replayed to another node (whose in-memory replay window has not seen it) finds the row and writes nothing.

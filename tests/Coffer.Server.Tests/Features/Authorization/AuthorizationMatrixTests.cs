@@ -73,6 +73,7 @@ public sealed class AuthorizationMatrixTests
         new("GET", "/api/v1/account/keys", "AAAAAUU"),
         new("PUT", "/api/v1/account/pins", "AAAAAUU", Body: (s, r) => s.PinsOf(r)),
         new("GET", "/api/v1/account/pins", "AAAAAUU"),
+        new("GET", "/api/v1/account/feed", "AAAAAUU"),
         new("GET", "/api/v1/sessions", "AAAAAUU"),
         new("GET", "/api/v1/devices", "AAAAAUU"),
         new("GET", "/api/v1/events", "AAAAAUU"),

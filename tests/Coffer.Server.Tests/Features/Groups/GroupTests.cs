@@ -17,7 +17,6 @@ using Coffer.Sdk.Auth;
 using Coffer.Sdk.Errors;
 using Coffer.Sdk.Groups;
 using Coffer.Sdk.Vaults;
-using Coffer.Server.Common.Data;
 using Coffer.Server.Tests.Common;
 using Coffer.Server.Tests.Common.Data;
 using Dapper;
@@ -115,7 +114,7 @@ public sealed class GroupTests
             string groupId = await groups.CreateAsync("Social media", []);
             await groups.AddMemberAsync(groupId, tina.MemberId);
             await groups.AddMemberAsync(groupId, tom.MemberId);
-            (string vaultId, byte[] vaultKey) = await GrantVaultToGroupAsync(org, owner, ownerKeys, groups, groupId);
+            (string vaultId, byte[] vaultKey) = await GrantVaultToGroupAsync(owner, ownerKeys, groupId);
 
             (SignInResult tomSignIn, UnlockedAccount tomKeys) = await tom.SignInAndUnlockAsync();
             (SignInResult tinaSignIn, UnlockedAccount tinaKeys) = await tina.SignInAndUnlockAsync();
@@ -182,7 +181,7 @@ public sealed class GroupTests
             {
                 await groups.AddMemberAsync(groupId, m.MemberId);
             }
-            _ = await GrantVaultToGroupAsync(org, owner, ownerKeys, groups, groupId);
+            _ = await GrantVaultToGroupAsync(owner, ownerKeys, groupId);
 
             using GroupRotation rotation = await groups.PrepareRemovalAsync(groupId, [tom.MemberId]);
             RotateGroupRequest complete = rotation.Request;
@@ -396,23 +395,16 @@ public sealed class GroupTests
         }
     }
 
-    /// <summary>Makes a vault and grants its key to the group, as the sharing feature will: wrapped to the group's certified key, signed by the Owner.</summary>
-    internal static async Task<(string VaultId, byte[] VaultKey)> GrantVaultToGroupAsync(TestOrganisation org, SignInResult owner, UnlockedAccount ownerKeys,
-        GroupClient groups, string groupId)
+    /// <summary>
+    /// Makes a vault and shares it with the group through the SDK: the vault key wrapped to the group's certificate, which the
+    /// Owner's client verified to the pinned root, signed by the Owner (the Owner is not a member of the group).
+    /// </summary>
+    internal static async Task<(string VaultId, byte[] VaultKey)> GrantVaultToGroupAsync(SignInResult owner, UnlockedAccount ownerKeys, string groupId)
     {
         using VaultClient vaults = new(owner.Session, ownerKeys);
         VaultDto vault = await vaults.CreateVaultAsync("shared", "Team credentials");
         byte[] key = KeyWrap.Unwrap(ownerKeys.Keyset.EncryptionKey, Base64Url.Decode(vault.Grants[0].Wrap.Wrap))!;
-        GroupCertificate group = (await groups.GetAsync(groupId)).Certificate;
-        byte[] wrapped = KeyWrap.Wrap(group.EncryptionPublicKey, key);
-        SignedWrap signed = Signing.SignWrap(ownerKeys.Keyset.SigningKey, ownerKeys.MemberId, WrapObjectKinds.Vault, vault.Id, 1, groupId,
-            group.EncryptionPublicKey, wrapped);
-        IDatabase database = org.Server.Services.GetRequiredService<IDatabase>();
-        await database.InTransactionAsync(async (c, tx) => await c.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO vault_grants (vault_id, principal_kind, principal_id, key_serial, recipient_keyset_serial, wrapped_key, signer_id, signature, permissions, created_at)
-            VALUES (@vaultId, 'group', @groupId, 1, @serial, @wrapped, @signer, @signature, 'view_items', 0)
-            """, new { vaultId = vault.Id, groupId, serial = group.Record.KeysetSerial, wrapped, signer = ownerKeys.MemberId, signature = signed.Signature }, tx)),
-            default);
+        await vaults.ShareWithGroupAsync(vault.Id, groupId, [VaultPermissions.ViewItems]);
         return (vault.Id, key);
     }
 

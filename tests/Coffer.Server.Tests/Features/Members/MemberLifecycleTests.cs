@@ -28,6 +28,8 @@ public sealed class MemberLifecycleTests
     private static readonly byte[] Overview = Encoding.UTF8.GetBytes("""{"v":1,"category":"login","title":"Item","archived":false,"trashed":false}""");
     private static readonly byte[] Details = Encoding.UTF8.GetBytes("""{"v":1,"fields":[]}""");
 
+    private static readonly string[] Readable = [VaultPermissions.ViewItems, VaultPermissions.ViewAndCopyPasswords];
+
     // Only a guard against a hung test, not a timing assertion: the stream ends long before.
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(30);
 
@@ -53,8 +55,8 @@ public sealed class MemberLifecycleTests
             ItemDto teamItem = await ownerVaults.CreateItemAsync(team.Id, Overview, Details);
             VaultDto ownersOnly = await ownerVaults.CreateVaultAsync("shared", "Owners only");
             await ownerVaults.CreateItemAsync(ownersOnly.Id, Overview, Details);
-            await GrantAsync(org, direct.Id, "member", tina.MemberId);
-            await GrantAsync(org, team.Id, "group", teamGroup);
+            await ownerVaults.ShareAsync(direct.Id, tina.MemberId, Readable);
+            await ownerVaults.ShareWithGroupAsync(team.Id, teamGroup, Readable);
 
             (SignInResult tinaIn, UnlockedAccount tinaKeys) = await tina.SignInAndUnlockAsync();
             using (tinaIn)
@@ -252,7 +254,7 @@ public sealed class MemberLifecycleTests
             using VaultClient ownerVaults = new(owner.Session, ownerKeys);
             VaultDto shared = await ownerVaults.CreateVaultAsync("shared", "Shared with Tina");
             ItemDto item = await ownerVaults.CreateItemAsync(shared.Id, Overview, Details);
-            await GrantAsync(org, shared.Id, "member", tina.MemberId);
+            await ownerVaults.ShareAsync(shared.Id, tina.MemberId, Readable);
 
             (SignInResult tinaIn, UnlockedAccount tinaKeys) = await tina.SignInAndUnlockAsync();
             using (tinaIn)
@@ -329,18 +331,6 @@ public sealed class MemberLifecycleTests
     private static Task<InvitationResponse> InviteAsync(SignInResult admin, string email, string baseGroup) =>
         admin.Session.SendAsync(HttpMethod.Post, "/api/v1/members/invitations", new InviteMemberRequest(email, email.Split('@')[0], baseGroup),
             Json.InviteMemberRequest, Json.InvitationResponse);
-
-    /// <summary>
-    /// A grant row as a sharing client would leave it (no SDK call shares a vault yet); the wrap and signature are placeholders,
-    /// which only the member's client would ever check.
-    /// </summary>
-    private static Task<int> GrantAsync(TestOrganisation org, string vaultId, string kind, string principalId) =>
-        org.Database.Database.InTransactionAsync((c, tx) => c.ExecAsync(tx, """
-            INSERT INTO vault_grants (vault_id, principal_kind, principal_id, key_serial, recipient_keyset_serial, wrapped_key, signer_id, signature,
-                                      permissions, created_at)
-            VALUES (@vaultId, @kind, @principalId, 1, 1, @wrap, @signer, @signature, 'view_items view_and_copy_passwords', 1)
-            """, new { vaultId, kind, principalId, wrap = new byte[256], signer = TestOrganisation.OwnerId, signature = new byte[64] },
-            CancellationToken.None), CancellationToken.None);
 
     private static async Task<long> CountAsync(TestOrganisation org, string sql, object args)
     {

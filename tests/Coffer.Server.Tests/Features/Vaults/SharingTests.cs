@@ -20,6 +20,7 @@ using Coffer.Protocol.Signatures;
 using Coffer.Sdk.Accounts;
 using Coffer.Sdk.Auth;
 using Coffer.Sdk.Errors;
+using Coffer.Sdk.Groups;
 using Coffer.Sdk.Members;
 using Coffer.Sdk.Vaults;
 using Coffer.Server.Features.Members;
@@ -388,9 +389,42 @@ public class SharingTests
         {
             Assert.Equal(DetailsV2, (await fresh.GetItemAsync(vault.Id, item.Id)).Details);
         }
-        // A group whose certificate this client never verified gets nothing, and nothing is sent.
-        await Assert.ThrowsAsync<ProvenanceException>(() => owner.Vaults.ShareWithGroupAsync(vault.Id, Sdk.Ids.UuidV7.New(TimeProvider.System), Viewer));
+        // A group the server does not know has no certificate to verify: nothing is sent.
+        CofferApiException unknown = await Assert.ThrowsAsync<CofferApiException>(() =>
+            owner.Vaults.ShareWithGroupAsync(vault.Id, Sdk.Ids.UuidV7.New(TimeProvider.System), Viewer));
+        Assert.Equal(404, unknown.Status);
         Assert.Equal(2, (await owner.Vaults.ListGrantsAsync(vault.Id)).Grants.Count);
+    }
+
+    [Theory, BothEngines]
+    public async Task ShareWithGroup_ACustomGroupTheOwnerIsNotIn_GoesToItsVerifiedCertificate_AForgedOneGetsNothing(Engine engine)
+    {
+        await using TestOrganisation org = await TestOrganisation.StartAsync(engine);
+        using Party owner = await Party.OwnerAsync(org);
+        using TestMember financeMember = await org.AddMemberAsync(owner.SignIn, owner.Keys, "finance@example.org");
+        using GroupClient groups = new(owner.SignIn.Session, owner.Keys);
+        string finance = await groups.CreateAsync("Finance", []);
+        string forged = await groups.CreateAsync("Forged", []);
+        await groups.AddMemberAsync(finance, financeMember.MemberId);
+        Assert.False(owner.Keys.GroupCertificates.ContainsKey(finance));
+        VaultDto vault = await owner.Vaults.CreateVaultAsync("shared", "Finance logins");
+        ItemDto item = await owner.Vaults.CreateItemAsync(vault.Id, Overview, Details);
+
+        VaultGrantSummaryDto grant = await owner.Vaults.ShareWithGroupAsync(vault.Id, finance, Viewer);
+
+        Assert.Equal(("group", finance, 1L), (grant.PrincipalKind, grant.PrincipalId, grant.RecipientKeysetSerial));
+        using (Party member = await Party.OfAsync(financeMember))
+        {
+            Assert.Equal(Details, (await member.Vaults.GetItemAsync(vault.Id, item.Id)).Details);
+        }
+        // A group certificate the issuer did not sign is refused before anything is wrapped or sent.
+        await using (DbConnection c = await org.Database.Database.OpenAsync(default))
+        {
+            Assert.Equal(1, await c.ExecuteAsync("UPDATE certificates SET signature = @bad WHERE kind = 'group' AND subject_id = @forged",
+                new { bad = RandomNumberGenerator.GetBytes(64), forged }));
+        }
+        await Assert.ThrowsAsync<ProvenanceException>(() => owner.Vaults.ShareWithGroupAsync(vault.Id, forged, Viewer));
+        Assert.DoesNotContain((await owner.Vaults.ListGrantsAsync(vault.Id)).Grants, g => g.PrincipalId == forged);
     }
 
     [Theory, BothEngines]
