@@ -31,7 +31,10 @@ public class SmtpDeliveryTests
                 new InviteMemberRequest("Dana.Member@Example.org", "Dana Member", "team_members"), CofferJsonContext.Default.InviteMemberRequest,
                 CofferJsonContext.Default.InvitationResponse);
 
-            SmtpMessage mail = Assert.Single(await sink.WaitForAsync(1));
+            // The owner's first sign-in on this device was announced to them by mail as well (new-device notice); the other is the invitation.
+            SmtpMessage[] delivered = await sink.WaitForAsync(2);
+            Assert.Single(delivered, m => m.Subject == "A new device signed in to your Coffer account");
+            SmtpMessage mail = Assert.Single(delivered, m => m.RcptTos.Contains("Dana.Member@Example.org"));
             Assert.Equal(["Dana.Member@Example.org"], mail.RcptTos);
             Assert.Equal("coffer@ministry.example", mail.MailFrom);
             Assert.Contains("Dana.Member@Example.org", mail.To, StringComparison.Ordinal);
