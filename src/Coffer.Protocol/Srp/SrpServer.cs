@@ -49,6 +49,13 @@ public sealed class SrpServer : IDisposable
 
     // Takes ownership of privateKey (zeroed on failure and on Dispose).
     private SrpServer(SrpParameters parameters, string identity, ReadOnlySpan<byte> salt, ReadOnlySpan<byte> verifier, byte[] privateKey)
+        : this(parameters, identity, salt, verifier, privateKey, [])
+    {
+    }
+
+    // Takes ownership of privateKey. An empty sentPublicKey means "compute B"; otherwise it is the B already sent for this b and v.
+    private SrpServer(SrpParameters parameters, string identity, ReadOnlySpan<byte> salt, ReadOnlySpan<byte> verifier, byte[] privateKey,
+        ReadOnlySpan<byte> sentPublicKey)
     {
         _b = privateKey;
         try
@@ -63,8 +70,19 @@ public sealed class SrpServer : IDisposable
             _parameters = parameters;
             _salt = salt.ToArray();
             _verifier = verifier.ToArray();
-            _publicKey = new byte[parameters.Group.PaddedLength];
-            SrpMath.ServerPublicValue(parameters, _verifier, _b, _publicKey);
+            if (sentPublicKey.IsEmpty)
+            {
+                _publicKey = new byte[parameters.Group.PaddedLength];
+                SrpMath.ServerPublicValue(parameters, _verifier, _b, _publicKey);
+            }
+            else if (SrpMath.IsValidPublicValue(parameters.Group, sentPublicKey))
+            {
+                _publicKey = sentPublicKey.ToArray();
+            }
+            else
+            {
+                throw new ArgumentException("B must be exactly " + parameters.Group.PaddedLength + " bytes, with 0 < B < N.", nameof(sentPublicKey));
+            }
             _sessionKey = new byte[parameters.HashLength];
         }
         catch
@@ -182,7 +200,7 @@ public sealed class SrpServer : IDisposable
 
     /// <summary>
     /// Exports the private ephemeral b (32 bytes) so that a server with several nodes can finish the
-    /// exchange on whichever node receives the client's proof (<see cref="Resume"/>). Whoever can read
+    /// exchange on whichever node receives the client's proof (<c>Resume</c>). Whoever can read
     /// it, A and v can compute this exchange's session key: store it no more widely than session keys,
     /// delete it when the exchange ends, and zero the returned copy.
     /// </summary>
@@ -210,6 +228,33 @@ public sealed class SrpServer : IDisposable
             throw new ArgumentException("b is 32 bytes.", nameof(privateEphemeral));
         }
         return new SrpServer(parameters, identity, salt, verifier, privateEphemeral.ToArray());
+    }
+
+    /// <summary>
+    /// Resumes an exchange started elsewhere from its exported b and the B that was sent, without recomputing B: one
+    /// modular exponentiation (g^b) less than <see cref="Resume(SrpParameters, string, ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>.
+    /// B is trusted to be the <see cref="PublicKey"/> the first node sent for this b and v (keep it where b is kept); a
+    /// different B only makes the client's proof fail.
+    /// </summary>
+    /// <param name="parameters">The SRP parameters; Coffer uses <see cref="SrpParameters.Coffer"/>.</param>
+    /// <param name="identity">I, the member id; ASCII only.</param>
+    /// <param name="salt">The account's salt, raw bytes.</param>
+    /// <param name="verifier">The verifier the exchange started with; copied.</param>
+    /// <param name="privateEphemeral">b from <see cref="ExportPrivateEphemeral"/>, 32 bytes; copied.</param>
+    /// <param name="publicKey">B as sent, exactly <see cref="SrpGroup.PaddedLength"/> bytes with 0 &lt; B &lt; N.</param>
+    /// <exception cref="ArgumentException">b is not 32 bytes, B is not a value of this group, or another argument is invalid as for the constructor.</exception>
+    public static SrpServer Resume(SrpParameters parameters, string identity, ReadOnlySpan<byte> salt, ReadOnlySpan<byte> verifier,
+        ReadOnlySpan<byte> privateEphemeral, ReadOnlySpan<byte> publicKey)
+    {
+        if (privateEphemeral.Length != SrpMath.PrivateKeyLength)
+        {
+            throw new ArgumentException("b is 32 bytes.", nameof(privateEphemeral));
+        }
+        if (publicKey.IsEmpty)
+        {
+            throw new ArgumentException("B is required.", nameof(publicKey));
+        }
+        return new SrpServer(parameters, identity, salt, verifier, privateEphemeral.ToArray(), publicKey);
     }
 
     /// <summary>Zeroes b, v and K; the server is unusable afterwards.</summary>

@@ -69,6 +69,49 @@ public class SrpExchangeTests
     }
 
     [Fact]
+    public void Resume_WithSentPublicKey_FinishesTheExchangeWithoutRecomputingB()
+    {
+        Account account = Account.Create();
+        using SrpClient client = new(Coffer, MemberId, account.Salt, account.X);
+        byte[] b;
+        byte[] sentB;
+        using (SrpServer first = new(Coffer, MemberId, account.Salt, account.Verifier))
+        {
+            b = first.ExportPrivateEphemeral();
+            sentB = first.PublicKey.ToArray();
+        }
+        using SrpServer second = SrpServer.Resume(Coffer, MemberId, account.Salt, account.Verifier, b, sentB);
+        Assert.Equal(sentB, second.PublicKey.ToArray());
+        byte[] m1 = client.ComputeProof(sentB)!;
+        byte[]? m2 = second.VerifyClientProof(client.PublicKey, m1);
+        Assert.NotNull(m2);
+        Assert.True(client.VerifyServerProof(m2));
+        Assert.Equal(client.ExportSessionKey(), second.ExportSessionKey());
+    }
+
+    [Fact]
+    public void Resume_WithAnotherPublicKey_RejectsTheClientProof()
+    {
+        Account account = Account.Create();
+        using SrpClient client = new(Coffer, MemberId, account.Salt, account.X);
+        using SrpServer first = new(Coffer, MemberId, account.Salt, account.Verifier);
+        using SrpServer other = new(Coffer, MemberId, account.Salt, account.Verifier);
+        byte[] m1 = client.ComputeProof(first.PublicKey)!;
+        using SrpServer resumed = SrpServer.Resume(Coffer, MemberId, account.Salt, account.Verifier, first.ExportPrivateEphemeral(), other.PublicKey);
+        Assert.Null(resumed.VerifyClientProof(client.PublicKey, m1));
+    }
+
+    [Fact]
+    public void Resume_WithInvalidPublicKey_Throws()
+    {
+        Account account = Account.Create();
+        byte[] b = RandomNumberGenerator.GetBytes(32);
+        Assert.Throws<ArgumentException>(() => SrpServer.Resume(Coffer, MemberId, account.Salt, account.Verifier, b, new byte[512]));
+        Assert.Throws<ArgumentException>(() => SrpServer.Resume(Coffer, MemberId, account.Salt, account.Verifier, b, new byte[511]));
+        Assert.Throws<ArgumentException>(() => SrpServer.Resume(Coffer, MemberId, account.Salt, account.Verifier, b, ReadOnlySpan<byte>.Empty));
+    }
+
+    [Fact]
     public void Exchange_TwoRuns_UseFreshEphemeralsAndKeys()
     {
         Account account = Account.Create();

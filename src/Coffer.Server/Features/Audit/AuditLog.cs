@@ -110,6 +110,7 @@ internal sealed partial class AuditLog(AuditStore store, IOptions<CofferOptions>
     {
         List<Pending> batch = new(MaxBatch);
         ChannelReader<Pending> reader = _queue.Reader;
+        long checkpointSeq = 0;
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
             batch.Clear();
@@ -125,9 +126,15 @@ internal sealed partial class AuditLog(AuditStore store, IOptions<CofferOptions>
                 {
                     p.Done?.TrySetResult();
                 }
-                if (entries.Count > 0 && head.Seq - await store.LatestCheckpointSeqAsync(CancellationToken.None) >= CheckpointEvery)
+                // The newest checkpoint seq only grows, so a remembered one is a lower bound: the database is asked only when the
+                // head may be CheckpointEvery past it, not after every batch (another node may have signed one meanwhile).
+                if (entries.Count > 0 && head.Seq - checkpointSeq >= CheckpointEvery)
                 {
-                    await CheckpointAsync(CancellationToken.None);
+                    checkpointSeq = await store.LatestCheckpointSeqAsync(CancellationToken.None);
+                    if (head.Seq - checkpointSeq >= CheckpointEvery)
+                    {
+                        checkpointSeq = (await CheckpointAsync(CancellationToken.None))?.Seq ?? checkpointSeq;
+                    }
                 }
             }
             catch (Exception e)

@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using Coffer.Protocol.Audit;
 using Coffer.Protocol.Signatures;
@@ -83,29 +84,28 @@ internal sealed class AuditStore(IDatabase database, SyslogExport? export = null
         }
         long seq = head.Seq;
         Sha256Hash hash = head.Hash;
+        // One command prepared once for the whole batch: parsing and planning the INSERT again for every event (what a fresh
+        // command per event costs) was most of the writer's time under load (docs/performance.md "Server load").
+        await using DbCommand insert = c.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = """
+            INSERT INTO audit_events (seq, time, actor_member_id, device_id, session_id, ip, action, target_kind, target_id, outcome, details, hash)
+            VALUES (@seq, @time, @actor, @device, @session, @ip, @action, @targetKind, @targetId, @outcome, @details, @hash)
+            """;
+        DbParameter[] p = [.. InsertParameters.Select(x => AddParameter(insert, x.Name, x.Type))];
+        await insert.PrepareAsync(ct);
         foreach (AuditEntry entry in entries)
         {
             seq++;
             hash = AuditChain.Next(hash, seq, entry.Tbs);
             AuditEventTbs e = entry.Tbs;
-            await c.ExecAsync(tx, """
-                INSERT INTO audit_events (seq, time, actor_member_id, device_id, session_id, ip, action, target_kind, target_id, outcome, details, hash)
-                VALUES (@seq, @time, @actor, @device, @session, @ip, @action, @targetKind, @targetId, @outcome, @details, @hash)
-                """, new
+            byte[] hashBytes = hash.ToArray();
+            object?[] values = [seq, e.Time, e.ActorMemberId, e.DeviceId, e.SessionId, e.Ip, e.Action, e.TargetKind, e.TargetId, e.Outcome, entry.Details, hashBytes];
+            for (int i = 0; i < p.Length; i++)
             {
-                seq,
-                time = e.Time,
-                actor = e.ActorMemberId,
-                device = e.DeviceId,
-                session = e.SessionId,
-                ip = e.Ip,
-                action = e.Action,
-                targetKind = e.TargetKind,
-                targetId = e.TargetId,
-                outcome = e.Outcome,
-                details = entry.Details,
-                hash = hash.ToArray(),
-            }, ct);
+                p[i].Value = values[i] ?? DBNull.Value;
+            }
+            await insert.ExecuteNonQueryAsync(ct);
             if (export is { Enabled: true })
             {
                 export.Offer(new AuditEventRow
@@ -121,7 +121,7 @@ internal sealed class AuditStore(IDatabase database, SyslogExport? export = null
                     TargetId = e.TargetId,
                     Outcome = e.Outcome,
                     Details = entry.Details,
-                    Hash = hash.ToArray(),
+                    Hash = hashBytes,
                 });
             }
         }
@@ -247,6 +247,22 @@ internal sealed class AuditStore(IDatabase database, SyslogExport? export = null
                 AuditEntry.DetailsOf(("cutSeq", cut), ("cutoff", cutoff), ("deleted", deleted)))], ct);
             return deleted;
         }, ct);
+
+    private static readonly (string Name, DbType Type)[] InsertParameters =
+    [
+        ("seq", DbType.Int64), ("time", DbType.Int64), ("actor", DbType.String), ("device", DbType.String), ("session", DbType.String), ("ip", DbType.String),
+        ("action", DbType.String), ("targetKind", DbType.String), ("targetId", DbType.String), ("outcome", DbType.String), ("details", DbType.String),
+        ("hash", DbType.Binary),
+    ];
+
+    private static DbParameter AddParameter(DbCommand command, string name, DbType type)
+    {
+        DbParameter parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.DbType = type;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
 
     private async Task<AuditChainAnchor> LockHeadAsync(DbConnection c, DbTransaction tx, CancellationToken ct)
     {

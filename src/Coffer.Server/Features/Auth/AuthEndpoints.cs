@@ -112,7 +112,7 @@ internal static partial class AuthEndpoints
         byte[] b = srp.ExportPrivateEphemeral();
         try
         {
-            if (!await store.RecordExchangeAsync(authId, a, b, ct))
+            if (!await store.RecordExchangeAsync(authId, a, b, srp.PublicKey.ToArray(), verifier, ct))
             {
                 return Problems.Of(CofferErrors.SignInFailed, "The sign-in attempt is unknown, used or expired; start again.");
             }
@@ -141,12 +141,25 @@ internal static partial class AuthEndpoints
         {
             return Problems.Of(CofferErrors.SignInFailed, "The sign-in attempt is unknown, used or expired; start again.");
         }
-        (string identity, byte[] salt, byte[] verifier, SignInMember? member) = await CredentialsAsync(store, attempt, now, ct);
-        using SrpServer srp = SrpServer.Resume(SrpParameters.Coffer, identity, salt, verifier, attempt.SrpB!);
+        if (attempt.SrpServerPublic is null || attempt.SrpVerifier is null)
+        {
+            // Exchanged by a server from before these were kept (an upgrade within the attempt's two minutes).
+            CryptographicOperations.ZeroMemory(attempt.SrpB!);
+            return Problems.Of(CofferErrors.SignInFailed, "The sign-in attempt is unknown, used or expired; start again.");
+        }
+        (string identity, byte[] salt, SignInMember? member) = await IdentityAsync(store, attempt, now, ct);
+        // The exchange's own B and verifier (its decoy for an unknown email): no modular exponentiation is repeated here, for
+        // either kind of email. A member whose verifier changed since the exchange (a new password) fails like a wrong proof.
+        bool sameVerifier = member?.SrpVerifier is { } current && CryptographicOperations.FixedTimeEquals(current, attempt.SrpVerifier);
+        using SrpServer srp = SrpServer.Resume(SrpParameters.Coffer, identity, salt, attempt.SrpVerifier, attempt.SrpB!, attempt.SrpServerPublic);
         CryptographicOperations.ZeroMemory(attempt.SrpB!);
+        CryptographicOperations.ZeroMemory(attempt.SrpVerifier);
+        if (member?.SrpVerifier is not null)
+        {
+            CryptographicOperations.ZeroMemory(member.SrpVerifier);
+        }
         byte[]? m2 = srp.VerifyClientProof(attempt.SrpA!, m1);
-        CryptographicOperations.ZeroMemory(verifier);
-        if (m2 is null || member is null)
+        if (m2 is null || member is null || !sameVerifier)
         {
             await store.RecordFailureAsync(attempt.EmailNormalized, attempt.DeviceId, attempt.Ip, now, ct);
             LogSignInFailed(log, attempt.MemberId ?? "(unknown email)", attempt.DeviceId);
@@ -211,6 +224,21 @@ internal static partial class AuthEndpoints
         }
         return (decoy.MemberId(attempt.EmailNormalized, org?.CreatedAt ?? decoy.CreatedAt, decoy.CreatedAt), decoy.Salt(attempt.EmailNormalized),
             decoyVerifier, null);
+    }
+
+    /// <summary>The SRP identity and salt an attempt runs against at verify (the verifier is the attempt's own): the member's, or the email's decoys.</summary>
+    private static async Task<(string Identity, byte[] Salt, SignInMember? Member)> IdentityAsync(AuthStore store, AuthAttempt attempt, long now,
+        CancellationToken ct)
+    {
+        // The same queries for both kinds of email, as in CredentialsAsync.
+        OrganisationInfo? org = await store.OrganisationAsync(ct);
+        DecoyIdentity decoy = await store.DecoyAsync(now, ct);
+        SignInMember? m = attempt.MemberId is null ? null : await store.MemberByIdAsync(attempt.MemberId, ct);
+        if (m is { SrpVerifier: not null })
+        {
+            return (m.Id, m.KdfSalt!, m);
+        }
+        return (decoy.MemberId(attempt.EmailNormalized, org?.CreatedAt ?? decoy.CreatedAt, decoy.CreatedAt), decoy.Salt(attempt.EmailNormalized), null);
     }
 
     private static ProblemHttpResult TooManyAttempts(HttpContext http, TimeSpan wait)

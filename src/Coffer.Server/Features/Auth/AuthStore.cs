@@ -28,6 +28,8 @@ internal sealed class AuthAttempt
     public string Ip { get; set; } = "";
     public byte[]? SrpB { get; set; }
     public byte[]? SrpA { get; set; }
+    public byte[]? SrpServerPublic { get; set; }
+    public byte[]? SrpVerifier { get; set; }
     public long ExpiresAt { get; set; }
 }
 
@@ -143,10 +145,16 @@ internal sealed class AuthStore(IDatabase database)
         return await c.OneAsync<AuthAttempt>(null, AttemptColumns + " WHERE id = @id AND expires_at >= @now", new { id, now }, ct);
     }
 
-    /// <summary>Records A and b once; a second exchange for the same attempt is refused.</summary>
-    public async Task<bool> RecordExchangeAsync(string id, byte[] a, byte[] b, CancellationToken ct) =>
+    /// <summary>
+    /// Records A, b, the B sent and the verifier the exchange ran against, once; a second exchange for the same attempt is refused.
+    /// Verify resumes from them without recomputing B or a decoy verifier.
+    /// </summary>
+    public async Task<bool> RecordExchangeAsync(string id, byte[] a, byte[] b, byte[] serverPublic, byte[] verifier, CancellationToken ct) =>
         await database.InTransactionAsync((c, tx) =>
-            c.ExecAsync(tx, "UPDATE auth_attempts SET srp_a = @a, srp_b = @b WHERE id = @id AND srp_b IS NULL", new { id, a, b }, ct), ct) == 1;
+            c.ExecAsync(tx, """
+                UPDATE auth_attempts SET srp_a = @a, srp_b = @b, srp_server_public = @serverPublic, srp_verifier = @verifier
+                WHERE id = @id AND srp_b IS NULL
+                """, new { id, a, b, serverPublic, verifier }, ct), ct) == 1;
 
     /// <summary>Reads and deletes an exchanged attempt: each attempt is verified at most once.</summary>
     public Task<AuthAttempt?> TakeAttemptAsync(string id, long now, CancellationToken ct) =>
@@ -207,7 +215,7 @@ internal sealed class AuthStore(IDatabase database)
     private const string AttemptColumns = """
         SELECT id AS Id, member_id AS MemberId, email_normalized AS EmailNormalized, device_id AS DeviceId, device_name AS DeviceName,
                device_platform AS DevicePlatform, device_client_version AS DeviceClientVersion, ip AS Ip, srp_b AS SrpB, srp_a AS SrpA,
-               expires_at AS ExpiresAt
+               srp_server_public AS SrpServerPublic, srp_verifier AS SrpVerifier, expires_at AS ExpiresAt
         FROM auth_attempts
         """;
 

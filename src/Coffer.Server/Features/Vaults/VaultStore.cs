@@ -336,11 +336,10 @@ internal sealed class VaultStore(IDatabase database, AccountFeed feed)
     public async Task<VaultResult<ItemDto>> FindItemAsync(string vaultId, string itemId, string memberId, CancellationToken ct)
     {
         await using DbConnection c = await database.OpenAsync(ct);
-        if (await PermissionsAsync(c, null, vaultId, memberId, ct) is null)
-        {
-            return new VaultResult<ItemDto>(VaultOutcome.NotFound);
-        }
-        ItemRow? item = await c.OneAsync<ItemRow>(null, ItemColumns + " WHERE id = @itemId AND vault_id = @vaultId", new { itemId, vaultId }, ct);
+        // The grant check and the row in one statement: the hottest read pays one round trip, and no grant answers exactly as no item.
+        ItemRow? item = await c.OneAsync<ItemRow>(null,
+            ItemColumns + $" WHERE id = @itemId AND vault_id = @vaultId AND EXISTS (SELECT 1 FROM vault_grants WHERE vault_id = @vaultId AND {VisibleTo})",
+            new { itemId, vaultId, memberId }, ct);
         return item is null ? new VaultResult<ItemDto>(VaultOutcome.NotFound) : new VaultResult<ItemDto>(VaultOutcome.Done, item.ToDto());
     }
 
