@@ -1,12 +1,9 @@
-using System.Diagnostics;
 using System.Text;
 using Coffer.Contracts;
 using Coffer.Contracts.Audit;
 using Coffer.Contracts.Common;
-using Coffer.Contracts.Keys;
 using Coffer.Contracts.Vaults;
 using Coffer.Crypto.Provenance;
-using Coffer.Protocol.Envelopes;
 using Coffer.Sdk.Accounts;
 using Coffer.Sdk.Auth;
 using Coffer.Sdk.Errors;
@@ -43,7 +40,7 @@ public class BackupRestoreTests
         {
             using (ServerProcess server = await ServerProcess.StartAsync(data, port))
             {
-                string token = await SetupTokenAsync(server);
+                string token = await server.SetupTokenAsync();
                 using (CofferConnection setup = new(server.Address))
                 {
                     await setup.PostAsync("/api/v1/setup", TestOrganisation.Setup.Request with { Token = token }, Json.SetupRequest, Json.SetupResponse);
@@ -56,7 +53,7 @@ public class BackupRestoreTests
                     before.Add(Observe(pins, await owner.Vaults.CreateItemAsync(vaultId, Utf8("{\"v\":1,\"title\":\"before\"}"), Utf8("{\"v\":1}"))));
                 }
 
-                (int exit, string output) = await RunAsync(ServerProcess.Command(data, "backup", backup));
+                (int exit, string output) = await ServerProcess.RunCommandAsync(ServerProcess.Command(data, "backup", backup));
                 Assert.True(exit == 0, output);
                 if (!OperatingSystem.IsWindows())
                 {
@@ -70,12 +67,12 @@ public class BackupRestoreTests
                 }
                 Assert.Equal(2, (await owner.Vaults.RotateAsync(vaultId)).KeySerial);
 
-                (exit, output) = await RunAsync(ServerProcess.Command(data, "restore", backup));
+                (exit, output) = await ServerProcess.RunCommandAsync(ServerProcess.Command(data, "restore", backup));
                 Assert.Equal(2, exit);
                 Assert.Contains("running", output, StringComparison.Ordinal);
             }
 
-            (int restored, string report) = await RunAsync(ServerProcess.Command(data, "restore", backup));
+            (int restored, string report) = await ServerProcess.RunCommandAsync(ServerProcess.Command(data, "restore", backup));
             Assert.True(restored == 0, report);
             Assert.Contains("restore epoch is now 1", report, StringComparison.Ordinal);
             Assert.Contains(".replaced-", report, StringComparison.Ordinal);
@@ -111,7 +108,7 @@ public class BackupRestoreTests
                 Assert.Contains("\"epoch\":1", restore.Details, StringComparison.Ordinal);
             }
 
-            (int verified, string verifyReport) = await RunAsync(ServerProcess.Command(data, "audit", "verify"));
+            (int verified, string verifyReport) = await ServerProcess.RunCommandAsync(ServerProcess.Command(data, "audit", "verify"));
             Assert.True(verified == 0, "audit verify failed:\n" + verifyReport);
         }
         finally
@@ -135,30 +132,6 @@ public class BackupRestoreTests
     {
         Assert.NotEqual(PinCheck.Conflict, pins.ObserveItemVersion(item.Id, item.Version));
         return item.Id;
-    }
-
-    private static async Task<string> SetupTokenAsync(ServerProcess server)
-    {
-        for (int i = 0; i < 200; i++)
-        {
-            string output = server.Output;
-            int at = output.IndexOf("#token=", StringComparison.Ordinal);
-            if (at >= 0)
-            {
-                return new string([.. output[(at + 7)..].TakeWhile(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')]);
-            }
-            await Task.Delay(50);
-        }
-        throw new InvalidOperationException("No setup link was printed:\n" + server.Output);
-    }
-
-    private static async Task<(int Exit, string Output)> RunAsync(ProcessStartInfo psi)
-    {
-        using Process p = Process.Start(psi)!;
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        return (p.ExitCode, await stdout + await stderr);
     }
 
     /// <summary>The first Owner, signed in and unlocked, with a vault client.</summary>
@@ -186,9 +159,7 @@ public class BackupRestoreTests
             SignInResult signIn = await Sdk.Auth.SignIn.SignInAsync(connection, TestOrganisation.OwnerEmail, TestOrganisation.Password,
                 TestOrganisation.Setup.SecretKey, "0190a1b2-0000-7000-8000-00000000d001", new Contracts.Auth.DeviceInfoDto("backup test", "linux-cli", "0.1.0"),
                 TestOrganisation.Policy);
-            AccountKeysResponse keys = await signIn.Session.SendAsync(HttpMethod.Get, "/api/v1/account/keys", CofferJsonContext.Default.AccountKeysResponse);
-            using EnvelopeKey auk = signIn.AccountKeys.CreateAukKey();
-            UnlockedAccount account = AccountUnlock.WithAuk(keys, auk, signIn.Kdf.Iterations, TestOrganisation.Setup.Account, new Pins(), TimeProvider.System);
+            UnlockedAccount account = await TestOrganisation.UnlockAsync(signIn, TestOrganisation.Setup.Account);
             return new Owner(connection, signIn, account);
         }
 

@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text;
 using Coffer.Contracts;
-using Coffer.Contracts.Keys;
 using Coffer.Contracts.Vaults;
-using Coffer.Crypto.Provenance;
-using Coffer.Protocol.Envelopes;
 using Coffer.Sdk.Accounts;
 using Coffer.Sdk.Auth;
 using Coffer.Sdk.Http;
@@ -33,7 +29,7 @@ public class CrashSafetyTests
         {
             using (ServerProcess first = await ServerProcess.StartAsync(data, port))
             {
-                string token = await SetupTokenAsync(first);
+                string token = await first.SetupTokenAsync();
                 using CofferConnection setup = new(first.Address);
                 await setup.PostAsync("/api/v1/setup", TestOrganisation.Setup.Request with { Token = token }, Json.SetupRequest, Json.SetupResponse);
                 await using Client owner = await Client.SignInAsync(first.Address);
@@ -90,7 +86,7 @@ public class CrashSafetyTests
                 Assert.Equal("{\"v\":1}", Encoding.UTF8.GetString(one.Details));
             }
 
-            (int exit, string report) = await RunAsync(ServerProcess.Command(data, "audit", "verify"));
+            (int exit, string report) = await ServerProcess.RunCommandAsync(ServerProcess.Command(data, "audit", "verify"));
             Assert.True(exit == 0, "audit verify failed:\n" + report);
         }
         finally
@@ -103,30 +99,6 @@ public class CrashSafetyTests
             {
             }
         }
-    }
-
-    private static async Task<string> SetupTokenAsync(ServerProcess server)
-    {
-        for (int i = 0; i < 200; i++)
-        {
-            string output = server.Output;
-            int at = output.IndexOf("#token=", StringComparison.Ordinal);
-            if (at >= 0)
-            {
-                return new string([.. output[(at + 7)..].TakeWhile(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')]);
-            }
-            await Task.Delay(50);
-        }
-        throw new InvalidOperationException("No setup link was printed:\n" + server.Output);
-    }
-
-    private static async Task<(int Exit, string Output)> RunAsync(ProcessStartInfo psi)
-    {
-        using Process p = Process.Start(psi)!;
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        return (p.ExitCode, await stdout + await stderr);
     }
 
     /// <summary>The Owner signed in on one connection, with an unlocked account and a vault client.</summary>
@@ -151,9 +123,7 @@ public class CrashSafetyTests
             CofferConnection connection = new(address);
             SignInResult signIn = await SignIn.SignInAsync(connection, TestOrganisation.OwnerEmail, TestOrganisation.Password, TestOrganisation.Setup.SecretKey,
                 Guid.CreateVersion7().ToString("D"), new Contracts.Auth.DeviceInfoDto("crash test", "linux-cli", "0.1.0"), TestOrganisation.Policy);
-            AccountKeysResponse keys = await signIn.Session.SendAsync(HttpMethod.Get, "/api/v1/account/keys", Json.AccountKeysResponse);
-            using EnvelopeKey auk = signIn.AccountKeys.CreateAukKey();
-            UnlockedAccount account = AccountUnlock.WithAuk(keys, auk, signIn.Kdf.Iterations, TestOrganisation.Setup.Account, new Pins(), TimeProvider.System);
+            UnlockedAccount account = await TestOrganisation.UnlockAsync(signIn, TestOrganisation.Setup.Account);
             return new Client(connection, signIn, account);
         }
 

@@ -95,6 +95,32 @@ internal sealed class ServerProcess : IDisposable
         throw new InvalidOperationException("coffer-server did not become ready:\n" + output);
     }
 
+    /// <summary>The token of the one-time setup link the server printed (in the URL fragment).</summary>
+    public async Task<string> SetupTokenAsync()
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            string output = Output;
+            int at = output.IndexOf("#token=", StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                return new string([.. output[(at + 7)..].TakeWhile(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')]);
+            }
+            await Task.Delay(50);
+        }
+        throw new InvalidOperationException("No setup link was printed:\n" + Output);
+    }
+
+    /// <summary>Runs a <c>coffer-server</c> command (backup, restore, audit verify) to its end.</summary>
+    public static async Task<(int Exit, string Output)> RunCommandAsync(ProcessStartInfo psi)
+    {
+        using Process p = Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start");
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, as in a power cut of the process.</summary>
     public void Kill()
     {
