@@ -21,6 +21,12 @@ internal interface IDatabase : IAsyncDisposable
     /// and the work must not start another unit of work (on SQLite it would wait for its own lock, then fail).
     /// </summary>
     Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs a hot single-row read outside any transaction (it sees the latest commit) on a connection that keeps the
+    /// statement prepared, and returns the first row or null. <paramref name="values"/> go to the query's parameters in order.
+    /// </summary>
+    ValueTask<T?> QueryOneAsync<T>(HotQuery<T> query, object?[] values, CancellationToken cancellationToken) where T : class;
 }
 
 internal static class DatabaseExtensions

@@ -46,5 +46,35 @@ internal sealed class PostgresDatabase : IDatabase
         }
     }
 
+    public async ValueTask<T?> QueryOneAsync<T>(HotQuery<T> query, object?[] values, CancellationToken cancellationToken) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Length != query.Parameters.Length)
+        {
+            throw new ArgumentException("One value per parameter of the query.", nameof(values));
+        }
+        NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            NpgsqlCommand command = new(query.Sql, connection);
+            await using (command.ConfigureAwait(false))
+            {
+                for (int i = 0; i < values.Length; i++)
+                {
+                    command.Parameters.AddWithValue(query.Parameters[i], values[i] ?? DBNull.Value);
+                }
+                // Npgsql keeps an explicitly prepared statement on the physical connection; preparing the same text again
+                // on it finds the one already there, so only a connection's first run pays the parse and plan.
+                await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+                DbDataReader reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? query.Read(reader) : null;
+                }
+            }
+        }
+    }
+
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }

@@ -42,7 +42,11 @@ internal sealed class SqliteDatabase : IDatabase
     // Keyed by the native handle, which outlives the SqliteConnection objects the pool wraps around it.
     private readonly ConditionalWeakTable<sqlite3, object> _preparedHandles = new();
     private readonly string _connectionString;
+    private readonly string _hotConnectionString;
     private readonly SemaphoreSlim _writeLock;
+    // Idle hot connections; a request takes one with a compare-and-swap (ConcurrentBag's stealing between threads took a lock).
+    private readonly HotConnection?[] _hot = new HotConnection?[Environment.ProcessorCount * 4];
+    private bool _disposed;
 
     static SqliteDatabase() => Batteries_V2.Init();
 
@@ -59,6 +63,9 @@ internal sealed class SqliteDatabase : IDatabase
             // Microsoft.Data.Sqlite retries SQLITE_BUSY itself until this many seconds have passed.
             DefaultTimeout = BusyTimeoutMilliseconds / 1000,
         }.ToString();
+        // Hot connections live outside Microsoft.Data.Sqlite's pool: closing a pooled connection finalises every
+        // statement prepared on it, which is exactly what they exist to keep.
+        _hotConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString();
         _writeLock = WriteLocks.GetOrAdd(FilePath, _ => new SemaphoreSlim(1, 1));
     }
 
@@ -111,12 +118,126 @@ internal sealed class SqliteDatabase : IDatabase
         }
     }
 
+    public ValueTask<T?> QueryOneAsync<T>(HotQuery<T> query, object?[] values, CancellationToken cancellationToken) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(values);
+        cancellationToken.ThrowIfCancellationRequested();
+        // Synchronous on purpose: Microsoft.Data.Sqlite's async calls run synchronously anyway, and a point read by
+        // primary key takes microseconds; the state machines would cost more than the read.
+        HotConnection hot = TakeHot() ?? new HotConnection(_hotConnectionString);
+        T? row;
+        try
+        {
+            row = hot.QueryOne(query, values);
+        }
+        catch
+        {
+            hot.Dispose();
+            throw;
+        }
+        if (_disposed || !ReturnHot(hot))
+        {
+            hot.Dispose();
+        }
+        return ValueTask.FromResult(row);
+    }
+
     public ValueTask DisposeAsync()
     {
+        _disposed = true;
+        while (TakeHot() is { } hot)
+        {
+            hot.Dispose();
+        }
         // Closes the pooled handles so the file can be moved or deleted once the server has stopped.
         using SqliteConnection connection = new(_connectionString);
         SqliteConnection.ClearPool(connection);
         return ValueTask.CompletedTask;
+    }
+
+    private HotConnection? TakeHot()
+    {
+        for (int i = 0; i < _hot.Length; i++)
+        {
+            if (_hot[i] is { } hot && Interlocked.CompareExchange(ref _hot[i], null, hot) == hot)
+            {
+                return hot;
+            }
+        }
+        return null;
+    }
+
+    // Requests hold a hot connection only for the microseconds of one read, so a few per core are plenty; beyond that they close.
+    private bool ReturnHot(HotConnection hot)
+    {
+        for (int i = 0; i < _hot.Length; i++)
+        {
+            if (Interlocked.CompareExchange(ref _hot[i], hot, null) is null)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>A connection of its own with the hot statements prepared on it, used by one request at a time.</summary>
+    private sealed class HotConnection : IDisposable
+    {
+        private readonly SqliteConnection _connection;
+        private readonly Dictionary<object, SqliteCommand> _commands = new(ReferenceEqualityComparer.Instance);
+
+        public HotConnection(string connectionString)
+        {
+            _connection = new SqliteConnection(connectionString);
+            try
+            {
+                _connection.Open();
+                using SqliteCommand pragmas = _connection.CreateCommand();
+                pragmas.CommandText = ConnectionPragmas;
+                pragmas.ExecuteNonQuery();
+            }
+            catch
+            {
+                _connection.Dispose();
+                throw;
+            }
+        }
+
+        public T? QueryOne<T>(HotQuery<T> query, object?[] values) where T : class
+        {
+            if (values.Length != query.Parameters.Length)
+            {
+                throw new ArgumentException("One value per parameter of the query.", nameof(values));
+            }
+            if (!_commands.TryGetValue(query, out SqliteCommand? command))
+            {
+                command = _connection.CreateCommand();
+                command.CommandText = query.Sql;
+                foreach (string name in query.Parameters)
+                {
+                    command.Parameters.Add(new SqliteParameter("@" + name, null));
+                }
+                command.Prepare();
+                _commands.Add(query, command);
+            }
+            for (int i = 0; i < values.Length; i++)
+            {
+                command.Parameters[i].Value = values[i] ?? DBNull.Value;
+            }
+            // Disposing the reader resets the statement (ending its read snapshot) but keeps it prepared.
+            using SqliteDataReader reader = command.ExecuteReader(System.Data.CommandBehavior.SingleRow);
+            return reader.Read() ? query.Read(reader) : null;
+        }
+
+        public void Dispose()
+        {
+            foreach (SqliteCommand command in _commands.Values)
+            {
+                command.Dispose();
+            }
+            _connection.Dispose();
+        }
     }
 
     private void Prepare(SqliteConnection connection)

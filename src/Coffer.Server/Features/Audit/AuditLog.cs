@@ -22,6 +22,7 @@ internal sealed partial class AuditLog(AuditStore store, IOptions<CofferOptions>
     public const int CheckpointEvery = 1000;
     public static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(60);
     private const int MaxBatch = 512;
+    private static readonly TimeSpan ReadGatherDelay = TimeSpan.FromMilliseconds(5);
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
@@ -114,9 +115,14 @@ internal sealed partial class AuditLog(AuditStore store, IOptions<CofferOptions>
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
             batch.Clear();
-            while (batch.Count < MaxBatch && reader.TryRead(out Pending? p))
+            Drain(reader, batch);
+            if (batch.Count < MaxBatch && batch.TrueForAll(p => p.Done is null))
             {
-                batch.Add(p);
+                // Nobody waits for read events, so they may gather a little longer: under load a commit (and its fsync) then
+                // carries a few hundred events instead of a handful. A change's event is committed at once. Wall time, not the
+                // clock: a test's manual clock must not hold the writer.
+                await Task.Delay(ReadGatherDelay, CancellationToken.None);
+                Drain(reader, batch);
             }
             List<AuditEntry> entries = [.. batch.Where(p => p.Entry is not null).Select(p => p.Entry!)];
             try
@@ -145,6 +151,14 @@ internal sealed partial class AuditLog(AuditStore store, IOptions<CofferOptions>
                     p.Done?.TrySetException(e);
                 }
             }
+        }
+    }
+
+    private static void Drain(ChannelReader<Pending> reader, List<Pending> batch)
+    {
+        while (batch.Count < MaxBatch && reader.TryRead(out Pending? p))
+        {
+            batch.Add(p);
         }
     }
 

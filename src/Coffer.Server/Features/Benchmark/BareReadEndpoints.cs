@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Coffer.Contracts.Vaults;
 using Coffer.Server.Common.Configuration;
 using Coffer.Server.Common.Data;
@@ -36,7 +35,6 @@ internal static class BareReadEndpoints
         {
             return Problems.Of(CofferErrors.NotFound);
         }
-        await using DbConnection c = await database.OpenAsync(ct);
-        return await VaultStore.ReadItemAsync(c, itemId, ct) is { } item ? TypedResults.Ok(item) : Problems.Of(CofferErrors.NotFound);
+        return await VaultStore.ReadItemAsync(database, itemId, ct) is { } item ? TypedResults.Ok(item) : Problems.Of(CofferErrors.NotFound);
     }
 }

@@ -27,22 +27,36 @@ internal sealed class SessionStore(IDatabase database, AuditStore audit, IOption
 
     private long IdleTimeoutMs => (long)TimeSpan.FromMinutes(options.Value.Sessions.IdleMinutes).TotalMilliseconds;
 
+    // Read on every request, so suspending or removing a member (docs/adr/0009) stops their sessions on every node at once.
+    private static readonly HotQuery<Row> FindSession = new("""
+        SELECT s.id, s.member_id, s.device_id, s.key_material, s.created_at, s.last_used_at, s.expires_at, s.mfa_level,
+               s.ended_at, s.wipe_due_at, s.wipe_sent_at, d.revoked_at, m.state, m.removed_at
+        FROM sessions s JOIN devices d ON d.id = s.device_id JOIN members m ON m.id = s.member_id
+        WHERE s.id = @sessionId
+        """, ["sessionId"], r => new Row
+    {
+        SessionId = r.GetString(0),
+        MemberId = r.GetString(1),
+        DeviceId = r.GetString(2),
+        KeyMaterial = r.Bytes(3),
+        CreatedAt = r.GetInt64(4),
+        LastUsedAt = r.GetInt64(5),
+        ExpiresAt = r.GetInt64(6),
+        MfaLevel = r.GetString(7),
+        EndedAt = r.NullableInt64(8),
+        WipeDueAt = r.NullableInt64(9),
+        WipeSentAt = r.NullableInt64(10),
+        DeviceRevokedAt = r.NullableInt64(11),
+        MemberState = r.GetString(12),
+        MemberRemovedAt = r.NullableInt64(13),
+    });
+
     public async Task<SessionRecord?> FindAsync(string sessionId, CancellationToken ct)
     {
-        await using DbConnection c = await database.OpenAsync(ct);
-        Row? r = await c.OneAsync<Row>(null, """
-            SELECT s.id AS SessionId, s.member_id AS MemberId, s.device_id AS DeviceId, s.key_material AS KeyMaterial,
-                   s.created_at AS CreatedAt, s.last_used_at AS LastUsedAt, s.expires_at AS ExpiresAt, s.mfa_level AS MfaLevel,
-                   s.ended_at AS EndedAt, s.wipe_due_at AS WipeDueAt, s.wipe_sent_at AS WipeSentAt, d.revoked_at AS DeviceRevokedAt,
-                   m.state AS MemberState, m.removed_at AS MemberRemovedAt
-            FROM sessions s JOIN devices d ON d.id = s.device_id JOIN members m ON m.id = s.member_id
-            WHERE s.id = @sessionId
-            """, new { sessionId }, ct);
-        if (r is null)
+        if (await database.QueryOneAsync(FindSession, [sessionId], ct) is not { } r)
         {
             return null;
         }
-        // Read on every request, so suspending or removing a member (docs/adr/0009) stops their sessions on every node at once.
         bool revoked = r.EndedAt is not null || r.DeviceRevokedAt is not null || r.MemberRemovedAt is not null
             || r.MemberState is not ("active" or "pending_confirmation");
         return new SessionRecord(r.SessionId, r.MemberId, r.DeviceId, r.KeyMaterial, r.CreatedAt, r.LastUsedAt, r.ExpiresAt, IdleTimeoutMs,
