@@ -106,8 +106,10 @@ internal sealed class CredentialStore(IDatabase database, AuditStore audit)
             await c.ExecAsync(tx, "UPDATE keysets SET sealed_symmetric_key = @sealedKey WHERE member_id = @MemberId AND id = @KeysetId AND serial = @serial",
                 new { sealedKey = SetupStore.EnvelopeJson(r.SealedSymmetricKey), caller.MemberId, r.KeysetId, serial = (long)r.KeysetSerial }, ct);
             // Every other session signed in with the old secrets; the one that made the change proved them minutes ago and stays.
+            // Counted (and forgotten on this node) are those still within their lifetime; the update ends the rest too.
             List<string> ended = await c.ListAsync<string>(tx,
-                "SELECT id FROM sessions WHERE member_id = @MemberId AND id <> @SessionId AND ended_at IS NULL", new { caller.MemberId, caller.SessionId }, ct);
+                "SELECT id FROM sessions WHERE member_id = @MemberId AND id <> @SessionId AND ended_at IS NULL AND expires_at > @now",
+                new { caller.MemberId, caller.SessionId, now }, ct);
             await c.ExecAsync(tx, "UPDATE sessions SET ended_at = @now WHERE member_id = @MemberId AND id <> @SessionId AND ended_at IS NULL",
                 new { now, caller.MemberId, caller.SessionId }, ct);
             // Sign-ins between exchange and verify fail anyway (verify compares the verifier); these would only fail later.
