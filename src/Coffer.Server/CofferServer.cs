@@ -148,6 +148,8 @@ internal static class CofferServer
         builder.Services.AddSingleton<LiveSessions>();
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<PinsStore>();
+        builder.Services.AddSingleton<CredentialStore>();
+        builder.Services.AddSingleton<AccountMail>();
         builder.Services.AddSingleton<VaultStore>();
         builder.Services.AddSingleton<VaultChanges>();
         builder.Services.AddSingleton<AccountFeed>();
@@ -196,7 +198,7 @@ internal static class CofferServer
         api.MapGroup("/setup").WithTags("Setup").MapSetupEndpoints();
         api.MapGroup("/auth").WithTags("Auth").MapAuthEndpoints().MapSignOut();
         api.MapGroup("/sessions").WithTags("Sessions").MapSessionEndpoints();
-        api.MapGroup("/account").WithTags("Account").MapAccountEndpoints();
+        api.MapGroup("/account").WithTags("Account").MapAccountEndpoints().MapCredentialEndpoints();
         api.MapGroup("/vaults").WithTags("Vaults").AddEndpointFilter<AuditedEndpointFilter>().AddEndpointFilter<ConfirmedMemberFilter>()
             .MapVaultEndpoints();
         api.MapGroup("/events").WithTags("Sync").MapEventEndpoints();

@@ -74,6 +74,18 @@ public static class ErrorTypes
     /// <summary>The member's state does not allow the change (e.g. reactivating a member who is not suspended).</summary>
     public const string MemberState = Prefix + "member-state";
 
+    /// <summary>
+    /// The action needs a session that completed SRP within the last few minutes (docs/adr/0017): sign in again (with the keys
+    /// held in memory) and repeat it. Nothing was changed.
+    /// </summary>
+    public const string ReauthenticationRequired = Prefix + "reauthentication-required";
+
+    /// <summary>The address belongs to another account: the email change cannot complete. Nothing was changed.</summary>
+    public const string EmailTaken = Prefix + "email-taken";
+
+    /// <summary>The email confirmation token is wrong, used, superseded or expired. Nothing was changed.</summary>
+    public const string EmailConfirmationFailed = Prefix + "email-confirmation-failed";
+
     /// <summary>Something failed on the server; nothing was written.</summary>
     public const string Internal = Prefix + "internal";
 }

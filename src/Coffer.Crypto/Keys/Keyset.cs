@@ -123,14 +123,23 @@ public sealed class Keyset : IDisposable
     /// <summary>Seals a member's keyset: the symmetric key under the AUK, the private keys under the symmetric key.</summary>
     public SealedKeyset SealWithAuk(EnvelopeKey auk)
     {
+        Envelope sealedSym = SealSymmetricKeyWithAuk(auk);
+        return new SealedKeyset(KeysetId, Serial, sealedSym, SealPrivateParts(), EncryptionPublicKey, SigningPublicKey);
+    }
+
+    /// <summary>
+    /// Seals only the symmetric key under an AUK (context <c>coffer/keyset/&lt;id&gt;/s&lt;serial&gt;/sym</c>): what a password
+    /// or Secret Key change replaces (PROTOCOL.md §2). The private keys stay sealed under the unchanged symmetric key.
+    /// </summary>
+    public Envelope SealSymmetricKeyWithAuk(EnvelopeKey auk)
+    {
         ArgumentNullException.ThrowIfNull(auk);
         ObjectDisposedException.ThrowIf(_disposed, this);
         Span<byte> sym = stackalloc byte[EnvelopeKey.KeyLength];
         try
         {
             _symmetricKey.CopyKeyTo(sym);
-            Envelope sealedSym = auk.Seal(SymmetricContext(KeysetId, Serial), sym);
-            return new SealedKeyset(KeysetId, Serial, sealedSym, SealPrivateParts(), EncryptionPublicKey, SigningPublicKey);
+            return auk.Seal(SymmetricContext(KeysetId, Serial), sym);
         }
         finally
         {

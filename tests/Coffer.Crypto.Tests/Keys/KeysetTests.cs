@@ -27,6 +27,25 @@ public class KeysetTests
     }
 
     [Fact]
+    public void SealSymmetricKeyWithAuk_NewAuk_OpensTheSamePrivateKeysAndNotWithTheOldAuk()
+    {
+        // PROTOCOL.md §2: a password or Secret Key change re-seals only the keyset key; the private keys keep their envelopes.
+        using EnvelopeKey oldAuk = EnvelopeKey.Generate("auk");
+        using EnvelopeKey newAuk = EnvelopeKey.Generate("auk");
+        using Keyset keyset = Keyset.Generate(KeysetId);
+        SealedKeyset before = keyset.SealWithAuk(oldAuk);
+        SealedKeyset after = before with { SealedSymmetricKey = keyset.SealSymmetricKeyWithAuk(newAuk) };
+
+        Assert.Equal("auk", after.SealedSymmetricKey.Kid);
+        using Keyset? opened = Keyset.OpenWithAuk(after, newAuk);
+        Assert.NotNull(opened);
+        Assert.Equal(keyset.SigningPublicKey, opened.SigningPublicKey);
+        Assert.Null(Keyset.OpenWithAuk(after, oldAuk));
+        // Bound to the keyset's id and serial like the first seal.
+        Assert.Null(Keyset.OpenWithAuk(after with { Serial = 2 }, newAuk));
+    }
+
+    [Fact]
     public void OpenWithAuk_WrongAuk_Fails()
     {
         using EnvelopeKey auk = EnvelopeKey.Generate("auk");

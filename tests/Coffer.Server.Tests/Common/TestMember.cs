@@ -37,6 +37,9 @@ internal sealed class TestMember : IDisposable
 
     public RememberedAccount Account => _accepted.Account;
 
+    /// <summary>The Secret Key made at acceptance.</summary>
+    public Crypto.Accounts.SecretKey SecretKey => _accepted.SecretKey;
+
     /// <summary>
     /// Invites <paramref name="email"/> into <paramref name="baseGroup"/> as <paramref name="admin"/>, accepts, and confirms unless told not to,
     /// giving them the keys of <paramref name="groups"/> too.

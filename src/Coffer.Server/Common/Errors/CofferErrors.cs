@@ -57,6 +57,12 @@ internal static class CofferErrors
         "Nobody suspends, reactivates or removes themselves: ask another Owner or Administrator to do it. Nothing was changed.");
     public static readonly CofferError MemberState = new(ErrorTypes.MemberState, 409, "The member's state does not allow this.",
         "Only an active member can be suspended and only a suspended one reactivated. Reload the member and try again; nothing was changed.");
+    public static readonly CofferError ReauthenticationRequired = new(ErrorTypes.ReauthenticationRequired, 403, "Sign in again first.",
+        "Changing your password, Secret Key or email needs a session that signed in within the last 5 minutes. Sign in again (your client can do it with the keys it holds) and repeat the change; nothing was changed.");
+    public static readonly CofferError EmailTaken = new(ErrorTypes.EmailTaken, 409, "This address belongs to another account.",
+        "The new email is already another member's sign-in email, so it cannot become yours. Choose another address, or ask an administrator; nothing was changed.");
+    public static readonly CofferError EmailConfirmationFailed = new(ErrorTypes.EmailConfirmationFailed, 400, "The confirmation did not work.",
+        "The token is not the one mailed for your newest email change, or it was used, or it expired (after 24 hours or 5 wrong tries). Ask for a new confirmation mail; nothing was changed.");
     public static readonly CofferError Internal = new(ErrorTypes.Internal, 500, "Something went wrong on the server.",
         "The server failed to finish the request and wrote nothing. The administrator can find the trace id in the server's log.");
 
@@ -64,7 +70,7 @@ internal static class CofferErrors
     [
         InvalidRequest, ValidationFailed, PayloadTooLarge, Unauthenticated, Forbidden, NotFound, SignInFailed, AccountSuspended, TooManyAttempts,
         MfaRequired, StepUpRequired, ItemVersionConflict, VaultChanged, StaleVersion, StaleVaultKey, CursorExpired, AlreadySetUp, DeviceWiped, LastOwner,
-        OwnMembership, MemberState, Internal,
+        OwnMembership, MemberState, ReauthenticationRequired, EmailTaken, EmailConfirmationFailed, Internal,
     ];
 
     public static CofferError? FindBySlug(string slug) =>

@@ -94,6 +94,9 @@ internal static class AuditActions
     public const string SessionsList = "session.list";
     public const string AccountKeysRead = "account.keys.read";
     public const string PinsUpdate = "account.pins.update";
+    public const string CredentialsChange = "account.credentials.change";
+    public const string EmailChangeRequest = "account.email.request";
+    public const string EmailChange = "account.email.change";
     public const string AuditRead = "audit.read";
     public const string AuditExport = "audit.export";
     public const string AuditCountersign = "audit.countersign";

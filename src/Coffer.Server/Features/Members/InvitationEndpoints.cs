@@ -2,7 +2,6 @@ using Coffer.Contracts.Keys;
 using Coffer.Contracts.Members;
 using Coffer.Protocol.Encoding;
 using Coffer.Protocol.Signatures;
-using Coffer.Protocol.Srp;
 using Coffer.Server.Common.Configuration;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Time;
@@ -69,14 +68,7 @@ internal static class InvitationEndpoints
     {
         RequestValidation v = new();
         v.Bytes("token", r.Token, exactLength: 32);
-        v.Check(string.Equals(r.Kdf.Alg, "coffer/2skd/v1", StringComparison.Ordinal), "kdf.alg", "must be coffer/2skd/v1");
-        v.Bytes("kdf.salt", r.Kdf.Salt, exactLength: 16);
-        v.Check(r.Kdf.Iterations >= minimumIterations && r.Kdf.Iterations <= 100_000_000, "kdf.iterations", $"must be at least {minimumIterations}");
-        byte[] verifier = v.Bytes("verifier", r.Verifier, exactLength: SrpParameters.Coffer.Group.PaddedLength);
-        if (verifier.Length == SrpParameters.Coffer.Group.PaddedLength)
-        {
-            v.Check(SrpVerifier.IsValid(SrpParameters.Coffer, verifier), "verifier", "is not a verifier of the 4096-bit group");
-        }
+        SetupValidator.Credentials(v, "", r.Kdf, r.Verifier, minimumIterations);
         KeysetDto ks = r.Keyset;
         string kid = SetupValidator.KeysetKid(v, "keyset", ks);
         v.Check(ks.Serial == 1, "keyset.serial", "must be 1 for a new member");

@@ -75,7 +75,9 @@ internal sealed class SealedEventStream(HttpContext context, SessionKeys keys, u
 /// sign in and manage their own sessions, nothing else (<see cref="ConfirmedMemberFilter"/>).</param>
 /// <param name="Seq">The request's sequence number: a write records (session, seq) in its own transaction (table session_writes)
 /// so the same write replayed to another node fails (PROTOCOL.md §6).</param>
-internal sealed record CofferCaller(string SessionId, string MemberId, string DeviceId, bool MfaSatisfied, string? Ip, ulong Seq, bool Confirmed = true);
+/// <param name="SignedInAt">When the session's SRP proof was checked (Unix ms): how recent its authentication is (docs/adr/0017).</param>
+internal sealed record CofferCaller(string SessionId, string MemberId, string DeviceId, bool MfaSatisfied, string? Ip, ulong Seq, bool Confirmed = true,
+    long SignedInAt = 0);
 
 /// <summary>
 /// The server half of the session layer (PROTOCOL.md §6). For endpoints marked
@@ -173,7 +175,7 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
             context.Request.ContentType = "application/json";
         }
         context.Features.Set(new CofferCaller(record.SessionId, record.MemberId, record.DeviceId, record.MfaSatisfied,
-            context.Connection.RemoteIpAddress?.ToString(), seq, record.Confirmed));
+            context.Connection.RemoteIpAddress?.ToString(), seq, record.Confirmed, record.CreatedAt));
 
         if (context.GetEndpoint()?.Metadata.GetMetadata<StreamsSealedEvents>() is not null)
         {

@@ -1,3 +1,4 @@
+using Coffer.Contracts.Auth;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Setup;
 using Coffer.Protocol.Signatures;
@@ -45,15 +46,7 @@ internal static class SetupValidator
         }
 
         // KDF and verifier.
-        v.Check(string.Equals(owner.Kdf.Alg, "coffer/2skd/v1", StringComparison.Ordinal), "owner.kdf.alg", "must be coffer/2skd/v1");
-        v.Bytes("owner.kdf.salt", owner.Kdf.Salt, exactLength: 16);
-        v.Check(owner.Kdf.Iterations >= minimumIterations && owner.Kdf.Iterations <= 100_000_000, "owner.kdf.iterations",
-            $"must be at least {minimumIterations}");
-        byte[] verifier = v.Bytes("owner.verifier", owner.Verifier, exactLength: SrpParameters.Coffer.Group.PaddedLength);
-        if (verifier.Length == SrpParameters.Coffer.Group.PaddedLength)
-        {
-            v.Check(SrpVerifier.IsValid(SrpParameters.Coffer, verifier), "owner.verifier", "is not a verifier of the 4096-bit group");
-        }
+        Credentials(v, "owner.", owner.Kdf, owner.Verifier, minimumIterations);
 
         // The Owner's keyset: symmetric key under the AUK, private parts under the keyset key.
         KeysetDto ks = owner.Keyset;
@@ -154,11 +147,37 @@ internal static class SetupValidator
         return (request, v);
     }
 
-    internal static string KeysetKid(RequestValidation v, string field, KeysetDto keyset)
+    /// <summary>
+    /// New 2SKD parameters and SRP verifier (PROTOCOL.md §2, §3), wherever a client sends them: setup, acceptance, a password
+    /// or Secret Key change. The only algorithm, a 16-byte salt, iterations from the server's floor to 10^8, and a verifier of
+    /// the 4096-bit group (0 &lt; v &lt; N, exactly 512 bytes). Fields are named <paramref name="prefix"/><c>kdf.…</c> and
+    /// <paramref name="prefix"/><c>verifier</c>.
+    /// </summary>
+    internal static void Credentials(RequestValidation v, string prefix, KdfDto kdf, string verifier, int minimumIterations)
     {
-        string id = v.Id(field + ".keysetId", keyset.KeysetId);
-        v.Check(keyset.Serial >= 1, field + ".serial", "must be at least 1");
-        return $"keyset:{id}:s{keyset.Serial}";
+        v.Check(string.Equals(kdf.Alg, "coffer/2skd/v1", StringComparison.Ordinal), prefix + "kdf.alg", "must be coffer/2skd/v1");
+        v.Bytes(prefix + "kdf.salt", kdf.Salt, exactLength: 16);
+        v.Check(kdf.Iterations >= minimumIterations && kdf.Iterations <= MaximumIterations, prefix + "kdf.iterations",
+            $"must be at least {minimumIterations} and at most {MaximumIterations}");
+        byte[] v512 = v.Bytes(prefix + "verifier", verifier, exactLength: SrpParameters.Coffer.Group.PaddedLength);
+        if (v512.Length == SrpParameters.Coffer.Group.PaddedLength)
+        {
+            v.Check(SrpVerifier.IsValid(SrpParameters.Coffer, v512), prefix + "verifier", "is not a verifier of the 4096-bit group");
+        }
+    }
+
+    /// <summary>The most 2SKD iterations accepted, as clients cap them (KdfPolicy.MaximumIterations).</summary>
+    internal const int MaximumIterations = 100_000_000;
+
+    internal static string KeysetKid(RequestValidation v, string field, KeysetDto keyset) =>
+        KeysetKid(v, field + ".keysetId", field + ".serial", keyset.KeysetId, keyset.Serial);
+
+    /// <summary>Checks a keyset's id and serial and returns the key id of its symmetric key, <c>keyset:&lt;id&gt;:s&lt;serial&gt;</c>.</summary>
+    internal static string KeysetKid(RequestValidation v, string idField, string serialField, string keysetId, long serial)
+    {
+        string id = v.Id(idField, keysetId);
+        v.Check(serial >= 1, serialField, "must be at least 1");
+        return $"keyset:{id}:s{serial}";
     }
 
     internal static Fingerprint KeyFingerprint(RequestValidation v, string field, string spki, SpkiAlgorithm expected)

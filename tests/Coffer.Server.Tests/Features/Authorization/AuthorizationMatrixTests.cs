@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Coffer.Contracts;
+using Coffer.Contracts.Accounts;
 using Coffer.Contracts.Audit;
 using Coffer.Contracts.Common;
 using Coffer.Contracts.Groups;
@@ -74,6 +75,12 @@ public sealed class AuthorizationMatrixTests
         new("PUT", "/api/v1/account/pins", "AAAAAUU", Body: (s, r) => s.PinsOf(r)),
         new("GET", "/api/v1/account/pins", "AAAAAUU"),
         new("GET", "/api/v1/account/feed", "AAAAAUU"),
+        // Credential and email changes (docs/adr/0017): malformed bodies, so allowed callers get 400 and nothing changes.
+        new("POST", "/api/v1/account/credentials", "AAAAAUU", Body: (_, _) => Bytes(new ChangeCredentialsRequest("nothing",
+            new Contracts.Auth.KdfDto("x", "AA", 1), "AA", "not-an-id", 0, new Contracts.Common.EnvelopeDto("k", "A256GCM", "AA", "AA")),
+            Json.ChangeCredentialsRequest)),
+        new("POST", "/api/v1/account/email", "AAAAAUU", Body: (_, _) => Bytes(new EmailChangeRequest("not-an-email"), Json.EmailChangeRequest)),
+        new("POST", "/api/v1/account/email/confirm", "AAAAAUU", Body: (_, _) => Bytes(new EmailConfirmRequest("AA"), Json.EmailConfirmRequest)),
         new("GET", "/api/v1/sessions", "AAAAAUU"),
         new("GET", "/api/v1/devices", "AAAAAUU"),
         new("GET", "/api/v1/events", "AAAAAUU"),
