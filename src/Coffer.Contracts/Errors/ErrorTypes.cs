@@ -74,6 +74,12 @@ public static class ErrorTypes
     /// <summary>The member's state does not allow the change (e.g. reactivating a member who is not suspended).</summary>
     public const string MemberState = Prefix + "member-state";
 
+    /// <summary>A signature does not verify under the key that must make it (for a certificate of the audit key: the organisation root).</summary>
+    public const string BadSignature = Prefix + "bad-signature";
+
+    /// <summary>The certificate names another audit key than the one the server signs checkpoints with (docs/adr/0016).</summary>
+    public const string AuditKeyMismatch = Prefix + "audit-key-mismatch";
+
     /// <summary>Something failed on the server; nothing was written.</summary>
     public const string Internal = Prefix + "internal";
 }

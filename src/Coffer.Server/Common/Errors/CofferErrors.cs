@@ -57,6 +57,10 @@ internal static class CofferErrors
         "Nobody suspends, reactivates or removes themselves: ask another Owner or Administrator to do it. Nothing was changed.");
     public static readonly CofferError MemberState = new(ErrorTypes.MemberState, 409, "The member's state does not allow this.",
         "Only an active member can be suspended and only a suspended one reactivated. Reload the member and try again; nothing was changed.");
+    public static readonly CofferError BadSignature = new(ErrorTypes.BadSignature, 400, "The signature does not verify.",
+        "A signature in the request is not the one the protocol asks of the key that must make it — a certificate of the server's audit key must be signed by the organisation root. Sign again with the right key (only Owners' clients hold the root); nothing was written.");
+    public static readonly CofferError AuditKeyMismatch = new(ErrorTypes.AuditKeyMismatch, 409, "That is not the server's audit key.",
+        "The certificate names another key than the one this server signs activity-log checkpoints with: the key file was replaced, or the key was read from elsewhere. Fetch GET /api/v1/audit/key, compare its fingerprint with the server's log, and certify that key; nothing was written.");
     public static readonly CofferError Internal = new(ErrorTypes.Internal, 500, "Something went wrong on the server.",
         "The server failed to finish the request and wrote nothing. The administrator can find the trace id in the server's log.");
 
@@ -64,7 +68,7 @@ internal static class CofferErrors
     [
         InvalidRequest, ValidationFailed, PayloadTooLarge, Unauthenticated, Forbidden, NotFound, SignInFailed, AccountSuspended, TooManyAttempts,
         MfaRequired, StepUpRequired, ItemVersionConflict, VaultChanged, StaleVersion, StaleVaultKey, CursorExpired, AlreadySetUp, DeviceWiped, LastOwner,
-        OwnMembership, MemberState, Internal,
+        OwnMembership, MemberState, BadSignature, AuditKeyMismatch, Internal,
     ];
 
     public static CofferError? FindBySlug(string slug) =>

@@ -44,6 +44,20 @@ internal static class SetupValidator
                 && crlRecord!.Verify(root, crlSig), "organisation.revocationList", "must be version 1, empty, signed by the root");
         }
 
+        // The server's audit key, if the Owner's client certified it here (docs/adr/0016): a canonical P-256 key, signed by
+        // the new root. That it is this server's current key is the endpoint's check: the validator knows no key file.
+        if (org.AuditKeyCertificate is { } audit)
+        {
+            Fingerprint auditFpr = KeyFingerprint(v, "organisation.auditKeyCertificate.publicKey", audit.PublicKey, SpkiAlgorithm.EcP256);
+            byte[] auditSig = v.Bytes("organisation.auditKeyCertificate.signature", audit.Signature, exactLength: EcdsaP256.SignatureSize);
+            v.Check(audit.IssuedAt >= 0, "organisation.auditKeyCertificate.issuedAt", "must not be negative");
+            if (root is not null && v.IsValid)
+            {
+                v.Check(TryRecord(() => new AuditKeyTbs(orgId, auditFpr, audit.IssuedAt), out AuditKeyTbs? ar) && ar!.Verify(root, auditSig),
+                    "organisation.auditKeyCertificate", "must be signed by the root");
+            }
+        }
+
         // KDF and verifier.
         v.Check(string.Equals(owner.Kdf.Alg, "coffer/2skd/v1", StringComparison.Ordinal), "owner.kdf.alg", "must be coffer/2skd/v1");
         v.Bytes("owner.kdf.salt", owner.Kdf.Salt, exactLength: 16);
