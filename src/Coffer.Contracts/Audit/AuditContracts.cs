@@ -49,7 +49,7 @@ public sealed record AuditEventsResponse(
 /// <param name="Signature">P1363 signature, base64url.</param>
 /// <param name="AuditKey">The DER SPKI, base64url, of the audit key that signed it.</param>
 /// <param name="AuditKeyFingerprint">Its fingerprint, base32.</param>
-/// <param name="AuditKeyCertificate">The root's certificate of that key, absent while no Owner has certified it.</param>
+/// <param name="AuditKeyCertificate">The root's certificate of that key, absent while no Owner has certified it or when a newer certificate names another key.</param>
 public sealed record AuditCheckpointDto(
     [property: JsonRequired] string OrgId,
     [property: JsonRequired] long Seq,
@@ -77,8 +77,9 @@ public sealed record AuditKeyCertificateDto(
 
 /// <summary>
 /// <c>GET /api/v1/audit/key</c> (and the answer to certifying it): the audit key the server signs checkpoints with now, and
-/// its certificate. Without a certificate the key is uncertified — never certified, or replaced since (a new key file):
-/// an Owner's client certifies it, and until then administrators' clients do not countersign its checkpoints.
+/// its certificate: the newest certificate the root made, when it names this key. Without one the key is uncertified —
+/// never certified, replaced since (a new key file), or an older key put back: an Owner's client certifies it, and until
+/// then administrators' clients do not countersign its checkpoints.
 /// </summary>
 /// <param name="OrgId">The organisation id.</param>
 /// <param name="PublicKey">The audit key's ECDSA P-256 DER SPKI, base64url.</param>

@@ -106,7 +106,7 @@ internal static class AuditEndpoints
     private static async Task<AuditKeyResponse> KeyStateAsync(string orgId, EcdsaP256PublicKey key, AuditKeyCertificateStore certificates,
         CancellationToken ct)
     {
-        AuditKeyCertificateRow? certificate = await certificates.ForKeyAsync(key.Fingerprint, ct);
+        AuditKeyCertificateRow? certificate = await certificates.CurrentForKeyAsync(key.Fingerprint, ct);
         return new AuditKeyResponse(orgId, Base64Url.Encode(key.Spki), key.Fingerprint.ToString(), ToDto(certificate));
     }
 
@@ -155,7 +155,7 @@ internal static class AuditEndpoints
         }
         Fingerprint key = Fingerprint.FromBytes(cp.KeyFingerprint);
         return TypedResults.Ok(new AuditCheckpointDto(orgId, cp.Seq, Base64Url.Encode(cp.ChainHash), cp.Time, Base64Url.Encode(cp.Signature),
-            Base64Url.Encode(cp.PublicKey), key.ToString(), ToDto(await certificates.ForKeyAsync(key, ct))));
+            Base64Url.Encode(cp.PublicKey), key.ToString(), ToDto(await certificates.CurrentForKeyAsync(key, ct))));
     }
 
     internal static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Countersign(AuditCountersignRequest request, HttpContext http,

@@ -58,6 +58,20 @@ internal sealed class AuditKeyCertificateStore(IDatabase database, AuditStore au
             new { fpr = fingerprint.ToArray() }, ct);
     }
 
+    /// <summary>
+    /// The certificate of the key with <paramref name="fingerprint"/> if it is the newest one: the key the root certified last.
+    /// A key whose certificate a newer one (of another key) superseded is no longer certified and gets null, so an Owner
+    /// must certify it again before clients trust it — going back to an old key file takes the root's word, as a new one does.
+    /// </summary>
+    public async Task<AuditKeyCertificateRow?> CurrentForKeyAsync(Fingerprint fingerprint, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        return await c.OneAsync<AuditKeyCertificateRow>(null, $"""
+            SELECT {Columns} FROM audit_key_certificates
+            WHERE key_fingerprint = @fpr AND issued_at = (SELECT max(issued_at) FROM audit_key_certificates)
+            """, new { fpr = fingerprint.ToArray() }, ct);
+    }
+
     /// <summary>Whether the member may certify the audit key (an active Owner: only Owners hold the root), asked before the body is judged.</summary>
     public async Task<bool> MayCertifyAsync(string memberId, CancellationToken ct)
     {

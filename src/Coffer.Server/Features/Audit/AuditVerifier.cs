@@ -60,8 +60,9 @@ internal sealed record AuditVerifyReport(
 /// checkpoint the newest purge kept, recomputing every hash and comparing every checkpoint. Reports the first fault:
 /// a certificate that does not verify, an edited event (hash mismatch or a malformed field), a deleted, inserted or moved
 /// one (sequence break), a consistent rewrite (checkpoint mismatch), a truncated tail (a checkpoint past the last event),
-/// or a bad signature. A key-file key that no certificate names is a warning, not a fault: the log is as intact as
-/// before certificates existed, but no Owner has vouched for the key.
+/// a bad signature, or a certification the chain records whose certificate is gone (deleting the newest certificate would
+/// put a replaced key back in charge). A key-file key that no certificate names is a warning, not a fault: the log is as
+/// intact as before certificates existed, but no Owner has vouched for the key.
 /// </summary>
 internal sealed class AuditVerifier(AuditStore store, AuditKeyCertificateStore certificates)
 {
@@ -177,6 +178,7 @@ internal sealed class AuditVerifier(AuditStore store, AuditKeyCertificateStore c
 
         AuditChainAnchor head = start;
         long checkedEvents = 0;
+        List<(long Seq, string? Details)> certifications = [];
         while (true)
         {
             List<AuditEventRow> page = await store.EventsAsync(head.Seq == start.Seq && checkedEvents == 0 ? long.MinValue : head.Seq, PageSize, ct);
@@ -188,6 +190,10 @@ internal sealed class AuditVerifier(AuditStore store, AuditKeyCertificateStore c
             AuditEventRow? malformed = null;
             foreach (AuditEventRow row in page)
             {
+                if (row.Action == AuditActions.AuditKeyCertify && row.Outcome == AuditOutcomes.Success)
+                {
+                    certifications.Add((row.Seq, row.Details));
+                }
                 try
                 {
                     links.Add(row.ToLink());
@@ -220,6 +226,17 @@ internal sealed class AuditVerifier(AuditStore store, AuditKeyCertificateStore c
         if (!tail.IsValid)
         {
             return Finish(FromChain(tail, start, checkedEvents, checkpointsChecked, countersChecked));
+        }
+        // Every certification the verified chain records must still be there (or a newer one of the same key): deleting the
+        // newest certificate would otherwise put an older, replaced key back in charge without a trace.
+        foreach ((long seq, string? details) in certifications)
+        {
+            if (!CertificationKept(details, certified))
+            {
+                return Finish(Fail("missing-audit-key-certificate", seq,
+                    $"Event {seq} records a certification of the audit key whose certificate is no longer stored: it was deleted or replaced by an older one.",
+                    start.Seq, head.Seq, checkedEvents, checkpointsChecked, countersChecked));
+            }
         }
         return Finish(new AuditVerifyReport(true, "none", null,
             $"Activity log intact: events {start.Seq + 1}..{head.Seq} ({checkedEvents}), {checkpointsChecked} checkpoints, {countersChecked} countersignatures verified.",
@@ -256,6 +273,22 @@ internal sealed class AuditVerifier(AuditStore store, AuditKeyCertificateStore c
         ],
         _ => [],
     };
+
+    /// <summary>The certify event's key (details: fingerprint, issuedAt) has a verified certificate at least as new.</summary>
+    private static bool CertificationKept(string? details, Dictionary<Fingerprint, AuditKeyCertificateRow> certified)
+    {
+        try
+        {
+            using System.Text.Json.JsonDocument doc = System.Text.Json.JsonDocument.Parse(details ?? "");
+            Fingerprint fingerprint = Fingerprint.Parse(doc.RootElement.GetProperty("fingerprint").GetString() ?? "");
+            long issuedAt = doc.RootElement.GetProperty("issuedAt").GetInt64();
+            return certified.TryGetValue(fingerprint, out AuditKeyCertificateRow? cert) && cert.IssuedAt >= issuedAt;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return false;
+        }
+    }
 
     private static bool CertificateValid(AuditKeyCertificateRow cert, AuditRoot root) =>
         cert.KeyFingerprint.Length == Fingerprint.Size

@@ -338,8 +338,20 @@ public class AuditKeyCertificateTests
             Assert.Equal(2, after.KeyCertificatesChecked);
             Assert.Empty(after.Warnings);
 
-            // A checkpoint signed with the stolen old key is certified — but superseded: this client, which pinned the new
-            // certificate, refuses to countersign it.
+            // Whoever holds the database deletes the new certificate, so the old key's is the newest again: the verified chain
+            // still records the certification, so audit verify notices ...
+            byte[] oldSpki = (await new AuditKeyCertificateStore(org.Database.Database, Store(org)).ForKeyAsync(firstKey, CancellationToken.None))!.PublicKey;
+            await ExecAsync(org, "DELETE FROM audit_key_certificates WHERE key_fingerprint = @fpr", new { fpr = secondKey.ToArray() });
+            await Log(org).FlushAsync(CancellationToken.None);
+            AuditVerifyReport deleted = await VerifyAsync(org);
+            Assert.False(deleted.Intact);
+            Assert.Equal("missing-audit-key-certificate", deleted.Fault);
+            AuditEventRow certifiedSecond = (await Store(org).EventsAsync(0, 1000, CancellationToken.None))
+                .Last(e => e.Action == AuditActions.AuditKeyCertify && e.Outcome == AuditOutcomes.Success);
+            Assert.Equal(certifiedSecond.Seq, deleted.FirstBadSeq);
+
+            // ... and signs a checkpoint far ahead with the stolen old key: the server serves the old key's certificate, but
+            // this client pinned the newer one and refuses to countersign.
             await ExecAsync(org, """
                 INSERT INTO audit_checkpoints (seq, chain_hash, time, signature, key_fingerprint, public_key)
                 VALUES (1000000, @hash, 1, @stolenCheckpoint, @fpr, @spki)
@@ -348,7 +360,7 @@ public class AuditKeyCertificateTests
                 hash = Sha256Hash.Of([7]).ToArray(),
                 stolenCheckpoint,
                 fpr = firstKey.ToArray(),
-                spki = (await new AuditKeyCertificateStore(org.Database.Database, Store(org)).ForKeyAsync(firstKey, CancellationToken.None))!.PublicKey,
+                spki = oldSpki,
             });
             ProvenanceException superseded = await Assert.ThrowsAsync<ProvenanceException>(() => client.CountersignLatestAsync());
             Assert.Equal(ProvenanceFailure.Mismatch, superseded.Failure);
