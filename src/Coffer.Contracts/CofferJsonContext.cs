@@ -71,6 +71,8 @@ namespace Coffer.Contracts;
 [JsonSerializable(typeof(AuditEventsResponse))]
 [JsonSerializable(typeof(AuditCheckpointDto))]
 [JsonSerializable(typeof(AuditCountersignRequest))]
+[JsonSerializable(typeof(AuditKeyCertificateDto))]
+[JsonSerializable(typeof(AuditKeyResponse))]
 [JsonSerializable(typeof(DeviceListResponse))]
 [JsonSerializable(typeof(DeviceWipedProblem))]
 [JsonSerializable(typeof(GroupListResponse))]

@@ -159,6 +159,7 @@ internal static class CofferServer
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SyslogExport>());
         builder.Services.AddSingleton<AuditStore>();
         builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<AuditKeyCertificateStore>();
         builder.Services.AddSingleton<RestoreStore>();
         builder.Services.AddSingleton<InvitationStore>();
         builder.Services.AddSingleton<PermissionStore>();

@@ -86,6 +86,12 @@ public static class ErrorTypes
     /// <summary>The email confirmation token is wrong, used, superseded or expired. Nothing was changed.</summary>
     public const string EmailConfirmationFailed = Prefix + "email-confirmation-failed";
 
+    /// <summary>A signature does not verify under the key that must make it (for a certificate of the audit key: the organisation root).</summary>
+    public const string BadSignature = Prefix + "bad-signature";
+
+    /// <summary>The certificate names another audit key than the one the server signs checkpoints with (docs/adr/0016).</summary>
+    public const string AuditKeyMismatch = Prefix + "audit-key-mismatch";
+
     /// <summary>Something failed on the server; nothing was written.</summary>
     public const string Internal = Prefix + "internal";
 }

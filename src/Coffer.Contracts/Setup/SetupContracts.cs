@@ -1,24 +1,38 @@
+using Coffer.Contracts.Audit;
 using Coffer.Contracts.Auth;
 using Coffer.Contracts.Common;
 using Coffer.Contracts.Keys;
 
 namespace Coffer.Contracts.Setup;
 
-/// <summary><c>GET /api/v1/setup</c>: whether this server still waits for its first Owner.</summary>
+/// <summary>
+/// <c>GET /api/v1/setup</c>: whether this server still waits for its first Owner, and the audit key it signs activity-log
+/// checkpoints with, so the first Owner's client can certify it with the new root in the setup request (docs/adr/0016).
+/// </summary>
 /// <param name="Required">True until an organisation exists.</param>
-public sealed record SetupStatusResponse([property: JsonRequired] bool Required);
+/// <param name="AuditKey">The audit key's ECDSA P-256 DER SPKI, base64url (public).</param>
+/// <param name="AuditKeyFingerprint">Its fingerprint, base32, for a person to compare with the server's log.</param>
+public sealed record SetupStatusResponse(
+    [property: JsonRequired] bool Required,
+    string? AuditKey = null,
+    string? AuditKeyFingerprint = null);
 
 /// <summary>The organisation as the first Owner's client made it.</summary>
 /// <param name="Name">The organisation's display name (not secret).</param>
 /// <param name="Root">The root and its self-signed record; its fingerprint is the organisation fingerprint.</param>
 /// <param name="RevocationList">Version 1 of the revocation list, signed by the root.</param>
 /// <param name="SealedRootKey">The root's PKCS#8 private key sealed by the Owners group keyset key (docs/adr/0006).</param>
+/// <param name="AuditKeyCertificate">
+/// The server's audit key (from <c>GET /api/v1/setup</c>) certified by the new root (docs/adr/0016); it must name the
+/// server's current audit key. Without it the audit key stays uncertified until an Owner certifies it.
+/// </param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record SetupOrganisationDto(
     [property: JsonRequired] string Name,
     [property: JsonRequired] OrganisationRootDto Root,
     [property: JsonRequired] RevocationListDto RevocationList,
-    [property: JsonRequired] EnvelopeDto SealedRootKey);
+    [property: JsonRequired] EnvelopeDto SealedRootKey,
+    AuditKeyCertificateDto? AuditKeyCertificate = null);
 
 /// <summary>The first Owner: account, keys and certificates, all made on their device.</summary>
 /// <param name="MemberId">Member id (client-made UUIDv7: 2SKD and SRP need it before the server answers).</param>

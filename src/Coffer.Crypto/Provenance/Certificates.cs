@@ -14,6 +14,15 @@ public sealed record OrganisationRoot(OrgRootTbs Record, byte[] RootPublicKey, b
 /// <param name="Signature">The root's signature.</param>
 public sealed record IssuerCertificate(IssuerTbs Record, byte[] IssuerPublicKey, byte[] Signature);
 
+/// <summary>
+/// The server's audit key, certified by the root (<c>audit-key</c>, docs/adr/0016): the key that signs activity-log checkpoints
+/// (PROTOCOL.md §11). The certificate with the largest issuedAt names the current audit key.
+/// </summary>
+/// <param name="Record">orgId, auditFpr, issuedAt.</param>
+/// <param name="AuditPublicKey">The audit key's ECDSA P-256 public key, DER SPKI.</param>
+/// <param name="Signature">The root's signature.</param>
+public sealed record AuditKeyCertificate(AuditKeyTbs Record, byte[] AuditPublicKey, byte[] Signature);
+
 /// <summary>A member certificate, signed by an issuer.</summary>
 /// <param name="Record">The member-cert record.</param>
 /// <param name="EncryptionPublicKey">The member's RSA public key, DER SPKI.</param>

@@ -121,6 +121,27 @@ public sealed class OrganisationTrust
     public ProvenanceFailure VerifyIssuer(IssuerCertificate certificate, long nowMs) => VerifyIssuerAt(certificate, nowMs);
 
     /// <summary>
+    /// Checks a certificate of the server's audit key (docs/adr/0016): this organisation's, naming the fingerprint of the
+    /// canonical P-256 key presented with it, and signed by the root. Whether it is the newest one is the pins' question
+    /// (<see cref="Pins.ObserveAuditKeyCertificate"/>).
+    /// </summary>
+    public ProvenanceFailure VerifyAuditKey(AuditKeyCertificate certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        AuditKeyTbs r = certificate.Record;
+        if (!string.Equals(r.OrgId, OrgId, StringComparison.Ordinal))
+        {
+            return ProvenanceFailure.WrongOrganisation;
+        }
+        if (!Fingerprint.TryFromSpki(certificate.AuditPublicKey, out Fingerprint actual, out SpkiAlgorithm algorithm)
+            || algorithm != SpkiAlgorithm.EcP256 || actual != r.AuditFpr)
+        {
+            return ProvenanceFailure.FingerprintMismatch;
+        }
+        return r.Verify(_root, certificate.Signature) ? ProvenanceFailure.None : ProvenanceFailure.BadSignature;
+    }
+
+    /// <summary>
     /// Checks a member certificate and its issuer: the issuer chain to the root, not revoked, the
     /// certificate issued within the issuer's validity and signed by it, the public keys matching
     /// the fingerprints, and the member not revoked at this keyset serial.

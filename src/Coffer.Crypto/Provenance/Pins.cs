@@ -65,6 +65,15 @@ public sealed class Pins
     /// <summary>When that revocation list was issued (Unix ms).</summary>
     public long RevocationListIssuedAt { get; private set; }
 
+    /// <summary>
+    /// The issuedAt of the newest certificate of the server's audit key this account has verified (docs/adr/0016), 0 for none.
+    /// A certificate older than this names a superseded audit key.
+    /// </summary>
+    public long AuditKeyIssuedAt { get; private set; }
+
+    /// <summary>The fingerprint of the audit key that certificate names, or null.</summary>
+    public byte[]? AuditKeyFingerprint { get; private set; }
+
     /// <summary>The version of this record; the seal's context names it.</summary>
     public long RecordVersion { get; private set; }
 
@@ -209,6 +218,29 @@ public sealed class Pins
     }
 
     /// <summary>
+    /// Records a verified certificate of the server's audit key (docs/adr/0016). An older one than pinned names a superseded
+    /// key — a rollback, say to a key that was replaced because it leaked — and is a <see cref="PinCheck.Conflict"/>, as is
+    /// another key certified at the same instant; the same or a newer one moves the pin forward.
+    /// </summary>
+    public PinCheck ObserveAuditKeyCertificate(long issuedAt, ReadOnlySpan<byte> fingerprint)
+    {
+        RequireFingerprint(fingerprint);
+        ArgumentOutOfRangeException.ThrowIfNegative(issuedAt);
+        if (issuedAt < AuditKeyIssuedAt)
+        {
+            return PinCheck.Conflict;
+        }
+        if (issuedAt == AuditKeyIssuedAt && AuditKeyFingerprint is not null)
+        {
+            return AuditKeyFingerprint.AsSpan().SequenceEqual(fingerprint) ? PinCheck.Consistent : PinCheck.Conflict;
+        }
+        PinCheck result = AuditKeyFingerprint is null ? PinCheck.New : PinCheck.Consistent;
+        AuditKeyIssuedAt = issuedAt;
+        AuditKeyFingerprint = fingerprint.ToArray();
+        return result;
+    }
+
+    /// <summary>
     /// True if the newest revocation list is recent enough to wrap anything (PROTOCOL.md §5.1:
     /// clients refuse to wrap while the newest list they hold is more than 24 hours old).
     /// </summary>
@@ -267,6 +299,11 @@ public sealed class Pins
         {
             RevocationListVersion = other.RevocationListVersion;
             RevocationListIssuedAt = other.RevocationListIssuedAt;
+        }
+        if (other.AuditKeyFingerprint is not null && other.AuditKeyIssuedAt >= AuditKeyIssuedAt)
+        {
+            // The same instant with another key is a contradiction; keep ours.
+            conflict |= ObserveAuditKeyCertificate(other.AuditKeyIssuedAt, other.AuditKeyFingerprint) == PinCheck.Conflict;
         }
         RecordVersion = Math.Max(RecordVersion, other.RecordVersion);
         return conflict ? PinCheck.Conflict : PinCheck.Consistent;
@@ -331,6 +368,11 @@ public sealed class Pins
             w.WriteNumber("crlVersion", RevocationListVersion);
             w.WriteNumber("crlIssuedAt", RevocationListIssuedAt);
             w.WriteNumber("restoreEpoch", RestoreEpoch);
+            if (AuditKeyFingerprint is not null)
+            {
+                w.WriteString("auditKey", Base64Url.Encode(AuditKeyFingerprint));
+                w.WriteNumber("auditKeyIssuedAt", AuditKeyIssuedAt);
+            }
             w.WriteStartObject("subjects");
             foreach ((string id, PinnedKeys k) in _subjects.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
@@ -371,6 +413,19 @@ public sealed class Pins
             if (pins.RestoreEpoch < 0)
             {
                 return null;
+            }
+            // Absent from records written before audit-key certificates existed (docs/adr/0016): none seen.
+            if (root.TryGetProperty("auditKey", out JsonElement auditKey))
+            {
+                byte[] fpr = Base64Url.Decode(auditKey.GetString()!);
+                RequireFingerprint(fpr);
+                long issuedAt = root.GetProperty("auditKeyIssuedAt").GetInt64();
+                if (issuedAt < 0)
+                {
+                    return null;
+                }
+                pins.AuditKeyFingerprint = fpr;
+                pins.AuditKeyIssuedAt = issuedAt;
             }
             if (root.TryGetProperty("org", out JsonElement org))
             {

@@ -39,6 +39,22 @@ public static class Signing
         return new IssuerCertificate(record, issuerSpki.ToArray(), record.Sign(rootKey));
     }
 
+    /// <summary>
+    /// Certifies the server's audit key with the root (docs/adr/0016). The caller has checked that the key is the one the
+    /// server presents as its own; a certificate supersedes every one with a smaller <paramref name="issuedAt"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="auditSpki"/> is not a canonical P-256 SPKI, or a field is malformed.</exception>
+    public static AuditKeyCertificate CertifyAuditKey(EcdsaP256PrivateKey rootKey, string orgId, ReadOnlySpan<byte> auditSpki, long issuedAt)
+    {
+        ArgumentNullException.ThrowIfNull(rootKey);
+        if (!Fingerprint.TryFromSpki(auditSpki, out Fingerprint auditFpr, out SpkiAlgorithm algorithm) || algorithm != SpkiAlgorithm.EcP256)
+        {
+            throw new ArgumentException("The audit key is not a canonical P-256 public key.", nameof(auditSpki));
+        }
+        AuditKeyTbs record = new(orgId, auditFpr, issuedAt);
+        return new AuditKeyCertificate(record, auditSpki.ToArray(), record.Sign(rootKey));
+    }
+
     /// <summary>Certifies a member's keyset (its two public keys) with an issuer key.</summary>
     public static MemberCertificate CertifyMember(EcdsaP256PrivateKey issuerKey, string orgId, string issuerId, string memberId,
         string baseGroup, string keysetId, long keysetSerial, ReadOnlySpan<byte> encryptionSpki, ReadOnlySpan<byte> signingSpki, long issuedAt)

@@ -10,6 +10,7 @@ using Coffer.Protocol.Envelopes;
 using Coffer.Protocol.Signatures;
 using Coffer.Protocol.Srp;
 using Coffer.Sdk.Accounts;
+using Coffer.Sdk.Errors;
 using Coffer.Sdk.Ids;
 using Coffer.Sdk.Keys;
 using Coffer.Sdk.Wire;
@@ -24,7 +25,9 @@ namespace Coffer.Sdk.Setup;
 /// organisation root, the Owner's issuer key (role admin, 90 days) and member certificate, the five
 /// built-in groups with their certificates, the signed wraps of every group key (to the Owner and
 /// to the managing groups, docs/adr/0006), the root key sealed by the Owners group key, the issuer
-/// key sealed by the Owner's keyset key, and revocation list version 1 (empty, root-signed).
+/// key sealed by the Owner's keyset key, revocation list version 1 (empty, root-signed), and — when the caller passes the
+/// server's audit key from <c>GET /api/v1/setup</c> (<see cref="ReadAuditKey"/>) — the root's certificate of that key
+/// (docs/adr/0016), so the activity log is signed by a certified key from the start.
 /// </summary>
 public static class OrganisationSetup
 {
@@ -38,11 +41,20 @@ public static class OrganisationSetup
     /// <param name="clock">The clock for ids, certificates and the revocation list.</param>
     /// <param name="policy">The KDF policy (<see cref="KdfPolicy.Default"/> outside tests).</param>
     /// <param name="iterations">2SKD iterations; at least the policy's floor.</param>
-    /// <exception cref="ArgumentException">A detail is missing or malformed, the password breaks a rule (the message says which, never the password), or the iterations are below the floor.</exception>
+    /// <param name="auditKey">
+    /// The server's audit key (DER SPKI, from <see cref="ReadAuditKey"/>) for the new root to certify, or null to leave it for
+    /// an Owner to certify after setup (<see cref="Audit.AuditClient.CertifyKeyAsync"/>). The server refuses the setup if it
+    /// is not its own key.
+    /// </param>
+    /// <exception cref="ArgumentException">A detail is missing or malformed, the password breaks a rule (the message says which, never the password), the iterations are below the floor, or the audit key is not a canonical P-256 key.</exception>
     public static OrganisationSetupResult Create(SetupDetails details, string password, string setupToken, TimeProvider clock,
-        KdfPolicy policy, int iterations)
+        KdfPolicy policy, int iterations, byte[]? auditKey = null)
     {
         Validate(details, password, setupToken, clock, policy, iterations);
+        if (auditKey is not null && (!Fingerprint.TryFromSpki(auditKey, out _, out SpkiAlgorithm algorithm) || algorithm != SpkiAlgorithm.EcP256))
+        {
+            throw new ArgumentException("The audit key is not a canonical P-256 public key.", nameof(auditKey));
+        }
         long now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         string orgId = UuidV7.New(now);
         string memberId = UuidV7.New(now);
@@ -57,7 +69,8 @@ public static class OrganisationSetup
             SetupRequest request = new(
                 setupToken,
                 new SetupOrganisationDto(details.OrganisationName.Trim(), WireMapper.ToDto(builder.Root),
-                    WireMapper.ToDto(builder.SignRevocationList()), WireMapper.ToDto(builder.SealRootKey())),
+                    WireMapper.ToDto(builder.SignRevocationList()), WireMapper.ToDto(builder.SealRootKey()),
+                    auditKey is null ? null : WireMapper.ToDto(builder.CertifyAuditKey(auditKey))),
                 new SetupOwnerDto(memberId, details.OwnerEmail.Trim(), details.OwnerName.Trim(), WireMapper.ToDto(kdf),
                     Base64Url.Encode(verifier), WireMapper.ToDto(sealedKeyset), WireMapper.ToDto(builder.OwnerCertificate),
                     WireMapper.ToDto(builder.Issuer), WireMapper.ToDto(builder.SealIssuerKey())),
@@ -74,6 +87,23 @@ public static class OrganisationSetup
             secretKey.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The server's audit key from <c>GET /api/v1/setup</c>, for <see cref="Create"/> to certify. Show its fingerprint to the
+    /// person setting up, who can compare it with the one the server logged at start.
+    /// </summary>
+    /// <exception cref="CofferProtocolException">The answer carries no audit key, or not a canonical P-256 key.</exception>
+    public static byte[] ReadAuditKey(SetupStatusResponse status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        if (status.AuditKey is null || !Base64Url.TryDecode(status.AuditKey, out byte[]? spki)
+            || !Fingerprint.TryFromSpki(spki, out Fingerprint fingerprint, out SpkiAlgorithm algorithm) || algorithm != SpkiAlgorithm.EcP256
+            || !string.Equals(status.AuditKeyFingerprint, fingerprint.ToString(), StringComparison.Ordinal))
+        {
+            throw WireMapper.Malformed("setup status", "the audit key is missing, not a canonical P-256 key, or not the one its fingerprint names");
+        }
+        return spki;
     }
 
     private static void Validate(SetupDetails details, string password, string setupToken, TimeProvider clock, KdfPolicy policy, int iterations)
@@ -161,6 +191,8 @@ public static class OrganisationSetup
         }
 
         public RevocationList SignRevocationList() => Signing.SignRevocationList(_rootKey, null, _orgId, 1, _now, []);
+
+        public AuditKeyCertificate CertifyAuditKey(byte[] auditKey) => Signing.CertifyAuditKey(_rootKey, _orgId, auditKey, _now);
 
         public Envelope SealRootKey()
         {

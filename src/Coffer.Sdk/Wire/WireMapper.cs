@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using Coffer.Contracts.Audit;
 using Coffer.Contracts.Auth;
 using Coffer.Contracts.Common;
 using Coffer.Contracts.Groups;
@@ -169,6 +170,24 @@ internal static class WireMapper
         Fingerprint fingerprint = Fingerprint.FromSpki(key);
         IssuerTbs record = Build(what, () => new IssuerTbs(orgId, dto.IssuerId, dto.Role, dto.HolderId, fingerprint, dto.IssuedAt, dto.ExpiresAt));
         return new IssuerCertificate(record, key, signature);
+    }
+
+    public static AuditKeyCertificateDto ToDto(AuditKeyCertificate certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return new AuditKeyCertificateDto(Base64Url.Encode(certificate.AuditPublicKey), certificate.Record.IssuedAt,
+            Base64Url.Encode(certificate.Signature));
+    }
+
+    /// <summary>Reads a certificate of the audit key; the wire form carries no organisation id, so the verified root's is used.</summary>
+    public static AuditKeyCertificate ToAuditKeyCertificate([NotNull] AuditKeyCertificateDto? dto, string orgId, string what)
+    {
+        Require(dto, what);
+        byte[] key = EcKey(dto.PublicKey, what, "publicKey");
+        byte[] signature = Signature(dto.Signature, what);
+        Fingerprint fingerprint = Fingerprint.FromSpki(key);
+        AuditKeyTbs record = Build(what, () => new AuditKeyTbs(orgId, fingerprint, dto.IssuedAt));
+        return new AuditKeyCertificate(record, key, signature);
     }
 
     public static SubjectCertificateDto ToDto(MemberCertificate certificate)

@@ -226,6 +226,30 @@ public class OrganisationTrustTests(OrgFixture org) : IClassFixture<OrgFixture>
         Assert.Equal(ProvenanceFailure.WrongSigner, trust.VerifyWrap(grant, ExpectedByBob(wrap, OrgFixture.AliceId, 1), org.BobCert, org.Issuer));
     }
 
+    [Fact]
+    public void VerifyAuditKey_RootSignedCertificate_IsAccepted_AnythingElseIsRefused()
+    {
+        // docs/adr/0016: the root certifies the server's audit key.
+        OrganisationTrust trust = org.Trust();
+        using EcdsaP256PrivateKey audit = EcdsaP256.GenerateKey();
+        AuditKeyCertificate certificate = Signing.CertifyAuditKey(org.RootKey, OrgFixture.OrgId, audit.PublicKey.Spki, T0);
+        Assert.Equal(ProvenanceFailure.None, trust.VerifyAuditKey(certificate));
+
+        // Signed by an issuer (or the server itself) rather than the root.
+        AuditKeyCertificate byIssuer = Signing.CertifyAuditKey(org.IssuerKey, OrgFixture.OrgId, audit.PublicKey.Spki, T0);
+        Assert.Equal(ProvenanceFailure.BadSignature, trust.VerifyAuditKey(byIssuer));
+        AuditKeyCertificate bySelf = Signing.CertifyAuditKey(audit, OrgFixture.OrgId, audit.PublicKey.Spki, T0);
+        Assert.Equal(ProvenanceFailure.BadSignature, trust.VerifyAuditKey(bySelf));
+        // Presented with another key than the one it names.
+        using EcdsaP256PrivateKey swapped = EcdsaP256.GenerateKey();
+        Assert.Equal(ProvenanceFailure.FingerprintMismatch, trust.VerifyAuditKey(certificate with { AuditPublicKey = swapped.PublicKey.ExportSpki() }));
+        // Another organisation's, even with this root's signature.
+        AuditKeyCertificate foreign = Signing.CertifyAuditKey(org.RootKey, "0190a1b2-0000-7000-8000-000000000099", audit.PublicKey.Spki, T0);
+        Assert.Equal(ProvenanceFailure.WrongOrganisation, trust.VerifyAuditKey(foreign));
+        // An RSA key is no audit key.
+        Assert.Throws<ArgumentException>(() => Signing.CertifyAuditKey(org.RootKey, OrgFixture.OrgId, org.Alice.EncryptionPublicKey, T0));
+    }
+
     private WrapTbs ExpectedByBob(byte[] wrap, string signerId, long serial) =>
         new(WrapObjectKinds.Vault, OrgFixture.VaultId, serial, OrgFixture.BobId, Fingerprint.FromSpki(org.Bob.EncryptionPublicKey),
             Sha256Hash.FromBytes(System.Security.Cryptography.SHA256.HashData(wrap)), signerId);

@@ -182,6 +182,38 @@ public class PinsTests
     }
 
     [Fact]
+    public void ObserveAuditKeyCertificate_Older_OrAnotherKeyAtTheSameInstant_IsConflict()
+    {
+        // docs/adr/0016: the newest audit-key certificate names the current key; an older one names a superseded key.
+        byte[] first = RandomNumberGenerator.GetBytes(32);
+        byte[] second = RandomNumberGenerator.GetBytes(32);
+        Pins pins = new();
+        Assert.Equal(PinCheck.New, pins.ObserveAuditKeyCertificate(100, first));
+        Assert.Equal(PinCheck.Consistent, pins.ObserveAuditKeyCertificate(100, first));
+        Assert.Equal(PinCheck.Conflict, pins.ObserveAuditKeyCertificate(100, second));
+        Assert.Equal(PinCheck.Consistent, pins.ObserveAuditKeyCertificate(200, second));
+        Assert.Equal(PinCheck.Conflict, pins.ObserveAuditKeyCertificate(150, first));
+        Assert.Equal(200L, pins.AuditKeyIssuedAt);
+        Assert.Equal(second, pins.AuditKeyFingerprint);
+
+        // Sealed and opened, the pin survives; merged, the newer wins and a contradiction is reported.
+        using Keyset keyset = Keyset.Generate(Member);
+        (long version, Envelope sealedPins) = pins.Seal(keyset);
+        Pins opened = Pins.Open(keyset, version, sealedPins)!;
+        Assert.Equal(200L, opened.AuditKeyIssuedAt);
+        Assert.Equal(second, opened.AuditKeyFingerprint);
+        Pins older = new();
+        older.ObserveAuditKeyCertificate(100, first);
+        Assert.Equal(PinCheck.Consistent, older.MergeFrom(opened));
+        Assert.Equal(200L, older.AuditKeyIssuedAt);
+        Assert.Equal(second, older.AuditKeyFingerprint);
+        Pins contradicting = new();
+        contradicting.ObserveAuditKeyCertificate(200, first);
+        Assert.Equal(PinCheck.Conflict, contradicting.MergeFrom(opened));
+        Assert.Equal(first, contradicting.AuditKeyFingerprint);
+    }
+
+    [Fact]
     public void MergeFrom_AHigherEpochBringsItsVersions_ALowerOneBringsNone()
     {
         Pins device = new();

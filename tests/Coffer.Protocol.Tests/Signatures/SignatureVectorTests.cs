@@ -4,13 +4,13 @@ using Coffer.Protocol.Signatures;
 
 namespace Coffer.Protocol.Tests.Signatures;
 
-// Known answers: testdata/vectors/signatures.json (PROTOCOL.md §5.2), made with Node.js WebCrypto.
+// Known answers: testdata/vectors/signatures.json (PROTOCOL.md §5.2, and audit-key of docs/adr/0016), made with Node.js WebCrypto.
 public class SignatureVectorTests
 {
     private static readonly string[] AllTypes =
     [
         "org-root", "root-rotation", "issuer", "member-cert", "group-cert", "wrap", "revocation", "policy",
-        "recovery-request", "recovery-approval", "checkpoint", "countersign",
+        "recovery-request", "recovery-approval", "checkpoint", "countersign", "audit-key",
     ];
 
     public static TheoryData<string> Types() => [.. AllTypes];

@@ -30,6 +30,38 @@ public class TbsRecordTests
         Assert.Equal("coffer/sig/checkpoint/v1", record.Tag);
     }
 
+    [Fact]
+    public void ToBeSigned_AuditKey_IsTagThenOrgFingerprintIssuedAt()
+    {
+        // docs/adr/0016 by hand: "coffer/sig/audit-key/v1" || len16(orgId) || len16(32 bytes) || len16("1767225609500").
+        AuditKeyTbs record = new(Org, Fpr, 1767225609500);
+        byte[] expected =
+        [
+            .. "coffer/sig/audit-key/v1"u8,
+            0, 36, .. System.Text.Encoding.ASCII.GetBytes(Org),
+            0, 32, .. Fpr.AsSpan(),
+            0, 13, .. "1767225609500"u8,
+        ];
+
+        Assert.Equal(expected, record.ToBeSigned());
+        Assert.Throws<ArgumentException>(() => new AuditKeyTbs(Org, default, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AuditKeyTbs(Org, Fpr, -1));
+    }
+
+    [Fact]
+    public void Sign_AuditKey_NeverVerifiesAsAnotherRootSignedType()
+    {
+        // docs/adr/0016: a type of its own, so the root's signature over an audit key is no issuer certificate or root rotation.
+        using EcdsaP256PrivateKey root = EcdsaP256.GenerateKey();
+        AuditKeyTbs record = new(Org, Fpr, 5);
+        byte[] signature = record.Sign(root);
+
+        Assert.True(record.Verify(root.PublicKey, signature));
+        Assert.False(new AuditKeyTbs(Org, Fpr, 6).Verify(root.PublicKey, signature));
+        Assert.False(new RootRotationTbs(Org, Fpr, Fpr, 5).Verify(root.PublicKey, signature));
+        Assert.False(new OrgRootTbs(Org, "ABC234", Fpr, 5).Verify(root.PublicKey, signature));
+    }
+
     [Theory]
     [InlineData("019B76DA-A801-7389-9D58-71C52416991F")]
     [InlineData("019b76da-a801-7389-9d58-71c52416991F")]

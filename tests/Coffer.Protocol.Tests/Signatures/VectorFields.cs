@@ -47,6 +47,7 @@ internal sealed class VectorFields
                 f.Num("approvedAt")),
             CheckpointTbs.TypeName => new CheckpointTbs(f.Str("orgId"), f.Num("seq"), f.Hash("chainHash"), f.Num("time")),
             CountersignTbs.TypeName => new CountersignTbs(f.Str("orgId"), f.Num("seq"), f.Hash("chainHash"), f.Str("signerId"), f.Num("time")),
+            AuditKeyTbs.TypeName => new AuditKeyTbs(f.Str("orgId"), f.Fpr("auditFpr"), f.Num("issuedAt")),
             _ => throw new InvalidDataException("Unknown signature type " + type),
         };
         f.EnsureAllRead();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Coffer.Contracts;
+using Coffer.Contracts.Audit;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Setup;
 using Coffer.Crypto.Accounts;
@@ -7,6 +8,7 @@ using Coffer.Crypto.Kdf;
 using Coffer.Protocol.Encoding;
 using Coffer.Protocol.Signatures;
 using Coffer.Sdk.Accounts;
+using Coffer.Sdk.Errors;
 using Coffer.Sdk.Ids;
 using Coffer.Sdk.Setup;
 using Coffer.Sdk.Tests.Support;
@@ -191,5 +193,44 @@ public class OrganisationSetupTests(SetupFixture setup) : IClassFixture<SetupFix
         ];
         Assert.All(bad, details => Assert.ThrowsAny<ArgumentException>(() => OrganisationSetup.Create(details, SetupFixture.Password,
             SetupFixture.Token, SetupFixture.Clock, SetupFixture.Policy, SetupFixture.Iterations)));
+    }
+
+    [Fact]
+    public void Create_WithTheServersAuditKey_TheNewRootCertifiesIt_Adr0016()
+    {
+        using EcdsaP256PrivateKey audit = EcdsaP256.GenerateKey();
+        SetupStatusResponse status = new(true, Base64Url.Encode(audit.PublicKey.Spki), audit.PublicKey.Fingerprint.ToString());
+        byte[] auditKey = OrganisationSetup.ReadAuditKey(status);
+        using OrganisationSetupResult result = OrganisationSetup.Create(SetupFixture.Details, SetupFixture.Password, SetupFixture.Token,
+            SetupFixture.Clock, SetupFixture.Policy, SetupFixture.Iterations, auditKey);
+
+        AuditKeyCertificateDto certificate = result.Request.Organisation.AuditKeyCertificate!;
+        OrganisationRootDto root = result.Request.Organisation.Root;
+        Assert.Equal(Base64Url.Encode(audit.PublicKey.Spki), certificate.PublicKey);
+        Assert.Equal(root.CreatedAt, certificate.IssuedAt);
+        using EcdsaP256PublicKey rootKey = EcdsaP256.ImportPublicKey(Base64Url.Decode(root.PublicKey));
+        Assert.True(new AuditKeyTbs(root.OrgId, audit.PublicKey.Fingerprint, certificate.IssuedAt).Verify(rootKey, Base64Url.Decode(certificate.Signature)));
+        // Without the key, the setup leaves it for an Owner to certify later.
+        Assert.Null(setup.Request.Organisation.AuditKeyCertificate);
+    }
+
+    [Fact]
+    public void ReadAuditKey_MissingMalformedOrMisnamedKey_IsRefused()
+    {
+        using EcdsaP256PrivateKey audit = EcdsaP256.GenerateKey();
+        using EcdsaP256PrivateKey other = EcdsaP256.GenerateKey();
+        string spki = Base64Url.Encode(audit.PublicKey.Spki);
+        SetupStatusResponse[] bad =
+        [
+            new(true),
+            new(true, spki, other.PublicKey.Fingerprint.ToString()),
+            new(true, spki + "A", audit.PublicKey.Fingerprint.ToString()),
+            new(true, setup.Request.Owner.Keyset.EncryptionPublicKey,
+                Fingerprint.FromSpki(Base64Url.Decode(setup.Request.Owner.Keyset.EncryptionPublicKey)).ToString()),
+        ];
+        Assert.All(bad, status => Assert.Throws<CofferProtocolException>(() => OrganisationSetup.ReadAuditKey(status)));
+        // An RSA key is no audit key: refused before any key is made.
+        Assert.Throws<ArgumentException>(() => OrganisationSetup.Create(SetupFixture.Details, SetupFixture.Password, SetupFixture.Token,
+            SetupFixture.Clock, SetupFixture.Policy, SetupFixture.Iterations, Base64Url.Decode(setup.Request.Owner.Keyset.EncryptionPublicKey)));
     }
 }

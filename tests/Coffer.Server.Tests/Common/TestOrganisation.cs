@@ -28,18 +28,26 @@ internal sealed class TestOrganisation : IAsyncDisposable
         new SetupDetails("Example Ministry", "Owner@Example.org", "Olive Owner", new Uri("http://127.0.0.1")),
         Password, Protocol.Encoding.Base64Url.Encode(new byte[32]), TimeProvider.System, Policy, Iterations));
 
-    private TestOrganisation(TestDatabase database, ServerHost server, CofferConnection connection)
+    private readonly Dictionary<string, string?> _settings;
+    private readonly Action<WebApplicationBuilder> _configure;
+    private readonly HttpMessageHandler? _handler;
+
+    private TestOrganisation(TestDatabase database, ServerHost server, CofferConnection connection, Dictionary<string, string?> settings,
+        Action<WebApplicationBuilder> configure, HttpMessageHandler? handler)
     {
         Database = database;
         Server = server;
         Connection = connection;
+        _settings = settings;
+        _configure = configure;
+        _handler = handler;
     }
 
     public TestDatabase Database { get; }
 
-    public ServerHost Server { get; }
+    public ServerHost Server { get; private set; }
 
-    public CofferConnection Connection { get; }
+    public CofferConnection Connection { get; private set; }
 
     public static OrganisationSetupResult Setup => Shared.Value;
 
@@ -58,21 +66,35 @@ internal sealed class TestOrganisation : IAsyncDisposable
         {
             all[k] = v;
         }
-        ServerHost server = await ServerHost.StartAsync(all, b =>
+        void Configure(WebApplicationBuilder b)
         {
             if (clock is not null)
             {
                 b.Services.AddSingleton(clock);
             }
             configure?.Invoke(b);
-        });
-        TestOrganisation org = new(db, server, new CofferConnection(server.Address, handler));
+        }
+        ServerHost server = await ServerHost.StartAsync(all, Configure);
+        TestOrganisation org = new(db, server, new CofferConnection(server.Address, handler), all, Configure, handler);
         if (setUp)
         {
             await org.Connection.PostAsync("/api/v1/setup", Setup.Request with { Token = await org.SetupTokenAsync() },
                 CofferJsonContext.Default.SetupRequest, CofferJsonContext.Default.SetupResponse);
         }
         return org;
+    }
+
+    /// <summary>
+    /// Stops the server and starts another on the same database with a new data directory — so a new audit key, as if the
+    /// key file had been replaced (docs/adr/0016). <see cref="Server"/> and <see cref="Connection"/> are the new ones; sessions
+    /// signed in before live on (they are in the database) but must be used through a connection to the new address.
+    /// </summary>
+    public async Task ReplaceServerAsync()
+    {
+        Connection.Dispose();
+        await Server.DisposeAsync();
+        Server = await ServerHost.StartAsync(_settings, _configure);
+        Connection = new CofferConnection(Server.Address, _handler);
     }
 
     /// <summary>The token of the setup link the server printed (it appears once the server listens).</summary>

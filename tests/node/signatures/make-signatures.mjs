@@ -80,6 +80,7 @@ async function main() {
     },
     'checkpoint': { orgId, seq: '1000', chainHash: label32('chain 1000'), time: String(t0 + 8000) },
     'countersign': { orgId, seq: '1000', chainHash: label32('chain 1000'), signerId: admin, time: String(t0 + 9000) },
+    'audit-key': { orgId, auditFpr: label32('audit key'), issuedAt: String(t0 + 9500) },
   };
 
   const vectors = [];

@@ -33,6 +33,8 @@ export const SIGNATURE_TYPES = {
     ['newSigFpr', 'bytes32'], ['approverId', 'id'], ['approvedAt', 'int']],
   'checkpoint': [['orgId', 'id'], ['seq', 'int'], ['chainHash', 'bytes32'], ['time', 'int']],
   'countersign': [['orgId', 'id'], ['seq', 'int'], ['chainHash', 'bytes32'], ['signerId', 'id'], ['time', 'int']],
+  // docs/adr/0016: the root certifies the server's audit key (proposed for PROTOCOL.md §5.2).
+  'audit-key': [['orgId', 'id'], ['auditFpr', 'bytes32'], ['issuedAt', 'int']],
 };
 
 export const AUDIT_EVENT_TAG = 'coffer/audit-event/v1';

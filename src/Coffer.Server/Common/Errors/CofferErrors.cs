@@ -63,6 +63,11 @@ internal static class CofferErrors
         "The new email is already another member's sign-in email, so it cannot become yours. Choose another address, or ask an administrator; nothing was changed.");
     public static readonly CofferError EmailConfirmationFailed = new(ErrorTypes.EmailConfirmationFailed, 400, "The confirmation did not work.",
         "The token is not the one mailed for your newest email change, or it was used, or it expired (after 24 hours or 5 wrong tries). Ask for a new confirmation mail; nothing was changed.");
+
+    public static readonly CofferError BadSignature = new(ErrorTypes.BadSignature, 400, "The signature does not verify.",
+        "A signature in the request is not the one the protocol asks of the key that must make it — a certificate of the server's audit key must be signed by the organisation root. Sign again with the right key (only Owners' clients hold the root); nothing was written.");
+    public static readonly CofferError AuditKeyMismatch = new(ErrorTypes.AuditKeyMismatch, 409, "That is not the server's audit key.",
+        "The certificate names another key than the one this server signs activity-log checkpoints with: the key file was replaced, or the key was read from elsewhere. Fetch GET /api/v1/audit/key, compare its fingerprint with the server's log, and certify that key; nothing was written.");
     public static readonly CofferError Internal = new(ErrorTypes.Internal, 500, "Something went wrong on the server.",
         "The server failed to finish the request and wrote nothing. The administrator can find the trace id in the server's log.");
 
@@ -70,7 +75,7 @@ internal static class CofferErrors
     [
         InvalidRequest, ValidationFailed, PayloadTooLarge, Unauthenticated, Forbidden, NotFound, SignInFailed, AccountSuspended, TooManyAttempts,
         MfaRequired, StepUpRequired, ItemVersionConflict, VaultChanged, StaleVersion, StaleVaultKey, CursorExpired, AlreadySetUp, DeviceWiped, LastOwner,
-        OwnMembership, MemberState, ReauthenticationRequired, EmailTaken, EmailConfirmationFailed, Internal,
+        OwnMembership, MemberState, ReauthenticationRequired, EmailTaken, EmailConfirmationFailed, BadSignature, AuditKeyMismatch, Internal,
     ];
 
     public static CofferError? FindBySlug(string slug) =>

@@ -100,6 +100,10 @@ internal static class AuditActions
     public const string AuditRead = "audit.read";
     public const string AuditExport = "audit.export";
     public const string AuditCountersign = "audit.countersign";
+    public const string AuditKeyRead = "audit.key.read";
+
+    /// <summary>The root certified the server's audit key (docs/adr/0016): at setup or by an Owner later; refusals are <c>refused</c>.</summary>
+    public const string AuditKeyCertify = "audit.key.certify";
     public const string AuditPurge = "audit.purge";
     public const string AuditRetentionOverride = "audit.retention.override";
     public const string ServerRestore = "server.restore";
@@ -140,6 +144,9 @@ internal static class AuditTargets
     public const string Session = "session";
     public const string Device = "device";
     public const string Checkpoint = "checkpoint";
+
+    /// <summary>The server's audit key; it has no id, so its fingerprint goes in the details (ADR 0004 §2).</summary>
+    public const string AuditKey = "audit_key";
     public const string Vault = "vault";
     public const string Item = "item";
     public const string Group = "group";

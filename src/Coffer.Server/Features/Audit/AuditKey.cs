@@ -6,9 +6,11 @@ namespace Coffer.Server.Features.Audit;
 /// <summary>
 /// The server's audit key (PROTOCOL.md §11): ECDSA P-256 (<see cref="EcdsaP256"/>), unencrypted PKCS#8 DER in a 0600
 /// file under the data directory, made at first start and never written to the database, so whoever holds only the
-/// database cannot sign checkpoints. Several nodes must share the file. Its certification by the organisation root
-/// (ADR 0004, open point) is a later step: until then each checkpoint row carries the public key it was signed with,
-/// and <c>coffer-server audit verify</c> trusts only the key in this file.
+/// database cannot sign checkpoints. Several nodes must share the file. The organisation root certifies it (the
+/// <c>audit-key</c> record, docs/adr/0016): the first Owner's client at setup, or an Owner later through
+/// <c>POST /api/v1/audit/key-certificate</c>. A new file is a new key, uncertified until an Owner certifies it again.
+/// Each checkpoint row carries the public key it was signed with; <c>coffer-server audit verify</c> trusts the key in
+/// this file and any key the root certified.
 /// </summary>
 internal sealed class AuditKey : IDisposable
 {

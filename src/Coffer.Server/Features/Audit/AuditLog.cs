@@ -74,6 +74,8 @@ internal sealed partial class AuditLog(AuditStore store, IOptions<CofferOptions>
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _key = AuditKey.LoadOrCreate(options.Value.DataDirectory);
+        // Public: an Owner compares it with the key they certify (docs/adr/0016).
+        LogAuditKey(log, _key.PublicKey.Fingerprint);
         _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
         _ticker = Task.Run(() => TickLoopAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
@@ -192,6 +194,9 @@ internal sealed partial class AuditLog(AuditStore store, IOptions<CofferOptions>
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Signing an activity-log checkpoint failed")]
     private static partial void LogCheckpointFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Activity-log checkpoints are signed with the audit key {Fingerprint}")]
+    private static partial void LogAuditKey(ILogger logger, Coffer.Protocol.Signatures.Fingerprint fingerprint);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Activity-log event {Action} dropped: the log is stopped")]
     private static partial void LogDropped(ILogger logger, string action);

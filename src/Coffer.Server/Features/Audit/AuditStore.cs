@@ -45,6 +45,12 @@ internal sealed class AuditCountersignatureRow
     public byte[] Signature { get; set; } = [];
 }
 
+internal sealed class AuditRoot
+{
+    public string OrgId { get; set; } = "";
+    public byte[] PublicKey { get; set; } = [];
+}
+
 internal sealed class AuditPurgeRow
 {
     public long CutSeq { get; set; }
@@ -205,6 +211,13 @@ internal sealed class AuditStore(IDatabase database, SyslogExport? export = null
     {
         await using DbConnection c = await database.OpenAsync(ct);
         return await c.ScalarAsync<string>(null, "SELECT id FROM organisations", null, ct);
+    }
+
+    /// <summary>The organisation id and the root key (DER SPKI) as the database holds them, or null before setup.</summary>
+    public async Task<AuditRoot?> RootAsync(CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        return await c.OneAsync<AuditRoot>(null, "SELECT id AS OrgId, root_public_key AS PublicKey FROM organisations", null, ct);
     }
 
     /// <summary>Every signing public key (DER SPKI) of a member's keysets, newest serial first.</summary>

@@ -1,4 +1,6 @@
 using Coffer.Contracts.Setup;
+using Coffer.Protocol.Encoding;
+using Coffer.Protocol.Signatures;
 using Coffer.Server.Common.Configuration;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Time;
@@ -23,16 +25,26 @@ internal static class SetupEndpoints
         return group;
     }
 
-    internal static async Task<Ok<SetupStatusResponse>> GetStatus(SetupStore store, CancellationToken ct) =>
-        TypedResults.Ok(new SetupStatusResponse(!await store.IsSetUpAsync(ct)));
+    /// <remarks>The audit key is public; the first Owner's client certifies it in the setup request (docs/adr/0016).</remarks>
+    internal static async Task<Ok<SetupStatusResponse>> GetStatus(SetupStore store, AuditLog audit, CancellationToken ct)
+    {
+        EcdsaP256PublicKey key = audit.Key.PublicKey;
+        return TypedResults.Ok(new SetupStatusResponse(!await store.IsSetUpAsync(ct), Base64Url.Encode(key.Spki), key.Fingerprint.ToString()));
+    }
 
     internal static async Task<Results<Created<SetupResponse>, ProblemHttpResult>> CreateOrganisation(
-        SetupRequest request, HttpContext http, SetupStore store, SetupLink link, IOptions<CofferOptions> options, TimeProvider clock, CancellationToken ct)
+        SetupRequest request, HttpContext http, SetupStore store, SetupLink link, AuditLog audit, IOptions<CofferOptions> options,
+        TimeProvider clock, CancellationToken ct)
     {
         RequestValidation v = SetupValidator.Validate(request, options.Value.MinimumKdfIterations).Validation;
         if (!v.IsValid)
         {
             return v.ToProblem();
+        }
+        if (request.Organisation.AuditKeyCertificate is { } auditCert
+            && Fingerprint.FromSpki(Base64Url.Decode(auditCert.PublicKey)) != audit.Key.PublicKey.Fingerprint)
+        {
+            return Problems.Of(CofferErrors.AuditKeyMismatch, "organisation.auditKeyCertificate names another key than this server's audit key.");
         }
         SetupOutcome outcome = await store.CreateAsync(request, clock.NowMs(), AuditEntry.CanonicalIp(http.Connection.RemoteIpAddress), ct);
         switch (outcome)

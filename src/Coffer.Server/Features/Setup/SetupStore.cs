@@ -165,8 +165,19 @@ internal sealed class SetupStore(IDatabase database, AuditStore audit, AccountFe
             {
                 changed.To(w.RecipientId, AccountChangeKinds.GroupJoined, w.ObjectId, w.KeySerial);
             }
-            await audit.AppendAsync(c, tx, [new AuditEntry(now, owner.MemberId, null, null, ip, AuditActions.OrgCreate,
-                AuditTargets.Organisation, root.OrgId, AuditOutcomes.Success)], ct);
+            List<AuditEntry> events = [new AuditEntry(now, owner.MemberId, null, null, ip, AuditActions.OrgCreate,
+                AuditTargets.Organisation, root.OrgId, AuditOutcomes.Success)];
+            if (r.Organisation.AuditKeyCertificate is { } auditCert)
+            {
+                // The endpoint checked it names this server's audit key; the validator, that the new root signed it.
+                byte[] auditKey = Base64Url.Decode(auditCert.PublicKey);
+                Fingerprint auditFpr = Fingerprint.FromSpki(auditKey);
+                await AuditKeyCertificateStore.InsertAsync(c, tx, auditFpr, auditKey, auditCert.IssuedAt, Base64Url.Decode(auditCert.Signature),
+                    owner.MemberId, now, ct);
+                events.Add(new AuditEntry(now, owner.MemberId, null, null, ip, AuditActions.AuditKeyCertify, AuditTargets.AuditKey, null,
+                    AuditOutcomes.Success, AuditKeyCertificateStore.Details(auditFpr, auditCert.IssuedAt)));
+            }
+            await audit.AppendAsync(c, tx, events, ct);
             return SetupOutcome.Created;
         }, ct);
 

@@ -45,6 +45,20 @@ internal static class SetupValidator
                 && crlRecord!.Verify(root, crlSig), "organisation.revocationList", "must be version 1, empty, signed by the root");
         }
 
+        // The server's audit key, if the Owner's client certified it here (docs/adr/0016): a canonical P-256 key, signed by
+        // the new root. That it is this server's current key is the endpoint's check: the validator knows no key file.
+        if (org.AuditKeyCertificate is { } audit)
+        {
+            Fingerprint auditFpr = KeyFingerprint(v, "organisation.auditKeyCertificate.publicKey", audit.PublicKey, SpkiAlgorithm.EcP256);
+            byte[] auditSig = v.Bytes("organisation.auditKeyCertificate.signature", audit.Signature, exactLength: EcdsaP256.SignatureSize);
+            v.Check(audit.IssuedAt >= 0, "organisation.auditKeyCertificate.issuedAt", "must not be negative");
+            if (root is not null && v.IsValid)
+            {
+                v.Check(TryRecord(() => new AuditKeyTbs(orgId, auditFpr, audit.IssuedAt), out AuditKeyTbs? ar) && ar!.Verify(root, auditSig),
+                    "organisation.auditKeyCertificate", "must be signed by the root");
+            }
+        }
+
         // KDF and verifier.
         Credentials(v, "owner.", owner.Kdf, owner.Verifier, minimumIterations);
 

@@ -135,6 +135,10 @@ public sealed class AuthorizationMatrixTests
         new("GET", "/api/v1/audit/checkpoints/latest", "AAFFFUU"),
         new("POST", "/api/v1/audit/countersignatures", "AAFFFUU",
             Body: (_, _) => Bytes(new AuditCountersignRequest(1, "AA", 0, "AA"), Json.AuditCountersignRequest)),
+        // The audit key and its root certificate are public to every confirmed member; only Owners certify it (docs/adr/0016).
+        new("GET", "/api/v1/audit/key", "AAAAAUU"),
+        new("POST", "/api/v1/audit/key-certificate", "AFFFFUU",
+            Body: (_, _) => Bytes(new AuditKeyCertificateDto("AA", 0, "AA"), Json.AuditKeyCertificateDto)),
 
         // Revocations: anyone confirmed reads the newest list; publishing is manage_members'.
         new("GET", "/api/v1/revocations", "AAAAAUU"),
