@@ -202,6 +202,51 @@ public sealed class CofferCommandTests(OrganisationFixture org) : IClassFixture<
     }
 
     [Fact]
+    public async Task Agent_ConcurrentCommands_ShareOneSessionWithoutLosingAny()
+    {
+        using CofferHomeDirectory device = await SignInNewDeviceAsync("concurrent");
+
+        CofferRun[] runs = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => i % 2 == 0
+            ? device.RunAsync(null, "whoami", "--format", "json")
+            : device.RunAsync(null, "session", "list", "--format", "json")));
+
+        Assert.All(runs, r => Assert.True(r.Exit == 0, r.ToString()));
+        Assert.Single(runs.Where((_, i) => i % 2 == 0).Select(r => JsonDocument.Parse(r.Stdout).RootElement.GetProperty("sessionId").GetString()).Distinct());
+    }
+
+    [Fact]
+    public async Task Agent_SessionEndedByTheServer_SignsInAgainWithoutThePassword()
+    {
+        using CofferHomeDirectory device = await SignInNewDeviceAsync("renew");
+        using CofferHomeDirectory other = await SignInNewDeviceAsync("renew-other");
+        string first = JsonDocument.Parse((await device.RunAsync(null, "whoami", "--format", "json")).Stdout).RootElement.GetProperty("sessionId").GetString()!;
+        CofferRun end = await other.RunAsync(null, "session", "end", first);
+        Assert.True(end.Exit == 0, end.ToString());
+
+        CofferRun whoami = await device.RunAsync(null, "whoami", "--format", "json");
+
+        Assert.True(whoami.Exit == 0, whoami.ToString());
+        Assert.NotEqual(first, JsonDocument.Parse(whoami.Stdout).RootElement.GetProperty("sessionId").GetString());
+    }
+
+    [Fact]
+    public async Task Device_RevokedFromAnotherDevice_ForgetsTheAccountAtItsNextCommand()
+    {
+        using CofferHomeDirectory stolen = await SignInNewDeviceAsync("stolen");
+        using CofferHomeDirectory mine = await SignInNewDeviceAsync("mine");
+        string deviceId = JsonDocument.Parse((await stolen.RunAsync(null, "whoami", "--format", "json")).Stdout).RootElement.GetProperty("deviceId").GetString()!;
+
+        CofferRun revoke = await mine.RunAsync(null, "device", "revoke", deviceId);
+        CofferRun next = await stolen.RunAsync(null, "session", "list");
+
+        Assert.True(revoke.Exit == 0, revoke.ToString());
+        Assert.Equal(4, next.Exit);
+        Assert.Contains("deauthorised", OneLine(next.Stderr), StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(Path.Combine(stolen.Home, "secret-keys")));
+        Assert.DoesNotContain(OrganisationFixture.OwnerEmail, File.ReadAllText(Path.Combine(stolen.Home, "accounts.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FormatJson_Failure_PrintsTheServersProblemAsReceived()
     {
         CofferRun revoke = await org.Owner.RunAsync(null, "device", "revoke", "01a1fdb6-0000-7000-8000-000000000000", "--format", "json");
