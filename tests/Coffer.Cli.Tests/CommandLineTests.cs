@@ -110,3 +110,16 @@ public class CommandLineTests
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
     }
 }
+
+public class LayeringTests
+{
+    /// <summary>CONVENTIONS.md: Cli → Sdk (and through it Crypto, Protocol, Contracts); never the server.</summary>
+    [Fact]
+    public void Cli_ReferencesOnlyTheClientLibraries()
+    {
+        string[] coffer = [.. typeof(Coffer.Cli.ExitCodes).Assembly.GetReferencedAssemblies().Select(a => a.Name!)
+            .Where(n => n.StartsWith("Coffer.", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+        Assert.Contains("Coffer.Sdk", coffer);
+        Assert.All(coffer, n => Assert.Contains(n, new[] { "Coffer.Contracts", "Coffer.Crypto", "Coffer.Protocol", "Coffer.Sdk" }));
+    }
+}
