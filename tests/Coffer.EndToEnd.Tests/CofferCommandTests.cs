@@ -97,14 +97,15 @@ public sealed class CofferCommandTests(OrganisationFixture org) : IClassFixture<
     }
 
     [Fact]
-    public async Task Invite_AcceptFromMailedLink_ConfirmedByOwner_ThenUnlocks_AndSuspensionIsAClearError()
+    public async Task Invite_AcceptFromMailedLink_ConfirmedByOwner_ThenUnlocksBesideAnotherAccount_AndSuspensionIsAClearError()
     {
         const string email = "carol@example.org";
         const string password = "purple monkey dishwasher 1977";
         CofferRun invite = await org.Owner.RunAsync(null, "member", "invite", email, "--name", "Carol", "--format", "json");
         Assert.True(invite.Exit == 0, invite.ToString());
         string memberId = JsonDocument.Parse(invite.Stdout).RootElement.GetProperty("memberId").GetString()!;
-        using CofferHomeDirectory carol = new("carol");
+        // Carol's device already holds the Owner's account: two accounts, one agent, --account picks.
+        using CofferHomeDirectory carol = await SignInNewDeviceAsync("carol");
 
         CofferRun accept = await carol.RunAsync(password + "\n", "accept", org.InvitationLinkFor(email), "--password-stdin");
         CofferRun early = await carol.RunAsync(password + "\n", "unlock", "--password-stdin");
@@ -130,6 +131,12 @@ public sealed class CofferCommandTests(OrganisationFixture org) : IClassFixture<
 
             Assert.True(unlock.Exit == 0, unlock.ToString());
             Assert.Equal("Team Member", JsonDocument.Parse(whoami.Stdout).RootElement.GetProperty("role").GetString());
+            CofferRun asOwner = await carol.RunAsync(null, "whoami", "--account", OrganisationFixture.OwnerEmail, "--format", "json");
+            Assert.Equal("Owner", JsonDocument.Parse(asOwner.Stdout).RootElement.GetProperty("role").GetString());
+            using JsonDocument accounts = JsonDocument.Parse((await carol.RunAsync(null, "account", "list", "--format", "json")).Stdout);
+            Assert.Equal(2, accounts.RootElement.GetArrayLength());
+            Assert.All(accounts.RootElement.EnumerateArray(), a => Assert.True(a.GetProperty("unlocked").GetBoolean()));
+            Assert.Equal(email, accounts.RootElement.EnumerateArray().Single(a => a.GetProperty("default").GetBoolean()).GetProperty("email").GetString());
             Assert.Contains(JsonDocument.Parse(members.Stdout).RootElement.EnumerateArray(),
                 m => m.GetProperty("email").GetString() == email && m.GetProperty("state").GetString() == "active");
 

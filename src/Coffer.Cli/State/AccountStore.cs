@@ -70,9 +70,6 @@ internal sealed class AccountStore(CofferHome home)
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public Task MarkUsedAsync(string memberId, CancellationToken cancellationToken) =>
-        UpdateAsync(file => file.Accounts.Any(a => a.MemberId == memberId) ? file with { LastUsed = memberId } : file, cancellationToken);
-
     /// <summary>Forgets an account: its record and its Secret Key file.</summary>
     public async Task ForgetAsync(string memberId, CancellationToken cancellationToken)
     {
