@@ -97,6 +97,25 @@ public sealed class CofferCommandTests(OrganisationFixture org) : IClassFixture<
     }
 
     [Fact]
+    public async Task SignIn_WrongSecretKey_OrUnreachableServer_IsOneClearLine()
+    {
+        using CofferHomeDirectory device = new("mistakes");
+        string accountId = org.OwnerSecretKey.Split('-')[1];
+        using Coffer.Crypto.Accounts.SecretKey wrongKey = Coffer.Crypto.Accounts.SecretKey.Generate(accountId);
+        string nobodyListens = "http://127.0.0.1:" + ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        CofferRun wrong = await device.RunAsync(wrongKey.Format() + "\n" + OrganisationFixture.OwnerPassword + "\n", "signin", org.ServerUrl.ToString(),
+            "--email", OrganisationFixture.OwnerEmail, "--org-fingerprint", org.OrganisationFingerprint, "--secret-key-stdin", "--password-stdin");
+        CofferRun unreachable = await device.RunAsync(org.OwnerSecretKey + "\n" + OrganisationFixture.OwnerPassword + "\n", "signin", nobodyListens,
+            "--email", OrganisationFixture.OwnerEmail, "--org-fingerprint", org.OrganisationFingerprint, "--secret-key-stdin", "--password-stdin");
+
+        Assert.Equal(3, wrong.Exit);
+        Assert.Equal("coffer: Sign-in failed: wrong email, password or Secret Key.", OneLine(wrong.Stderr));
+        Assert.Equal(9, unreachable.Exit);
+        Assert.StartsWith("coffer: Cannot reach the server", OneLine(unreachable.Stderr), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Invite_AcceptFromMailedLink_ConfirmedByOwner_ThenUnlocksBesideAnotherAccount_AndSuspensionIsAClearError()
     {
         const string email = "carol@example.org";
