@@ -191,14 +191,19 @@ public sealed class CofferCommandTests(OrganisationFixture org) : IClassFixture<
     public async Task Agent_AfterIdleTimeout_ExitsAndCommandsSayLocked()
     {
         using CofferHomeDirectory device = await SignInNewDeviceAsync("idle", "--idle-timeout", "2s");
-        int agent = device.AgentProcessId ?? throw new InvalidOperationException("no agent pid");
+        string log = Path.Combine(device.RunDirectory, "agent.log");
+        int? agent = device.AgentProcessId;   // null only if it exited already, before this line ran
 
-        Assert.True(await CofferHomeDirectory.WaitForAgentExitAsync(agent), "the agent did not exit after its idle timeout");
+        for (int i = 0; i < 600 && !File.ReadAllText(log).Contains("exited: idle timeout", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+        }
+        Assert.Contains("exited: idle timeout", File.ReadAllText(log), StringComparison.Ordinal);
+        Assert.True(agent is not int pid || await CofferHomeDirectory.WaitForAgentExitAsync(pid), "the agent did not exit after its idle timeout");
 
         CofferRun whoami = await device.RunAsync(null, "whoami");
         Assert.Equal(4, whoami.Exit);
         Assert.False(File.Exists(device.SocketPath));
-        Assert.Contains("idle timeout", File.ReadAllText(Path.Combine(device.RunDirectory, "agent.log")), StringComparison.Ordinal);
     }
 
     [Fact]
