@@ -73,7 +73,7 @@ public class SyslogExportTests
     public async Task CollectorDown_RequestsStillSucceed_AndDropsAreCountedAndLogged()
     {
         CapturedLogs logs = new();
-        Dictionary<string, string?> settings = Settings("tcp", EndToEnd.ServerProcess.FreePort());   // nobody listens there
+        Dictionary<string, string?> settings = Settings("tcp", ServerProcess.FreePort());   // nobody listens there
         settings["Coffer:Audit:Syslog:QueueCapacity"] = "2";
         await using TestOrganisation org = await TestOrganisation.StartAsync(Engine.Sqlite, settings: settings, configure: b => b.Logging.AddProvider(logs));
 

@@ -30,7 +30,7 @@ public sealed class RestoreTests : IAsyncDisposable
     {
         await using TestDatabase db = await TestDatabase.CreateAsync(engine, migrate: false);
         // One address for both runs, so the session signed in before the restore can try the server after it.
-        int port = EndToEnd.ServerProcess.FreePort();
+        int port = ServerProcess.FreePort();
         using CofferConnection connection = new(new Uri($"http://127.0.0.1:{port}"));
         SignInResult signIn;
         await using (ServerHost server = await StartAsync(db, port))

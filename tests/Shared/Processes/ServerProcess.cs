@@ -3,11 +3,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Coffer.Server.Tests.EndToEnd;
+namespace Coffer.Testing;
 
 /// <summary>
 /// <c>coffer-server</c> as a real process (the built Coffer.Server.dll) on a loopback port with its own
-/// data directory: what an operator runs, so a test can kill it with SIGKILL and start it again.
+/// data directory: what an operator runs, so a test can kill it with SIGKILL and start it again. Shared by the server's
+/// end-to-end tests and tests/Coffer.EndToEnd.Tests (which reference Coffer.Server so its build lands beside them).
 /// </summary>
 internal sealed class ServerProcess : IDisposable
 {
@@ -62,10 +63,12 @@ internal sealed class ServerProcess : IDisposable
         return psi;
     }
 
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, int port)
+    /// <summary>Starts the server on <paramref name="port"/>; <paramref name="settings"/> are more <c>--Key=value</c> flags.</summary>
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, int port, params string[] settings)
     {
         Uri address = new($"http://127.0.0.1:{port}");
-        Process process = Process.Start(Command(dataDirectory, "--urls", address.ToString().TrimEnd('/'))) ?? throw new InvalidOperationException("dotnet did not start");
+        Process process = Process.Start(Command(dataDirectory, ["--urls", address.ToString().TrimEnd('/'), .. settings]))
+            ?? throw new InvalidOperationException("dotnet did not start");
         ServerProcess server = new(process, address);
         using HttpClient probe = new() { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
         for (int i = 0; i < 300; i++)
@@ -109,6 +112,16 @@ internal sealed class ServerProcess : IDisposable
             await Task.Delay(50);
         }
         throw new InvalidOperationException("No setup link was printed:\n" + Output);
+    }
+
+    /// <summary>The whole one-time setup link the server printed (the token in its fragment).</summary>
+    public async Task<string> SetupLinkAsync()
+    {
+        string token = await SetupTokenAsync();
+        string output = Output;
+        int at = output.IndexOf("#token=" + token, StringComparison.Ordinal);
+        int start = output.LastIndexOf("http", at, StringComparison.Ordinal);
+        return output[start..(at + 7 + token.Length)];
     }
 
     /// <summary>Runs a <c>coffer-server</c> command (backup, restore, audit verify) to its end.</summary>

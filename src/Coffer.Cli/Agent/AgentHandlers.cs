@@ -1,0 +1,404 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Coffer.Cli.State;
+using Coffer.Contracts;
+using Coffer.Contracts.Errors;
+using Coffer.Contracts.Keys;
+using Coffer.Contracts.Members;
+using Coffer.Crypto.Accounts;
+using Coffer.Crypto.Kdf;
+using Coffer.Crypto.Provenance;
+using Coffer.Protocol.Envelopes;
+using Coffer.Protocol.Signatures;
+using Coffer.Sdk.Accounts;
+using Coffer.Sdk.Auth;
+using Coffer.Sdk.Devices;
+using Coffer.Sdk.Errors;
+using Coffer.Sdk.Ids;
+using Coffer.Sdk.Members;
+using Coffer.Sdk.Sessions;
+using Coffer.Sdk.Setup;
+
+namespace Coffer.Cli.Agent;
+
+/// <summary>
+/// What the agent does for each request. Everything that needs a secret happens here, in the agent: 2SKD, SRP, unlock,
+/// key generation at setup and acceptance. The CLI process only reads the secret from the person and formats results.
+/// </summary>
+internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSpan idleTimeout)
+{
+    private static readonly CofferJsonContext Wire = CofferJsonContext.Default;
+    private static readonly AgentJsonContext Json = AgentJsonContext.Default;
+
+    public async Task<JsonElement> HandleAsync(AgentRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return request switch
+            {
+                StatusRequest => Result(new StatusResult(Environment.ProcessId, (long)idleTimeout.TotalSeconds, state.UnlockedAccounts), Json.StatusResult),
+                SetupOrganisationRequest r => Result(await SetupAsync(r, cancellationToken).ConfigureAwait(false), Json.SetupResult),
+                AcceptInvitationRequest r => Result(await AcceptAsync(r, cancellationToken).ConfigureAwait(false), Json.AcceptResult),
+                SignInRequest r => Result(await SignInAsync(r, cancellationToken).ConfigureAwait(false), Json.AccountResult),
+                UnlockRequest r => Result(await UnlockAsync(r, cancellationToken).ConfigureAwait(false), Json.AccountResult),
+                LockRequest => Result(new StatusResult(Environment.ProcessId, (long)idleTimeout.TotalSeconds, await state.LockAllAsync().ConfigureAwait(false)),
+                    Json.StatusResult),
+                SignOutRequest r => Result(await SignOutAsync(r, cancellationToken).ConfigureAwait(false), Json.SignOutResult),
+                WhoAmIRequest r => Result(await WhoAmIAsync(r, cancellationToken).ConfigureAwait(false), Json.WhoAmIResult),
+                SessionListRequest r => Result(await state.Get(r.Account).RunAsync(s => new SessionClient(s).ListAsync(cancellationToken), cancellationToken)
+                    .ConfigureAwait(false), Json.IReadOnlyListSessionDto),
+                SessionEndRequest r => await EndSessionAsync(r, cancellationToken).ConfigureAwait(false),
+                DeviceListRequest r => Result(await state.Get(r.Account).RunAsync(s => r.MemberId is null
+                    ? new DeviceClient(s).ListAsync(cancellationToken)
+                    : new DeviceClient(s).ListForMemberAsync(r.MemberId, cancellationToken), cancellationToken).ConfigureAwait(false), Json.IReadOnlyListDeviceDto),
+                DeviceRevokeRequest r => await RevokeDeviceAsync(r, cancellationToken).ConfigureAwait(false),
+                MemberListRequest r => Result(await state.Get(r.Account).RunAsync(s => new MemberDirectory(s).ListAsync(cancellationToken), cancellationToken)
+                    .ConfigureAwait(false), Json.IReadOnlyListMemberDto),
+                MemberInviteRequest r => Result(await state.Get(r.Account).RunAsync(s => new MemberInvitations(s).InviteAsync(r.Email, r.Name, r.BaseGroup,
+                    cancellationToken), cancellationToken).ConfigureAwait(false), Json.InvitationResponse),
+                _ => throw new CliException(ExitCodes.Usage, "The agent does not know this operation; is the agent older than this coffer? Run `coffer lock` and retry."),
+            };
+        }
+        catch (CofferDeviceWipedException) when (request is AccountRequest wiped)
+        {
+            // The server said so under this session's key (ADR 0012): forget the account on this device.
+            state.Remove(wiped.Account);
+            await store.ForgetAsync(wiped.Account, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<SetupResult> SetupAsync(SetupOrganisationRequest r, CancellationToken cancellationToken)
+    {
+        Uri server = OwnedConnection.ParseServer(r.ServerUrl);
+        OwnedConnection connection = OwnedConnection.Open(server, r.Tls);
+        bool handedOver = false;
+        try
+        {
+            using OrganisationSetupResult setup = OrganisationSetup.Create(new SetupDetails(r.OrganisationName, r.Email, r.OwnerName, server), r.Password,
+                r.Token, TimeProvider.System, KdfPolicy.Default, KdfPolicy.MinimumIterations);
+            StoredAccount account = NewAccount(setup.Account, server, r.Shorthand ?? Slug(r.OrganisationName), r.OrganisationName.Trim(), r.Tls);
+            string kitPath = r.KitPath ?? DefaultKitPath(account);
+            // The Secret Key and the Emergency Kit are on disk before the server has the organisation: nothing it accepts
+            // can be lost with this process.
+            store.WriteSecretKey(account.MemberId, setup.SecretKey);
+            WriteKit(kitPath, setup.EmergencyKit);
+            try
+            {
+                await connection.Connection.PostAsync("/api/v1/setup", setup.Request, Wire.SetupRequest, Wire.SetupResponse, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (CofferApiException)
+            {
+                // Refused: no organisation was made with this key.
+                File.Delete(kitPath);
+                File.Delete(store.Home.SecretKeyFile(account.MemberId));
+                throw;
+            }
+            await store.SaveAsync(account, cancellationToken).ConfigureAwait(false);
+            UnlockedSession session = await OpenAsync(connection, account.Email, r.Password, setup.SecretKey, account.DeviceId, null,
+                (_, _) => setup.Account, cancellationToken).ConfigureAwait(false);
+            handedOver = true;
+            account = await KeepAsync(account, session, cancellationToken).ConfigureAwait(false);
+            return new SetupResult(ToResult(account), kitPath);
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                connection.Dispose();
+            }
+        }
+    }
+
+    private async Task<AcceptResult> AcceptAsync(AcceptInvitationRequest r, CancellationToken cancellationToken)
+    {
+        InvitationLink link = InvitationLink.Parse(r.Link);
+        using OwnedConnection connection = OwnedConnection.Open(link.ServerUrl, r.Tls);
+        InvitationAcceptanceResult accepted;
+        try
+        {
+            accepted = await InvitationAcceptance.AcceptAsync(connection.Connection, link, r.Password, TimeProvider.System, KdfPolicy.Default,
+                KdfPolicy.MinimumIterations, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CofferApiException e) when (e.Status is 403 or 404 or 410)
+        {
+            throw new CliException(ExitCodes.Forbidden, "This invitation link has been used, has expired or was withdrawn: ask for a new one.", e.Problem);
+        }
+        using (accepted)
+        {
+            string? organisationName = accepted.EmergencyKit.OrganisationName;
+            StoredAccount account = NewAccount(accepted.Account, link.ServerUrl, r.Shorthand ?? Slug(organisationName), organisationName, r.Tls);
+            store.WriteSecretKey(account.MemberId, accepted.SecretKey);
+            await store.SaveAsync(account, cancellationToken).ConfigureAwait(false);
+            string kitPath = r.KitPath ?? DefaultKitPath(account);
+            WriteKit(kitPath, accepted.EmergencyKit);
+            return new AcceptResult(ToResult(account), kitPath, accepted.BaseGroup, Unlocked: false);
+        }
+    }
+
+    /// <summary>
+    /// Signs in on a device that does not know the account. The organisation fingerprint comes from the person (their
+    /// Emergency Kit), never from the server; the unlock refuses a root that does not hash to it.
+    /// </summary>
+    private async Task<AccountResult> SignInAsync(SignInRequest r, CancellationToken cancellationToken)
+    {
+        Uri server = OwnedConnection.ParseServer(r.ServerUrl);
+        if (!Fingerprint.TryParse(NormaliseFingerprint(r.OrganisationFingerprint), out Fingerprint organisation))
+        {
+            throw new CliException(ExitCodes.Usage, "That is not an organisation fingerprint: it is the 52 characters (13 groups of 4) on your Emergency Kit.");
+        }
+        using SecretKey secretKey = SecretKey.Parse(r.SecretKey);
+        string email = r.Email.Trim();
+        StoredAccount? known = store.Load().Accounts.FirstOrDefault(a => string.Equals(a.Email, email, StringComparison.OrdinalIgnoreCase)
+            && OwnedConnection.ParseServer(a.ServerUrl) == server && a.AccountId == secretKey.AccountId);
+        if (known is not null && known.OrganisationFingerprint != organisation.ToString())
+        {
+            throw new CliException(ExitCodes.Refused, "This device pinned another organisation fingerprint for this account; the one given does not match it.");
+        }
+        string deviceId = known?.DeviceId ?? UuidV7.New(TimeProvider.System);
+        OwnedConnection connection = OwnedConnection.Open(server, r.Tls);
+        bool handedOver = false;
+        try
+        {
+            UnlockedSession session;
+            try
+            {
+                session = await OpenAsync(connection, email, r.Password, secretKey, deviceId, known?.LastIterations,
+                    (memberId, keys) => new RememberedAccount(keys.Root.OrgId, memberId, email, secretKey.AccountId, organisation, known?.LastIterations ?? 0),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (CofferApiException e) when (e.Type == ErrorTypes.SignInFailed)
+            {
+                throw new CliException(ExitCodes.AuthFailed, "Sign-in failed: wrong email, password or Secret Key.", e.Problem);
+            }
+            handedOver = true;
+            RememberedAccount remembered = session.Keys.Account;
+            StoredAccount account = NewAccount(remembered, server, r.Shorthand ?? known?.Shorthand ?? Slug(server.Host), known?.OrganisationName,
+                r.Tls ?? known?.Tls) with
+            { DeviceId = deviceId };
+            store.WriteSecretKey(account.MemberId, secretKey);
+            account = await KeepAsync(account, session, cancellationToken).ConfigureAwait(false);
+            return ToResult(account);
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                connection.Dispose();
+            }
+        }
+    }
+
+    private async Task<AccountResult> UnlockAsync(UnlockRequest r, CancellationToken cancellationToken)
+    {
+        StoredAccount account = store.Find(r.Account)
+            ?? throw new CliException(ExitCodes.NotFound, "This device no longer knows that account; sign in with `coffer signin`.");
+        using SecretKey secretKey = store.ReadSecretKey(account.MemberId);
+        OwnedConnection connection = OwnedConnection.Open(account.ServerUrl, account.Tls);
+        try
+        {
+            UnlockedSession session = await OpenAsync(connection, account.Email, r.Password, secretKey, account.DeviceId,
+                account.LastIterations > 0 ? account.LastIterations : null, (_, _) => account.ToRemembered(), cancellationToken).ConfigureAwait(false);
+            account = await KeepAsync(account, session, cancellationToken).ConfigureAwait(false);
+            return ToResult(account);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sign-in (one 2SKD run, SRP-6a, the server's proof checked), then the account's keys fetched and unlocked with the
+    /// AUK that run derived, every key's provenance checked to the pinned organisation fingerprint (AccountUnlock).
+    /// </summary>
+    private static async Task<UnlockedSession> OpenAsync(OwnedConnection connection, string email, string password, SecretKey secretKey,
+        string deviceId, int? lastIterations, Func<string, AccountKeysResponse, RememberedAccount> remember, CancellationToken cancellationToken)
+    {
+        SignInResult signIn = await SignIn.SignInAsync(connection.Connection, email, password, secretKey, deviceId, UnlockedSession.DeviceInfo,
+            KdfPolicy.Default, lastIterations, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (signIn.Mfa.Required)
+            {
+                throw new CliException(ExitCodes.AuthFailed, "The organisation asks for a second factor, which this version of coffer cannot present yet.");
+            }
+            AccountKeysResponse keys;
+            try
+            {
+                keys = await signIn.Session.SendAsync(HttpMethod.Get, "/api/v1/account/keys", Wire.AccountKeysResponse, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (CofferApiException e) when (e.Status == 404)
+            {
+                throw new CliException(ExitCodes.Forbidden,
+                    "Your account has no keys to unlock yet: an administrator of your organisation must confirm you first.", e.Problem);
+            }
+            RememberedAccount account = remember(signIn.Session.MemberId, keys);
+            UnlockedAccount unlocked;
+            using (EnvelopeKey auk = signIn.AccountKeys.CreateAukKey())
+            {
+                unlocked = AccountUnlock.WithAuk(keys, auk, signIn.Kdf.Iterations, account, new Pins(), TimeProvider.System);
+            }
+            return new UnlockedSession(
+                new StoredAccount
+                {
+                    MemberId = account.MemberId,
+                    OrgId = account.OrgId,
+                    Email = email,
+                    AccountId = account.AccountId,
+                    OrganisationFingerprint = account.OrganisationFingerprint.ToString(),
+                    LastIterations = unlocked.Account.LastIterations,
+                    ServerUrl = connection.Connection.ServerUrl.ToString(),
+                    DeviceId = deviceId,
+                    Shorthand = "",
+                },
+                connection, signIn, unlocked);
+        }
+        catch
+        {
+            await SignOutQuietlyAsync(signIn.Session).ConfigureAwait(false);
+            signIn.Session.Dispose();
+            signIn.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Stores what the unlock learned (the iteration count) and hands the session to the agent's state.</summary>
+    private async Task<StoredAccount> KeepAsync(StoredAccount account, UnlockedSession session, CancellationToken cancellationToken)
+    {
+        StoredAccount updated = account with { LastIterations = Math.Max(account.LastIterations, session.Keys.Account.LastIterations) };
+        session.Account = updated;
+        state.Add(session);
+        await store.SaveAsync(updated, cancellationToken).ConfigureAwait(false);
+        return updated;
+    }
+
+    private async Task<SignOutResult> SignOutAsync(SignOutRequest r, CancellationToken cancellationToken)
+    {
+        UnlockedSession? session = state.Remove(r.Account);
+        if (session is not null)
+        {
+            using (session)
+            {
+                await new SessionClient(session.Session).SignOutAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        string shorthand = store.Find(r.Account)?.Shorthand ?? r.Account;
+        if (r.Forget)
+        {
+            await store.ForgetAsync(r.Account, cancellationToken).ConfigureAwait(false);
+        }
+        return new SignOutResult(shorthand, r.Forget);
+    }
+
+    private async Task<WhoAmIResult> WhoAmIAsync(WhoAmIRequest r, CancellationToken cancellationToken)
+    {
+        UnlockedSession session = state.Get(r.Account);
+        MemberDto me = await session.RunAsync(s => new MemberDirectory(s).GetAsync(s.MemberId, cancellationToken), cancellationToken).ConfigureAwait(false);
+        StoredAccount a = session.Account;
+        return new WhoAmIResult(a.Shorthand, me.Email, me.Name, me.Id, a.OrgId, RoleOf(me), me.State, [.. me.Groups.Select(g => g.Kind)], a.ServerUrl,
+            a.DeviceId, session.Session.SessionId, Fingerprint.Parse(a.OrganisationFingerprint).ToDisplayString());
+    }
+
+    private async Task<JsonElement> EndSessionAsync(SessionEndRequest r, CancellationToken cancellationToken)
+    {
+        UnlockedSession session = state.Get(r.Account);
+        await session.RunAsync(s => new SessionClient(s).EndAsync(r.SessionId, cancellationToken), cancellationToken).ConfigureAwait(false);
+        return Result(new SignOutResult(session.Account.Shorthand, false), Json.SignOutResult);
+    }
+
+    private async Task<JsonElement> RevokeDeviceAsync(DeviceRevokeRequest r, CancellationToken cancellationToken)
+    {
+        UnlockedSession session = state.Get(r.Account);
+        await session.RunAsync(s => new DeviceClient(s).DeauthoriseAsync(r.DeviceId, cancellationToken), cancellationToken).ConfigureAwait(false);
+        return Result(new SignOutResult(session.Account.Shorthand, false), Json.SignOutResult);
+    }
+
+    internal static string RoleOf(MemberDto member)
+    {
+        bool Has(string kind) => member.Groups.Any(g => string.Equals(g.Kind, kind, StringComparison.Ordinal));
+        if (Has(GroupKinds.Owners))
+        {
+            return "Owner";
+        }
+        if (Has(GroupKinds.Administrators))
+        {
+            return "Administrator";
+        }
+        return string.Equals(member.BaseGroup, GroupKinds.Guests, StringComparison.Ordinal) ? "Guest" : "Team Member";
+    }
+
+    private StoredAccount NewAccount(RememberedAccount remembered, Uri server, string shorthand, string? organisationName, ServerTrustSettings? tls) => new()
+    {
+        MemberId = remembered.MemberId,
+        OrgId = remembered.OrgId,
+        Email = remembered.Email,
+        AccountId = remembered.AccountId,
+        OrganisationFingerprint = remembered.OrganisationFingerprint.ToString(),
+        LastIterations = remembered.LastIterations,
+        ServerUrl = server.ToString(),
+        DeviceId = UuidV7.New(TimeProvider.System),
+        Shorthand = store.UniqueShorthand(shorthand, remembered.MemberId),
+        OrganisationName = organisationName,
+        Tls = tls,
+    };
+
+    private string DefaultKitPath(StoredAccount account) =>
+        Path.Combine(store.Home.KitsDirectory, $"coffer-emergency-kit-{account.Shorthand}-{Slug(account.Email)}.txt");
+
+    private void WriteKit(string path, EmergencyKit kit)
+    {
+        string? directory = Path.GetDirectoryName(path);
+        if (directory is not null && path.StartsWith(store.Home.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            store.Home.EnsureDirectory(directory);
+        }
+        SecureFiles.CreateNew(path, kit.ToText());
+    }
+
+    private static async Task SignOutQuietlyAsync(Coffer.Sdk.Http.CofferSession session)
+    {
+        try
+        {
+            using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(5));
+            await new SessionClient(session).SignOutAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is CofferException or HttpRequestException or OperationCanceledException)
+        {
+            // Best effort: the server ends an unused session at its idle timeout anyway.
+        }
+    }
+
+    internal static string NormaliseFingerprint(string text) =>
+        new([.. text.Where(c => !char.IsWhiteSpace(c) && c != '-').Select(char.ToUpperInvariant)]);
+
+    internal static string Slug(string text)
+    {
+        StringBuilder slug = new();
+        foreach (char c in text.Trim().ToLowerInvariant())
+        {
+            if (char.IsAsciiLetterOrDigit(c))
+            {
+                slug.Append(c);
+            }
+            else if (slug.Length > 0 && slug[^1] != '-')
+            {
+                slug.Append('-');
+            }
+        }
+        string result = slug.ToString().Trim('-');
+        return result.Length == 0 ? "coffer" : result[..Math.Min(result.Length, 40)];
+    }
+
+    private static JsonElement Result<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+        JsonSerializer.SerializeToElement(value, type);
+
+    private static AccountResult ToResult(StoredAccount a) =>
+        new(a.Shorthand, a.MemberId, a.Email, a.OrgId, a.ServerUrl, Fingerprint.Parse(a.OrganisationFingerprint).ToDisplayString(), a.DeviceId);
+
+    internal static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

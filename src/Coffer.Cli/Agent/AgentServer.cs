@@ -1,0 +1,287 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Coffer.Cli.State;
+
+namespace Coffer.Cli.Agent;
+
+/// <summary>
+/// The agent process (PROTOCOL.md §6; docs/adr/0018-cli-agent.md): started by <c>coffer</c> as <c>coffer agent</c>,
+/// detached from the terminal, it listens on <c>&lt;home&gt;/run/agent.sock</c> (directory 0700, socket 0600), serves
+/// only connections whose peer uid (SO_PEERCRED) is its own, each on its own task, and exits — zeroing every key — on
+/// <c>lock</c>, after the idle timeout, on SIGTERM, and as soon as it holds no unlocked account.
+/// </summary>
+internal sealed class AgentServer : IDisposable
+{
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly CofferHome _home;
+    private readonly TimeSpan _idleTimeout;
+    private readonly AgentState _state = new();
+    private readonly AgentHandlers _handlers;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly uint _uid = Native.GetEffectiveUserId();
+    private readonly StreamWriter? _log;
+    private long _lastActivity = Environment.TickCount64;
+    private int _active;
+    private string _exitReason = "stopped";
+
+    private AgentServer(CofferHome home, TimeSpan idleTimeout)
+    {
+        _home = home;
+        _idleTimeout = idleTimeout;
+        _handlers = new AgentHandlers(_state, new AccountStore(home), idleTimeout);
+        _log = OpenLog(home.LogFile);
+    }
+
+    public static async Task<int> RunAsync(CofferHome home, TimeSpan idleTimeout)
+    {
+        // Leave the terminal's session: Ctrl-C in the shell that started it, or closing that terminal, must not end it.
+        _ = Native.SetSid();
+        Console.SetOut(TextWriter.Null);
+        Console.SetError(TextWriter.Null);
+        home.EnsureRunDirectory();
+        using AgentServer agent = new(home, idleTimeout);
+        return await agent.ServeAsync().ConfigureAwait(false);
+    }
+
+    private async Task<int> ServeAsync()
+    {
+        using PosixSignalRegistration hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => c.Cancel = true);
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = true);
+        using PosixSignalRegistration quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, c => c.Cancel = true);
+        using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            Stop("SIGTERM");
+        });
+        _home.EnsureRunDirectory();
+        using Socket listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        if (!Bind(listener))
+        {
+            Log("another agent is serving this home; exiting");
+            return ExitCodes.Ok;
+        }
+        try
+        {
+            File.SetUnixFileMode(_home.SocketPath, CofferHome.FileMode);
+            listener.Listen(32);
+            SecureFiles.Replace(_home.PidFile, Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n"));
+            Log(Invariant($"started, pid {Environment.ProcessId}, idle timeout {(long)_idleTimeout.TotalSeconds} s"));
+            Task idle = WatchIdleAsync();
+            while (!_stop.IsCancellationRequested)
+            {
+                Socket connection;
+                try
+                {
+                    connection = await listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                Interlocked.Increment(ref _active);
+                Touch();
+                _ = Task.Run(() => ServeConnectionAsync(connection));
+            }
+            await idle.ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            await _state.LockAllAsync().ConfigureAwait(false);
+            if (File.Exists(_home.PidFile) && File.ReadAllText(_home.PidFile).Trim() == Environment.ProcessId.ToString(CultureInfo.InvariantCulture))
+            {
+                File.Delete(_home.PidFile);
+                File.Delete(_home.SocketPath);
+            }
+            Log("exited: " + _exitReason + "; every key zeroed");
+        }
+    }
+
+    /// <summary>Binds the socket; a leftover socket no agent answers on is removed first.</summary>
+    private bool Bind(Socket listener)
+    {
+        UnixDomainSocketEndPoint endpoint = new(_home.SocketPath);
+        try
+        {
+            listener.Bind(endpoint);
+            return true;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            using Socket probe = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                probe.Connect(endpoint);
+                return false;
+            }
+            catch (SocketException)
+            {
+                File.Delete(_home.SocketPath);
+                listener.Bind(endpoint);
+                return true;
+            }
+        }
+    }
+
+    private async Task ServeConnectionAsync(Socket socket)
+    {
+        try
+        {
+            using (socket)
+            {
+                PeerCredentials peer = PeerCredentials.Of(socket);
+                if (!PeerCredentials.IsSameUser(peer, _uid))
+                {
+                    // Not a word to another user's process: the socket's 0600 mode should have kept it out already.
+                    Log(Invariant($"refused a connection from uid {peer.UserId} (pid {peer.ProcessId})"));
+                    return;
+                }
+                await using NetworkStream stream = new(socket, ownsSocket: false);
+                AgentRequest? request = await ReadRequestAsync(stream).ConfigureAwait(false);
+                if (request is null)
+                {
+                    return;
+                }
+                AgentReply reply;
+                try
+                {
+                    reply = new AgentReply(true, await _handlers.HandleAsync(request, _stop.Token).ConfigureAwait(false));
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    reply = new AgentReply(false, Error: Failures.From(e));
+                }
+                byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(reply, AgentJsonContext.Default.AgentReply);
+                try
+                {
+                    await AgentFraming.WriteAsync(stream, bytes, _stop.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(bytes);
+                }
+                if (request is LockRequest)
+                {
+                    Stop("lock");
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or InvalidDataException or OperationCanceledException or JsonException)
+        {
+            Log("a connection failed: " + e.GetType().Name);
+        }
+        finally
+        {
+            Touch();
+            if (Interlocked.Decrement(ref _active) == 0 && _state.Count == 0)
+            {
+                Stop("no unlocked account");
+            }
+        }
+    }
+
+    private static async Task<AgentRequest?> ReadRequestAsync(NetworkStream stream)
+    {
+        using CancellationTokenSource timeout = new(ReadTimeout);
+        byte[]? frame = await AgentFraming.ReadAsync(stream, timeout.Token).ConfigureAwait(false);
+        if (frame is null)
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(frame, AgentJsonContext.Default.AgentRequest);
+        }
+        finally
+        {
+            // The frame may hold a password or Secret Key.
+            CryptographicOperations.ZeroMemory(frame);
+        }
+    }
+
+    private async Task WatchIdleAsync()
+    {
+        TimeSpan tick = TimeSpan.FromMilliseconds(Math.Clamp(_idleTimeout.TotalMilliseconds / 4, 100, 5000));
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(tick, _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            long idleFor = Environment.TickCount64 - Interlocked.Read(ref _lastActivity);
+            if (Volatile.Read(ref _active) == 0 && idleFor >= (long)_idleTimeout.TotalMilliseconds)
+            {
+                Stop("idle timeout");
+            }
+        }
+    }
+
+    private void Touch() => Interlocked.Exchange(ref _lastActivity, Environment.TickCount64);
+
+    private void Stop(string reason)
+    {
+        lock (_stop)
+        {
+            if (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            _exitReason = reason;
+            _stop.Cancel();
+        }
+    }
+
+    private static StreamWriter? OpenLog(string path)
+    {
+        try
+        {
+            if (File.Exists(path) && new FileInfo(path).Length > 1_000_000)
+            {
+                File.Delete(path);
+            }
+            FileStream stream = new(path, new FileStreamOptions
+            {
+                Mode = FileMode.Append,
+                Access = FileAccess.Write,
+                Share = FileShare.ReadWrite,
+                UnixCreateMode = CofferHome.FileMode,
+            });
+            return new StreamWriter(stream, new UTF8Encoding(false)) { AutoFlush = true };
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Lifecycle lines only: no email, no secret, no account name.</summary>
+    private void Log(string line)
+    {
+        if (_log is null)
+        {
+            return;
+        }
+        lock (_log)
+        {
+            _log.WriteLine(DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture) + " " + line);
+        }
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    public void Dispose()
+    {
+        _state.Dispose();
+        _stop.Dispose();
+        _log?.Dispose();
+    }
+}

@@ -1,0 +1,143 @@
+using System.CommandLine;
+using System.Globalization;
+using Coffer.Cli.Agent;
+using Coffer.Cli.State;
+using Coffer.Cli.Terminal;
+
+namespace Coffer.Cli.Commands;
+
+/// <summary>The global options and the services one command uses.</summary>
+internal sealed class CliContext
+{
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(10);
+
+    private CliContext(ParseResult parse, Output output)
+    {
+        Parse = parse;
+        Output = output;
+        Home = CofferHome.Resolve();
+        Store = new AccountStore(Home);
+        Agent = new AgentClient(Home);
+        Input = new Input();
+        AccountSelector = parse.GetValue(GlobalOptions.Account);
+        PasswordStdin = parse.GetValue(GlobalOptions.PasswordStdin);
+        CaFile = parse.GetValue(GlobalOptions.CaFile);
+        ServerPin = parse.GetValue(GlobalOptions.ServerPin);
+        IdleTimeout = ParseDuration(parse.GetValue(GlobalOptions.IdleTimeout)) ?? DefaultIdleTimeout;
+    }
+
+    public ParseResult Parse { get; }
+
+    public Output Output { get; }
+
+    public Input Input { get; }
+
+    public CofferHome Home { get; }
+
+    public AccountStore Store { get; }
+
+    public AgentClient Agent { get; }
+
+    public string? AccountSelector { get; }
+
+    public bool PasswordStdin { get; }
+
+    public string? CaFile { get; }
+
+    public string? ServerPin { get; }
+
+    public TimeSpan IdleTimeout { get; }
+
+    public static CliContext Create(ParseResult parse, Output output) => new(parse, output);
+
+    public StoredAccount Account() => Store.Resolve(AccountSelector);
+
+    public ServerTrustSettings? Tls() => ServerTrust.Settings(CaFile, ServerPin);
+
+    /// <summary>Sends a request to the running agent (Locked if none runs).</summary>
+    public Task<System.Text.Json.JsonElement> AskAgentAsync(AgentRequest request, CancellationToken cancellationToken) =>
+        Agent.SendAsync(request, start: false, IdleTimeout, cancellationToken);
+
+    /// <summary>Sends a request, starting the agent if none runs.</summary>
+    public Task<System.Text.Json.JsonElement> AskOrStartAgentAsync(AgentRequest request, CancellationToken cancellationToken) =>
+        Agent.SendAsync(request, start: true, IdleTimeout, cancellationToken);
+
+    /// <summary>"600", "600s", "10m", "1h": a positive duration of at most a day.</summary>
+    /// <exception cref="CliException">Anything else.</exception>
+    public static TimeSpan? ParseDuration(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        string t = text.Trim().ToLowerInvariant();
+        (string number, double unit) = t[^1] switch
+        {
+            's' => (t[..^1], 1.0),
+            'm' => (t[..^1], 60.0),
+            'h' => (t[..^1], 3600.0),
+            _ => (t, 1.0),
+        };
+        if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value) || value <= 0 || value * unit > 86_400)
+        {
+            throw new CliException(ExitCodes.Usage, "An idle timeout is a duration such as 30s, 10m or 1h (at most 24h).");
+        }
+        return TimeSpan.FromSeconds(value * unit);
+    }
+}
+
+/// <summary>Options every command accepts.</summary>
+internal static class GlobalOptions
+{
+    public static readonly Option<string> Format = new("--format")
+    {
+        Description = "Output: readable tables, or JSON for scripts (errors: the server's problem as received, on stderr)",
+        Recursive = true,
+        DefaultValueFactory = _ => "table",
+    };
+
+    public static readonly Option<string?> Account = new("--account")
+    {
+        Description = "The account to use: its shorthand, email or member id (default: the one used last)",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> PasswordStdin = new("--password-stdin")
+    {
+        Description = "Read the password from standard input (one line) instead of asking without echo",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> CaFile = new("--ca-file")
+    {
+        Description = "PEM file of the CA that signed the server's certificate (a self-signed server); remembered with the account",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> ServerPin = new("--server-pin")
+    {
+        Description = "sha256/<base64> of the server certificate's public key; remembered with the account",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> IdleTimeout = new("--idle-timeout")
+    {
+        Description = "When this command starts the agent: lock after this long without a command (default 10m)",
+        Recursive = true,
+    };
+
+    static GlobalOptions()
+    {
+        Format.AcceptOnlyFromAmong("table", "json");
+    }
+
+    public static void AddTo(Command root)
+    {
+        root.Options.Add(Format);
+        root.Options.Add(Account);
+        root.Options.Add(PasswordStdin);
+        root.Options.Add(CaFile);
+        root.Options.Add(ServerPin);
+        root.Options.Add(IdleTimeout);
+    }
+}

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using Coffer.Cli.Terminal;
+
+namespace Coffer.Cli.Commands;
+
+/// <summary>The <c>coffer</c> command tree, and how every command reports failure.</summary>
+internal static class CofferCli
+{
+    public static RootCommand Build()
+    {
+        RootCommand root = new("coffer: end-to-end encrypted passwords for your organisation, from a terminal.");
+        GlobalOptions.AddTo(root);
+        AccountCommands.AddTo(root);
+        AdminCommands.AddTo(root);
+        root.Subcommands.Add(GenerateCommand.Build());
+        root.Subcommands.Add(CompletionCommand.Build());
+        root.Subcommands.Add(AgentCommand.Build());
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        RootCommand root = Build();
+        ParseResult parse = root.Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            foreach (System.CommandLine.Parsing.ParseError error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync("coffer: " + error.Message).ConfigureAwait(false);
+            }
+            await Console.Error.WriteLineAsync("Run `coffer --help` for usage.").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+        return await parse.InvokeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Wraps a command body: builds the context, and turns a <see cref="CliException"/> into stderr and an exit code.</summary>
+    public static void SetAction(Command command, Func<CliContext, CancellationToken, Task> body)
+    {
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            Output output = new(string.Equals(parse.GetValue(GlobalOptions.Format), "json", StringComparison.Ordinal));
+            try
+            {
+                CliContext context = CliContext.Create(parse, output);
+                await body(context, cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+            catch (CliException e)
+            {
+                return output.Fail(e);
+            }
+        });
+    }
+}

@@ -1,0 +1,3 @@
+using Coffer.Cli.Commands;
+
+return await CofferCli.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,140 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Coffer.Crypto.Accounts;
+
+namespace Coffer.Cli.State;
+
+/// <summary>
+/// The accounts this device knows (<c>accounts.json</c>, 0600) and their Secret Keys (<c>secret-keys/&lt;memberId&gt;</c>,
+/// 0600 each; PROTOCOL.md §1 allows a 0600 file on a device). Writers hold a file lock and replace the file atomically,
+/// so the CLI and the agent may both write.
+/// </summary>
+internal sealed class AccountStore(CofferHome home)
+{
+    public CofferHome Home { get; } = home;
+
+    public AccountsFile Load()
+    {
+        if (!File.Exists(Home.AccountsFile))
+        {
+            return new AccountsFile();
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(Home.AccountsFile), StateJsonContext.Default.AccountsFile) ?? new AccountsFile();
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"{Home.AccountsFile} is damaged ({e.Message}); move it away and sign in again.", e);
+        }
+    }
+
+    /// <summary>Resolves <c>--account</c> (shorthand, email or member id; default: the last used).</summary>
+    /// <exception cref="CliException">No such account, several match, or none is known.</exception>
+    public StoredAccount Resolve(string? selector)
+    {
+        AccountsFile file = Load();
+        if (file.Accounts.Count == 0)
+        {
+            throw new CliException(ExitCodes.Locked, "No account on this device yet: run `coffer setup`, `coffer accept` or `coffer signin`.");
+        }
+        if (string.IsNullOrWhiteSpace(selector))
+        {
+            return file.Accounts.FirstOrDefault(a => a.MemberId == file.LastUsed) ?? file.Accounts[^1];
+        }
+        string s = selector.Trim();
+        List<StoredAccount> matches = [.. file.Accounts.Where(a => string.Equals(a.Shorthand, s, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(a.MemberId, s, StringComparison.OrdinalIgnoreCase))];
+        if (matches.Count == 0)
+        {
+            matches = [.. file.Accounts.Where(a => string.Equals(a.Email, s, StringComparison.OrdinalIgnoreCase))];
+        }
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw new CliException(ExitCodes.NotFound, $"No account \"{s}\" on this device (see `coffer account list`)."),
+            _ => throw new CliException(ExitCodes.Usage, $"Several accounts match \"{s}\"; name one by its shorthand."),
+        };
+    }
+
+    public StoredAccount? Find(string memberId) => Load().Accounts.FirstOrDefault(a => a.MemberId == memberId);
+
+    /// <summary>Adds or replaces an account (by member id) and makes it the last used.</summary>
+    public async Task SaveAsync(StoredAccount account, CancellationToken cancellationToken)
+    {
+        await UpdateAsync(file => file with
+        {
+            LastUsed = account.MemberId,
+            Accounts = [.. file.Accounts.Where(a => a.MemberId != account.MemberId), account],
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Forgets an account: its record and its Secret Key file.</summary>
+    public async Task ForgetAsync(string memberId, CancellationToken cancellationToken)
+    {
+        await UpdateAsync(file => file with
+        {
+            LastUsed = file.LastUsed == memberId ? null : file.LastUsed,
+            Accounts = [.. file.Accounts.Where(a => a.MemberId != memberId)],
+        }, cancellationToken).ConfigureAwait(false);
+        File.Delete(Home.SecretKeyFile(memberId));
+    }
+
+    /// <summary>A shorthand no other account uses: <paramref name="wanted"/>, else with -2, -3, ….</summary>
+    public string UniqueShorthand(string wanted, string memberId)
+    {
+        AccountsFile file = Load();
+        string candidate = wanted;
+        for (int i = 2; file.Accounts.Any(a => a.MemberId != memberId && string.Equals(a.Shorthand, candidate, StringComparison.OrdinalIgnoreCase)); i++)
+        {
+            candidate = wanted + "-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return candidate;
+    }
+
+    public void WriteSecretKey(string memberId, SecretKey secretKey)
+    {
+        Home.EnsureDirectory(Home.SecretKeysDirectory);
+        string path = Home.SecretKeyFile(memberId);
+        File.Delete(path);
+        SecureFiles.CreateNew(path, secretKey.Format() + "\n");
+    }
+
+    /// <exception cref="CliException">The file is missing or does not hold a Secret Key.</exception>
+    public SecretKey ReadSecretKey(string memberId)
+    {
+        string path = Home.SecretKeyFile(memberId);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new CliException(ExitCodes.NotFound, $"This device no longer has the account's Secret Key ({path}); sign in again with `coffer signin`.");
+        }
+        char[] chars = Encoding.ASCII.GetChars(bytes);
+        try
+        {
+            return SecretKey.Parse(chars.AsSpan().Trim());
+        }
+        catch (FormatException e)
+        {
+            throw new CliException(ExitCodes.Error, $"{path} does not hold a Secret Key: {e.Message}", e);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+            Array.Clear(chars);
+        }
+    }
+
+    private async Task UpdateAsync(Func<AccountsFile, AccountsFile> change, CancellationToken cancellationToken)
+    {
+        Home.EnsureRunDirectory();
+        using FileLock held = await FileLock.AcquireAsync(Home.StateLock, cancellationToken).ConfigureAwait(false);
+        AccountsFile next = change(Load());
+        SecureFiles.Replace(Home.AccountsFile, JsonSerializer.SerializeToUtf8Bytes(next, StateJsonContext.Default.AccountsFile));
+    }
+}

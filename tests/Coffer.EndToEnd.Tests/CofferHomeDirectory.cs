@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+
+namespace Coffer.EndToEnd.Tests;
+
+/// <summary>
+/// One person's device: its own <c>COFFER_HOME</c> (a fresh temporary directory) and therefore its own agent. Runs the
+/// real <c>coffer</c> binary as a process, secrets on stdin. Disposing kills the agent (by the pid it wrote) and deletes
+/// the directory.
+/// </summary>
+internal sealed class CofferHomeDirectory : IDisposable
+{
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(2);
+
+    public CofferHomeDirectory(string name)
+    {
+        Root = Directory.CreateTempSubdirectory("coffer-e2e-" + name + "-").FullName;
+        Home = Path.Combine(Root, "home");
+    }
+
+    public static string Binary { get; } = typeof(CofferHomeDirectory).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "CofferCli").Value!;
+
+    /// <summary>The temporary directory; <see cref="Home"/> is inside it.</summary>
+    public string Root { get; }
+
+    public string Home { get; }
+
+    public string RunDirectory => Path.Combine(Home, "run");
+
+    public string SocketPath => Path.Combine(RunDirectory, "agent.sock");
+
+    public int? AgentProcessId => File.Exists(Path.Combine(RunDirectory, "agent.pid"))
+        && int.TryParse(File.ReadAllText(Path.Combine(RunDirectory, "agent.pid")).Trim(), out int pid) ? pid : null;
+
+    public async Task<CofferRun> RunAsync(string? stdin, params string[] args)
+    {
+        Assert.True(File.Exists(Binary), "the coffer binary is missing: " + Binary);
+        ProcessStartInfo psi = new(Binary)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Root,
+        };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment["COFFER_HOME"] = Home;
+        psi.Environment.Remove("XDG_CONFIG_HOME");
+        using Process process = Process.Start(psi) ?? throw new InvalidOperationException("coffer did not start");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+        process.StandardInput.Close();
+        using CancellationTokenSource timeout = new(CommandTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"coffer {string.Join(' ', args)} did not finish:\n{await stdout}\n{await stderr}");
+        }
+        return new CofferRun(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Waits (bounded) until an agent process has exited; false if it still runs after a minute.</summary>
+    public static async Task<bool> WaitForAgentExitAsync(int processId)
+    {
+        for (int i = 0; i < 600; i++)
+        {
+            if (!IsRunning(processId))
+            {
+                return true;
+            }
+            await Task.Delay(100);
+        }
+        return false;
+    }
+
+    public static bool IsRunning(int processId)
+    {
+        try
+        {
+            using Process p = Process.GetProcessById(processId);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (AgentProcessId is int pid)
+        {
+            try
+            {
+                using Process agent = Process.GetProcessById(pid);
+                agent.Kill();
+                agent.WaitForExit(TimeSpan.FromSeconds(10));
+            }
+            catch (ArgumentException)
+            {
+                // Gone already.
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>What one coffer command did.</summary>
+internal sealed record CofferRun(int Exit, string Stdout, string Stderr)
+{
+    public override string ToString() => new StringBuilder().Append("exit ").Append(Exit).Append("\nstdout:\n").Append(Stdout)
+        .Append("\nstderr:\n").Append(Stderr).ToString();
+}
