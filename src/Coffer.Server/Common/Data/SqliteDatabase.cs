@@ -28,6 +28,7 @@ internal sealed class SqliteDatabase : IDatabase
     public const int BusyTimeoutMilliseconds = 5000;
 
     private const int SqliteBusy = 5;
+    private const int MaxIdleHotConnections = 64;
 
     // busy_timeout first, so switching the journal mode waits for other connections rather than failing.
     // journal_mode is stored in the file; the others belong to the connection and are lost when it closes.
@@ -45,7 +46,7 @@ internal sealed class SqliteDatabase : IDatabase
     private readonly string _hotConnectionString;
     private readonly SemaphoreSlim _writeLock;
     // Idle hot connections; a request takes one with a compare-and-swap (ConcurrentBag's stealing between threads took a lock).
-    private readonly HotConnection?[] _hot = new HotConnection?[Environment.ProcessorCount * 4];
+    private readonly HotConnection?[] _hot = new HotConnection?[MaxIdleHotConnections];
     private bool _disposed;
 
     static SqliteDatabase() => Batteries_V2.Init();
@@ -168,7 +169,9 @@ internal sealed class SqliteDatabase : IDatabase
         return null;
     }
 
-    // Requests hold a hot connection only for the microseconds of one read, so a few per core are plenty; beyond that they close.
+    // A request holds a hot connection only for the microseconds of one read, but a thread preempted in the middle of one
+    // (a busy machine) makes the next request open another; opening costs far more than the read, so enough are kept
+    // that a busy server does not open and close them in turn. Each costs little memory (its schema and statements).
     private bool ReturnHot(HotConnection hot)
     {
         for (int i = 0; i < _hot.Length; i++)

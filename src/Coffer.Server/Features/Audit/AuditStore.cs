@@ -271,7 +271,9 @@ internal sealed class AuditStore(IDatabase database, SyslogExport? export = null
     private static DbParameter AddParameter(DbCommand command, string name, DbType type)
     {
         DbParameter parameter = command.CreateParameter();
-        parameter.ParameterName = name;
+        // With its prefix, as in the SQL: Microsoft.Data.Sqlite otherwise looks each name up under three prefixes on every
+        // execution (Npgsql takes either form).
+        parameter.ParameterName = "@" + name;
         parameter.DbType = type;
         command.Parameters.Add(parameter);
         return parameter;
