@@ -387,7 +387,7 @@ public sealed class VaultClient : IDisposable
         return (overview["archived"]?.GetValue<bool>() ?? false, overview["trashed"]?.GetValue<bool>() ?? false);
     }
 
-    private Task<VaultDto> GetVaultAsync(string vaultId, CancellationToken cancellationToken) =>
+    internal Task<VaultDto> GetVaultAsync(string vaultId, CancellationToken cancellationToken) =>
         _session.SendAsync(HttpMethod.Get, "/api/v1/vaults/" + vaultId, Json.VaultDto, cancellationToken);
 
     private async Task<VaultGrantSummaryDto> ShareWithAsync(string vaultId, string principalKind, string principalId, IEnumerable<string> permissions,
@@ -424,7 +424,7 @@ public sealed class VaultClient : IDisposable
         throw new CofferProtocolException("The server named a grant to something that is neither a member nor a group.");
     }
 
-    private Task<MemberCertificateResponse> FetchCertificateAsync(string memberId, CancellationToken cancellationToken) =>
+    internal Task<MemberCertificateResponse> FetchCertificateAsync(string memberId, CancellationToken cancellationToken) =>
         _session.SendAsync(HttpMethod.Get, $"/api/v1/members/{Uri.EscapeDataString(memberId)}/certificate", Json.MemberCertificateResponse,
             cancellationToken);
 
