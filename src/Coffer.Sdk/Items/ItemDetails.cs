@@ -120,8 +120,10 @@ public sealed class ItemDetails
 
     private void Remember(string? before, string? after, DateTimeOffset changedAt)
     {
-        if (string.IsNullOrEmpty(before) || string.Equals(before, after, StringComparison.Ordinal))
+        if (string.IsNullOrEmpty(before) || string.Equals(before, after, StringComparison.Ordinal)
+            || (PasswordHistory.Count > 0 && string.Equals(PasswordHistory[0].Value, before, StringComparison.Ordinal)))
         {
+            // Unchanged, or recorded already (SetPassword, then RecordPasswordChange on the same edit).
             return;
         }
         PasswordHistory.Insert(0, new PasswordHistoryEntry { Value = before, ChangedAt = changedAt.ToUnixTimeMilliseconds() });

@@ -118,6 +118,19 @@ public class ItemModelTests
         Assert.Empty(previous.PasswordHistory);
     }
 
+    [Fact]
+    public void RecordPasswordChange_AfterSetPasswordOnTheSameEdit_RecordsTheOldPasswordOnce()
+    {
+        (_, ItemDetails previous) = SampleItems.Load("login.json");
+        ItemDetails edited = previous.Clone();
+        edited.SetPassword("fresh-Password-1", DateTimeOffset.FromUnixTimeMilliseconds(5));
+
+        edited.RecordPasswordChange(previous, DateTimeOffset.FromUnixTimeMilliseconds(6));
+
+        Assert.Equal(previous.PasswordHistory.Count + 1, edited.PasswordHistory.Count);
+        Assert.Equal((previous.Password, 5L), (edited.PasswordHistory[0].Value, edited.PasswordHistory[0].ChangedAt));
+    }
+
     // RFC 6238 Appendix B: SHA-1 seed "12345678901234567890" at T = 59 s gives 94287082; six digits are its last six.
     [Fact]
     public void CurrentOtp_OfTheLoginSample_IsTheRfc6238AppendixBCode()
