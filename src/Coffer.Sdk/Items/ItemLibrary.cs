@@ -18,8 +18,8 @@ namespace Coffer.Sdk.Items;
 /// offline (a cache from <see cref="LocalCache.OpenOffline"/>) it is read-only, as of the last sync.
 /// <para>
 /// Thread-safe: searches run alongside everything else and see the index before or after each vault's sync; syncs,
-/// writes and opens run one at a time. Sync after any change made with the <see cref="VaultClient"/> directly (a new
-/// vault, a share, a rotation). Every refusal of the server's data — a version lower than this account has seen, an
+/// writes and opens run one at a time. Make other changes with the <see cref="VaultClient"/> (a new vault, a share, a
+/// rotation) through <see cref="RunAsync"/>, which runs them in turn with the library's work and syncs after. Every refusal of the server's data — a version lower than this account has seen, an
 /// envelope that does not open under its context, a sealed flag the server's mirror contradicts — is a
 /// <see cref="CofferProtocolException"/> (or a <see cref="ProvenanceException"/> for keys), and the cache keeps what it had.
 /// </para>
@@ -249,6 +249,24 @@ public sealed class ItemLibrary : IDisposable
             await _vaults!.DeleteItemAsync(summary.VaultId, itemId, summary.Version, cancellationToken).ConfigureAwait(false);
             return await sync.SyncVaultAsync(summary.VaultId, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs an operation of the vault client — create a vault, share or unshare one, rotate its key — one at a time with
+    /// this library's own syncs and writes (they share the account's pins, which are not thread-safe), then syncs every
+    /// vault so the cache and the index show its effect. Returns what the operation returned.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The library is read-only.</exception>
+    public async Task<T> RunAsync<T>(Func<VaultClient, Task<T>> operation, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        T result = default!;
+        await Serialised(async sync =>
+        {
+            result = await operation(_vaults!).ConfigureAwait(false);
+            return await sync.SyncAllAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
     /// <summary>Zeroes the vault keys this library opened (the cache, account and vault client stay the caller's).</summary>

@@ -105,6 +105,24 @@ internal sealed class VaultSync(VaultClient vaults, LocalCache cache, ItemIndex 
             state = states.GetValueOrDefault(vaultId);
         }
         long cursor = fromScratch || state is null ? 0 : state.Record.Cursor;
+        if (state is not null && cursor > 0 && cursor == vault.ContentVersion)
+        {
+            // Nothing changed since the cursor: keep the vault as served now (a grant may have been re-wrapped) and ask no page.
+            using (CacheFile.Transaction unchanged = cache.File.Begin())
+            {
+                await RememberSignerAsync(vault, cancellationToken).ConfigureAwait(false);
+                VaultRecord same = state.Record with { Vault = vault };
+                VaultSummary sameSummary = Summarise(same, key);
+                cache.PutVault(same);
+                unchanged.Commit();
+                lock (statesLock)
+                {
+                    states[vaultId] = new VaultState(same, sameSummary);
+                }
+            }
+            counters.Synced++;
+            return;
+        }
         bool replacesAll = cursor == 0;
         List<ItemSummary> upserts = [];
         List<string> deletions = [];

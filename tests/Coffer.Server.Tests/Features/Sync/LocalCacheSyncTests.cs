@@ -39,8 +39,8 @@ public class LocalCacheSyncTests
         Dictionary<string, string> ids = new(StringComparer.Ordinal);
         using (CachedClient owner = await CachedClient.OwnerAsync(org, dir.CachePath))
         {
-            VaultDto vault = await owner.Vaults.CreateVaultAsync("shared", "Samples");
-            await owner.Library.SyncAsync();
+            VaultDto vault = await owner.Library.RunAsync(v => v.CreateVaultAsync("shared", "Samples"));
+            Assert.Equal("Samples", Assert.Single(owner.Library.Vaults).Name);
             foreach (string file in SampleItems.Files)
             {
                 (ItemOverview overview, ItemDetails details) = SampleItems.Load(file);
@@ -122,7 +122,9 @@ public class LocalCacheSyncTests
         details.SetPassword("rotated-after-a-leak", DateTimeOffset.UtcNow);
         Assert.Equal(2, (await owner.Library.UpdateAsync(id, overview, details)).Version);
 
-        // The server answers the next delta with version 1, the password from before the leak.
+        await NewChangeAsync(owner, vault);
+
+        // The server answers the next delta with version 1, the password from before the leak, among the real changes.
         server.Rewrite = (path, body) => path.Contains("/items?since=", StringComparison.Ordinal) ? With(body, "items", versionOne) : null;
         CofferProtocolException refused = await Assert.ThrowsAsync<CofferProtocolException>(() => owner.Library.SyncAsync());
         server.Rewrite = null;
@@ -174,6 +176,7 @@ public class LocalCacheSyncTests
         List<JsonNode> listed = [.. (await owner.Vaults.ListChangesAsync(vault.Id, 0)).Items.Select(i => JsonSerializer.SerializeToNode(i, Json.ItemDto)!)];
         JsonNode first = listed.Single(i => i["id"]!.GetValue<string>() == a);
         JsonNode second = listed.Single(i => i["id"]!.GetValue<string>() != a);
+        await NewChangeAsync(owner, vault);
 
         foreach (string part in (string[])["sealedItemKey", "sealedOverview", "sealedDetails"])
         {
@@ -201,6 +204,7 @@ public class LocalCacheSyncTests
         string id = (await owner.Library.CreateAsync(vault.Id, SampleItems.Load("login.json").Overview, SampleItems.Load("login.json").Details)).ItemId;
         JsonNode item = JsonSerializer.SerializeToNode(Assert.Single((await owner.Vaults.ListChangesAsync(vault.Id, 0)).Items), Json.ItemDto)!;
         item["trashed"] = true;
+        await NewChangeAsync(owner, vault);
 
         server.Rewrite = (path, body) => path.Contains("/items?since=", StringComparison.Ordinal) ? With(body, "items", item) : null;
         CofferProtocolException refused = await Assert.ThrowsAsync<CofferProtocolException>(() => owner.Library.SyncAsync());
@@ -407,6 +411,14 @@ public class LocalCacheSyncTests
         Assert.Equal(0, online.Library.Count);
         await online.Library.SyncAsync();
         Assert.Equal(2, online.Library.Search(new ItemQuery { States = ItemStates.All }).Count);
+    }
+
+    /// <summary>A real change to the vault, made by another device, so the next sync asks for a page of changes.</summary>
+    private static async Task NewChangeAsync(CachedClient client, VaultDto vault)
+    {
+        (JsonObject overview, JsonObject details) = SampleItems.Json("password.json");
+        using VaultClient otherDevice = new(client.SignIn.Session, client.Account);
+        await otherDevice.CreateItemAsync(vault.Id, Encoding.UTF8.GetBytes(overview.ToJsonString()), Encoding.UTF8.GetBytes(details.ToJsonString()));
     }
 
     private static async Task<TestOrganisation> StartAsync(Engine engine, LyingServer server)
