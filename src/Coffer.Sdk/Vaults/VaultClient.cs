@@ -35,7 +35,7 @@ public sealed class VaultClient : IDisposable
     private readonly CofferSession _session;
     private readonly UnlockedAccount _account;
     private readonly TimeProvider _clock;
-    private readonly Dictionary<string, VaultKey> _keys = new(StringComparer.Ordinal);
+    private readonly VaultKeyring _keyring;
 
     /// <summary>A client for <paramref name="account"/>, signed in as <paramref name="session"/>.</summary>
     public VaultClient(CofferSession session, UnlockedAccount account, TimeProvider? clock = null)
@@ -45,7 +45,14 @@ public sealed class VaultClient : IDisposable
         _session = session;
         _account = account;
         _clock = clock ?? TimeProvider.System;
+        _keyring = new VaultKeyring(account, FetchCertificateAsync);
     }
+
+    /// <summary>The keys this client holds and the rules it takes new ones by (shared with the sync and the local cache).</summary>
+    internal VaultKeyring Keyring => _keyring;
+
+    /// <summary>The session this client speaks over.</summary>
+    internal CofferSession Session => _session;
 
     /// <summary>Creates a vault with a new key, its sealed attributes (<c>{v:1, name}</c>) and a signed grant to this member.</summary>
     public async Task<VaultDto> CreateVaultAsync(string kind, string name, bool safeForTravel = false, CancellationToken cancellationToken = default)
@@ -57,7 +64,7 @@ public sealed class VaultClient : IDisposable
             CreateVaultRequest request = NewVaultRequest(key, kind, name, safeForTravel, _account.Keyset, _account.MemberId);
             VaultDto vault = await _session.SendAsync(HttpMethod.Post, "/api/v1/vaults", request, Json.CreateVaultRequest, Json.VaultDto, cancellationToken)
                 .ConfigureAwait(false);
-            _keys[vaultId] = key;
+            _keyring.Hold(key);
             return vault;
         }
         catch
@@ -75,7 +82,7 @@ public sealed class VaultClient : IDisposable
     public async Task<byte[]> OpenAttributesAsync(string vaultId, CancellationToken cancellationToken = default)
     {
         VaultDto vault = await GetVaultAsync(vaultId, cancellationToken).ConfigureAwait(false);
-        VaultKey key = await KeyAsync(vault, cancellationToken).ConfigureAwait(false);
+        VaultKey key = await _keyring.KeyAsync(vault, cancellationToken).ConfigureAwait(false);
         return key.OpenAttributes(checked((int)vault.AttributesVersion), WireMapper.ToEnvelope(vault.SealedAttributes, "vault.sealedAttributes"))
             ?? throw new CofferProtocolException("The vault's attributes do not open under its key.");
     }
@@ -104,7 +111,7 @@ public sealed class VaultClient : IDisposable
     /// <summary>Deletes an item for good: a sealed tombstone (<c>{v:1, deletedAt}</c>) replaces it as version <c>baseVersion + 1</c>.</summary>
     public async Task DeleteItemAsync(string vaultId, string itemId, long baseVersion, CancellationToken cancellationToken = default)
     {
-        VaultKey key = await KeyAsync(await GetVaultAsync(vaultId, cancellationToken).ConfigureAwait(false), cancellationToken, preferHeld: true)
+        VaultKey key = await _keyring.KeyAsync(await GetVaultAsync(vaultId, cancellationToken).ConfigureAwait(false), cancellationToken, preferHeld: true)
             .ConfigureAwait(false);
         byte[] body = System.Text.Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
             $"{{\"v\":1,\"deletedAt\":{_clock.GetUtcNow().ToUnixTimeMilliseconds()}}}"));
@@ -170,7 +177,7 @@ public sealed class VaultClient : IDisposable
     public async Task<OpenedItem> OpenAsync(ItemDto item, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
-        VaultKey key = await KeyAsync(await GetVaultAsync(item.VaultId, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        VaultKey key = await _keyring.KeyAsync(await GetVaultAsync(item.VaultId, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         SealedItem sealedItem = new(item.Id, item.Version, checked((int)item.VaultKeySerial), WireMapper.ToEnvelope(item.SealedItemKey, "item.sealedItemKey"),
             WireMapper.ToEnvelope(item.SealedOverview, "item.sealedOverview"), WireMapper.ToEnvelope(item.SealedDetails, "item.sealedDetails"));
         byte[] overview = ItemCrypto.OpenOverview(key, sealedItem) ?? throw new CofferProtocolException("could not decrypt");
@@ -186,7 +193,7 @@ public sealed class VaultClient : IDisposable
     public async Task<VaultRotation> PrepareRotationAsync(string vaultId, CancellationToken cancellationToken = default)
     {
         VaultDto vault = await GetVaultAsync(vaultId, cancellationToken).ConfigureAwait(false);
-        VaultKey key = await KeyAsync(vault, cancellationToken).ConfigureAwait(false);
+        VaultKey key = await _keyring.KeyAsync(vault, cancellationToken).ConfigureAwait(false);
         if (key.Serial != vault.KeySerial)
         {
             throw new CofferProtocolException("The vault's key serial went back below the one this client holds; refusing to rotate.");
@@ -239,11 +246,7 @@ public sealed class VaultClient : IDisposable
         ArgumentNullException.ThrowIfNull(rotation);
         VaultDto vault = await _session.SendAsync(HttpMethod.Post, "/api/v1/vaults/" + rotation.VaultId + "/rotate", rotation.Request,
             Json.RotateVaultRequest, Json.VaultDto, cancellationToken).ConfigureAwait(false);
-        if (_keys.Remove(rotation.VaultId, out VaultKey? old))
-        {
-            old.Dispose();
-        }
-        _keys[rotation.VaultId] = rotation.TakeKey();
+        _keyring.Hold(rotation.TakeKey());
         return vault;
     }
 
@@ -310,10 +313,7 @@ public sealed class VaultClient : IDisposable
         await _session.SendAsync(HttpMethod.Delete, GrantPath(vaultId, principalKind, principalId), cancellationToken).ConfigureAwait(false);
         if (principalKind == CertKinds.Member && principalId == _account.MemberId)
         {
-            if (_keys.Remove(vaultId, out VaultKey? mine))
-            {
-                mine.Dispose();
-            }
+            _keyring.Forget(vaultId);
             return null;
         }
         return await RotateAsync(vaultId, cancellationToken).ConfigureAwait(false);
@@ -326,22 +326,18 @@ public sealed class VaultClient : IDisposable
     /// </summary>
     /// <exception cref="ProvenanceException">The certificate could not be verified.</exception>
     public async Task<MemberCertificate> VerifyMemberAsync(string memberId, CancellationToken cancellationToken = default) =>
-        (await VerifiedMemberAsync(memberId, cancellationToken).ConfigureAwait(false)).Certificate;
+        (await _keyring.VerifiedMemberAsync(memberId, cancellationToken).ConfigureAwait(false)).Certificate;
 
     /// <summary>Zeroes every vault key held.</summary>
     public void Dispose()
     {
-        foreach (VaultKey key in _keys.Values)
-        {
-            key.Dispose();
-        }
-        _keys.Clear();
+        _keyring.Dispose();
     }
 
     private async Task<ItemDto> WriteItemAsync(string vaultId, string itemId, long baseVersion, byte[] overviewJson, byte[] detailsJson, string action,
         CancellationToken cancellationToken)
     {
-        VaultKey key = await KeyAsync(await GetVaultAsync(vaultId, cancellationToken).ConfigureAwait(false), cancellationToken, preferHeld: true)
+        VaultKey key = await _keyring.KeyAsync(await GetVaultAsync(vaultId, cancellationToken).ConfigureAwait(false), cancellationToken, preferHeld: true)
             .ConfigureAwait(false);
         // The server's plaintext flags mirror the sealed overview's, which stay the truth (PROTOCOL.md §4.1).
         (bool archived, bool trashed) = Flags(overviewJson);
@@ -391,106 +387,8 @@ public sealed class VaultClient : IDisposable
         return (overview["archived"]?.GetValue<bool>() ?? false, overview["trashed"]?.GetValue<bool>() ?? false);
     }
 
-    private Task<VaultDto> GetVaultAsync(string vaultId, CancellationToken cancellationToken) =>
+    internal Task<VaultDto> GetVaultAsync(string vaultId, CancellationToken cancellationToken) =>
         _session.SendAsync(HttpMethod.Get, "/api/v1/vaults/" + vaultId, Json.VaultDto, cancellationToken);
-
-    /// <summary>
-    /// The vault key to use: the one held (a client never goes back to an older serial, and with
-    /// <paramref name="preferHeld"/> it writes under what it holds, leaving the server to refuse a stale one),
-    /// else the successor accepted through its succession envelope, else the key from a verified signed grant to this
-    /// member or to a group it opened.
-    /// </summary>
-    private async Task<VaultKey> KeyAsync(VaultDto vault, CancellationToken cancellationToken, bool preferHeld = false)
-    {
-        if (_keys.TryGetValue(vault.Id, out VaultKey? held) && (preferHeld || held.Serial >= vault.KeySerial))
-        {
-            return held;
-        }
-        (VaultGrantDto grant, Holder holder) = GrantToHolder(vault)
-            ?? throw new ProvenanceException("The vault comes with no grant of its current key to this member or a group it holds.");
-        int serial = checked((int)vault.KeySerial);
-        byte[] raw = await UnwrapVerifiedAsync(grant.Wrap, vault.Id, serial, holder, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_keys.TryGetValue(vault.Id, out held) && held.Serial >= serial)
-            {
-                return held;
-            }
-            VaultKey key;
-            if (held is not null)
-            {
-                VaultSuccessionDto succession = vault.Successions.FirstOrDefault(s => s.Serial == serial && held.Serial == serial - 1)
-                    ?? throw new ProvenanceException("The vault's new key comes without a succession from the key held.");
-                key = held.AcceptSuccessor(serial, raw, WireMapper.ToEnvelope(succession.Succession, "vault.successions"))
-                    ?? throw new ProvenanceException("The vault's new key does not follow from the key held.");
-                held.Dispose();
-            }
-            else
-            {
-                key = VaultKey.FromUnwrapped(vault.Id, serial, raw);
-            }
-            _keys[vault.Id] = key;
-            return key;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(raw);
-        }
-    }
-
-    /// <summary>The grant of the current key to this member, else to a group this account opened.</summary>
-    private (VaultGrantDto Grant, Holder Holder)? GrantToHolder(VaultDto vault)
-    {
-        foreach (VaultGrantDto grant in vault.Grants.Where(g => g.Wrap.KeySerial == vault.KeySerial)
-                     .OrderBy(g => g.Wrap.RecipientKind == CertKinds.Member ? 0 : 1))
-        {
-            if (grant.Wrap.RecipientKind == CertKinds.Member && grant.Wrap.RecipientId == _account.MemberId)
-            {
-                return (grant, new Holder(CertKinds.Member, _account.MemberId, _account.Keyset, _account.Certificate.Record.EncFpr));
-            }
-            if (grant.Wrap.RecipientKind == CertKinds.Group && _account.Groups.TryGetValue(grant.Wrap.RecipientId, out UnlockedGroup? group))
-            {
-                return (grant, new Holder(CertKinds.Group, group.GroupId, group.Keyset, group.Certificate.Record.EncFpr));
-            }
-        }
-        return null;
-    }
-
-    /// <summary>
-    /// Opens a grant after checking it against the record this client expects (docs/adr/0005 rule 6): this vault and key
-    /// serial, wrapped to its holder's certified key; the signer is the one fact taken from the server, and that signer's
-    /// certificate must chain to the pinned root (its own, for a self-wrap: docs/adr/0011).
-    /// </summary>
-    private async Task<byte[]> UnwrapVerifiedAsync(SignedWrapDto dto, string vaultId, int serial, Holder holder, CancellationToken cancellationToken)
-    {
-        const string subject = "the vault key wrapped to you";
-        WireWrap wire = WireMapper.ToWireWrap(dto, "vault.grant");
-        if (wire.RecipientKind != holder.Kind || wire.RecipientId != holder.Id || wire.RecipientKeysetSerial != holder.Keyset.Serial)
-        {
-            throw new ProvenanceException(ProvenanceFailure.Mismatch, subject + " (it is not addressed to the current keys of its recipient)");
-        }
-        WrapTbs expected = new(WrapObjectKinds.Vault, vaultId, serial, holder.Id, holder.EncryptionFingerprint, Sha256Hash.Of(wire.Wrap), wire.SignerId);
-        SignedWrap received = wire.ToSignedWrap(holder.EncryptionFingerprint);
-        if (wire.SignerId == _account.MemberId)
-        {
-            // Signed by this member's own key, which the certificate verified at unlock names.
-            using EcdsaP256PublicKey own = EcdsaP256.ImportPublicKey(_account.Certificate.SigningPublicKey);
-            if (received.Record != expected || !received.Record.Verify(own, received.Signature))
-            {
-                throw new ProvenanceException(ProvenanceFailure.BadSignature, subject + " by you");
-            }
-        }
-        else
-        {
-            (MemberCertificate signer, IssuerCertificate issuer) = await VerifiedMemberAsync(wire.SignerId, cancellationToken).ConfigureAwait(false);
-            ProvenanceFailure failure = _account.Trust.VerifyWrap(received, expected, signer, issuer);
-            if (failure != ProvenanceFailure.None)
-            {
-                throw new ProvenanceException(failure, subject + " by member " + wire.SignerId);
-            }
-        }
-        return KeyWrap.Unwrap(holder.Keyset.EncryptionKey, wire.Wrap) ?? throw new CofferProtocolException("could not decrypt");
-    }
 
     private async Task<VaultGrantSummaryDto> ShareWithAsync(string vaultId, string principalKind, string principalId, IEnumerable<string> permissions,
         CancellationToken cancellationToken)
@@ -499,7 +397,7 @@ public sealed class VaultClient : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(principalId);
         IReadOnlyList<string> canonical = CanonicalPermissions(permissions);
         VaultDto vault = await GetVaultAsync(vaultId, cancellationToken).ConfigureAwait(false);
-        VaultKey key = await KeyAsync(vault, cancellationToken).ConfigureAwait(false);
+        VaultKey key = await _keyring.KeyAsync(vault, cancellationToken).ConfigureAwait(false);
         Recipient recipient = await RecipientAsync(principalKind, principalId, cancellationToken).ConfigureAwait(false);
         PutVaultGrantRequest request = new(WrapTo(key, recipient), canonical);
         return await _session.SendAsync(HttpMethod.Put, GrantPath(vaultId, principalKind, principalId), request, Json.PutVaultGrantRequest,
@@ -513,7 +411,7 @@ public sealed class VaultClient : IDisposable
         {
             MemberCertificate certificate = id == _account.MemberId
                 ? _account.Certificate
-                : (await VerifiedMemberAsync(id, cancellationToken).ConfigureAwait(false)).Certificate;
+                : (await _keyring.VerifiedMemberAsync(id, cancellationToken).ConfigureAwait(false)).Certificate;
             return new Recipient(kind, id, checked((int)certificate.Record.KeysetSerial), certificate.EncryptionPublicKey);
         }
         if (kind == CertKinds.Group)
@@ -526,13 +424,9 @@ public sealed class VaultClient : IDisposable
         throw new CofferProtocolException("The server named a grant to something that is neither a member nor a group.");
     }
 
-    private async Task<(MemberCertificate Certificate, IssuerCertificate Issuer)> VerifiedMemberAsync(string memberId, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(memberId);
-        MemberCertificateResponse response = await _session.SendAsync(HttpMethod.Get, $"/api/v1/members/{Uri.EscapeDataString(memberId)}/certificate",
-            Json.MemberCertificateResponse, cancellationToken).ConfigureAwait(false);
-        return new ServedCertificates(_account, response.Issuers).Member(response.Certificate, memberId);
-    }
+    internal Task<MemberCertificateResponse> FetchCertificateAsync(string memberId, CancellationToken cancellationToken) =>
+        _session.SendAsync(HttpMethod.Get, $"/api/v1/members/{Uri.EscapeDataString(memberId)}/certificate", Json.MemberCertificateResponse,
+            cancellationToken);
 
     private SignedWrapDto WrapTo(VaultKey key, Recipient recipient)
     {
