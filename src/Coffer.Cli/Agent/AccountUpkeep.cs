@@ -36,10 +36,15 @@ internal static class AccountUpkeep
         UnlockedAccount keys = session.Keys;
         if (session.StoredPins is { } stored && keys.Pins.SameContentAs(stored))
         {
+            if (session.StoredRecord is { } served && !File.Exists(store.Home.PinsFile(session.Account.MemberId)))
+            {
+                store.WritePins(session.Account.MemberId, served);
+            }
             return;
         }
         PinsDto record = await session.RunAsync(s => AccountPins.StoreAsync(s, keys, cancellationToken), cancellationToken).ConfigureAwait(false);
         store.WritePins(session.Account.MemberId, record);
+        session.StoredRecord = record;
         Pins copy = new();
         _ = copy.MergeFrom(keys.Pins);
         session.StoredPins = copy;

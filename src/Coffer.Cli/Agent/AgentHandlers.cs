@@ -271,7 +271,8 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
                     "Your account has no keys to unlock yet: an administrator of your organisation must confirm you first.", e.Problem);
             }
             RememberedAccount account = remember(signIn.Session.MemberId, keys);
-            (UnlockedAccount unlocked, Pins? served) = await UnlockWithPinsAsync(signIn, keys, account, localPins, cancellationToken).ConfigureAwait(false);
+            (UnlockedAccount unlocked, Pins? served, PinsDto? record) = await UnlockWithPinsAsync(signIn, keys, account, localPins, cancellationToken)
+                .ConfigureAwait(false);
             try
             {
                 await CheckRestoreEpochAsync(connection, unlocked, acceptRestore, cancellationToken).ConfigureAwait(false);
@@ -295,7 +296,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
                     Shorthand = "",
                 },
                 connection, signIn, unlocked)
-            { StoredPins = served };
+            { StoredPins = served, StoredRecord = served is null ? null : record };
         }
         catch
         {
@@ -312,22 +313,24 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
     /// they are the pins the second pass checks every key against, so a key substituted since another device pinned it is
     /// refused. Returns the unlocked account and the pins the server's record held (null: none).
     /// </summary>
-    private static async Task<(UnlockedAccount Account, Pins? Served)> UnlockWithPinsAsync(SignInResult signIn, AccountKeysResponse keys,
+    private static async Task<(UnlockedAccount Account, Pins? Served, PinsDto? Record)> UnlockWithPinsAsync(SignInResult signIn, AccountKeysResponse keys,
         RememberedAccount account, PinsDto? localPins, CancellationToken cancellationToken)
     {
         using EnvelopeKey auk = signIn.AccountKeys.CreateAukKey();
         UnlockedAccount first = AccountUnlock.WithAuk(keys, auk, signIn.Kdf.Iterations, account, new Pins(), TimeProvider.System);
         Pins merged;
         Pins? served;
+        PinsDto? result;
         try
         {
             PinsDto? record = await AccountPins.FetchAsync(signIn.Session, cancellationToken).ConfigureAwait(false);
             served = AccountPins.Open(first.Keyset, record);
             if (served is null && AccountPins.Open(first.Keyset, localPins) is null)
             {
-                return (first, null);
+                return (first, null, null);
             }
             (merged, _) = AccountPins.Merge(first.Keyset, record, localPins);
+            result = record;
         }
         catch
         {
@@ -335,7 +338,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
             throw;
         }
         first.Dispose();
-        return (AccountUnlock.WithAuk(keys, auk, signIn.Kdf.Iterations, account, merged, TimeProvider.System), served);
+        return (AccountUnlock.WithAuk(keys, auk, signIn.Kdf.Iterations, account, merged, TimeProvider.System), served, result);
     }
 
     /// <summary>

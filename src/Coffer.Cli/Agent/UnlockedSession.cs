@@ -51,6 +51,9 @@ internal sealed class UnlockedSession : IDisposable
     /// <summary>What the server's pins record held when last read or stored (null: none), so pins are stored only when they changed.</summary>
     public Coffer.Crypto.Provenance.Pins? StoredPins { get; set; }
 
+    /// <summary>The sealed record those pins came from (this device keeps a copy of it).</summary>
+    public Coffer.Contracts.Keys.PinsDto? StoredRecord { get; set; }
+
     /// <summary>Warnings of the upkeep run at unlock, for the command that unlocked.</summary>
     public IReadOnlyList<string> Warnings { get; set; } = [];
 

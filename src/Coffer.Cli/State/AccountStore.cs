@@ -80,9 +80,18 @@ internal sealed class AccountStore(CofferHome home)
             LastUsed = file.LastUsed == memberId ? null : file.LastUsed,
             Accounts = [.. file.Accounts.Where(a => a.MemberId != memberId)],
         }, cancellationToken).ConfigureAwait(false);
-        File.Delete(Home.SecretKeyFile(memberId));
-        File.Delete(Home.PendingSecretKeyFile(memberId));
-        File.Delete(Home.PinsFile(memberId));
+        DeleteIfThere(Home.SecretKeyFile(memberId));
+        DeleteIfThere(Home.PendingSecretKeyFile(memberId));
+        DeleteIfThere(Home.PinsFile(memberId));
+    }
+
+    /// <summary>File.Delete, also when the directory was never made.</summary>
+    private static void DeleteIfThere(string path)
+    {
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>A shorthand no other account uses: <paramref name="wanted"/>, else with -2, -3, ….</summary>
@@ -118,7 +127,7 @@ internal sealed class AccountStore(CofferHome home)
     public void PromotePendingSecretKey(string memberId) => File.Move(Home.PendingSecretKeyFile(memberId), Home.SecretKeyFile(memberId), overwrite: true);
 
     /// <summary>The server refused the change: the new Secret Key never counted.</summary>
-    public void DropPendingSecretKey(string memberId) => File.Delete(Home.PendingSecretKeyFile(memberId));
+    public void DropPendingSecretKey(string memberId) => DeleteIfThere(Home.PendingSecretKeyFile(memberId));
 
     /// <summary>A new Secret Key whose change may or may not have reached the server (its answer was lost), or null.</summary>
     public SecretKey? ReadPendingSecretKey(string memberId) =>
