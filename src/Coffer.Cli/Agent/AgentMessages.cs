@@ -3,8 +3,8 @@ using System.Text.Json.Serialization;
 using Coffer.Cli.State;
 using Coffer.Contracts.Audit;
 using Coffer.Contracts.Devices;
-using Coffer.Contracts.Groups;
 using Coffer.Contracts.Errors;
+using Coffer.Contracts.Groups;
 using Coffer.Contracts.Members;
 using Coffer.Contracts.Sessions;
 
