@@ -82,6 +82,45 @@ public sealed class AdministrationTests(OrganisationFixture org) : IClassFixture
     }
 
     [Fact]
+    public async Task ConfirmAsAdministrator_ComparesTheSas_TheirCofferGetsAnIssuerKeyFromTheOwners_ThenTheyConfirmOthers()
+    {
+        (CofferHomeDirectory device, string email, string password, _) = await CliMember.AcceptAsync(org, "alex");
+        using (device)
+        {
+            string words = string.Join(' ', JsonDocument.Parse((await device.RunAsync(null, "whoami", "--sas", "--format", "json")).Stdout).RootElement
+                .GetProperty("shortAuthenticationString").EnumerateArray().Select(w => w.GetString()));
+            CofferRun withoutWords = await org.Owner.RunAsync(null, "member", "confirm", email, "--admin", "--yes");
+            CofferRun confirm = await org.Owner.RunAsync(null, "member", "confirm", email, "--admin", "--sas-words", words, "--yes");
+            CofferRun first = await device.RunAsync(password + "\n", "unlock", "--password-stdin");
+            // The Owner's coffer certifies the request at its next unlock; the Administrator's next unlock opens the issuer key.
+            await org.Owner.RunAsync(null, "lock");
+            CofferRun owner = await org.Owner.RunAsync(OrganisationFixture.OwnerPassword + "\n", "unlock", "--password-stdin");
+            await device.RunAsync(null, "lock");
+            CofferRun second = await device.RunAsync(password + "\n", "unlock", "--password-stdin");
+            (CofferHomeDirectory newcomer, string newcomerEmail, string newcomerPassword, _) = await CliMember.AcceptAsync(org, "bea");
+            using (newcomer)
+            {
+                CofferRun byAdministrator = await device.RunAsync(null, "member", "confirm", newcomerEmail, "--yes");
+                CofferRun unlock = await newcomer.RunAsync(newcomerPassword + "\n", "unlock", "--password-stdin");
+                CofferRun role = await device.RunAsync(null, "whoami", "--format", "json");
+
+                Assert.Equal(2, withoutWords.Exit);
+                Assert.Contains("--sas-words", withoutWords.Stderr, StringComparison.Ordinal);
+                Assert.True(confirm.Exit == 0, confirm.ToString());
+                Assert.Contains("Short authentication string: " + words, confirm.Stdout, StringComparison.Ordinal);
+                Assert.True(first.Exit == 0, first.ToString());
+                Assert.Contains("issuer key", first.Stderr, StringComparison.Ordinal);
+                Assert.True(owner.Exit == 0, owner.ToString());
+                Assert.True(second.Exit == 0, second.ToString());
+                Assert.DoesNotContain("issuer key", second.Stderr, StringComparison.Ordinal);
+                Assert.True(byAdministrator.Exit == 0, byAdministrator.ToString());
+                Assert.True(unlock.Exit == 0, unlock.ToString());
+                Assert.Equal("Administrator", JsonDocument.Parse(role.Stdout).RootElement.GetProperty("role").GetString());
+            }
+        }
+    }
+
+    [Fact]
     public async Task Suspend_TheMembersNextCommandIsOneClearLine_ReactivateLetsThemBackIn()
     {
         using CliMember erin = await CliMember.JoinAsync(org, "erin");
