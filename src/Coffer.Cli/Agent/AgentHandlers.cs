@@ -6,7 +6,9 @@ using Coffer.Contracts;
 using Coffer.Contracts.Errors;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Members;
+using Coffer.Contracts.Setup;
 using Coffer.Crypto.Accounts;
+using Coffer.Crypto.Generators;
 using Coffer.Crypto.Kdf;
 using Coffer.Crypto.Provenance;
 using Coffer.Protocol.Envelopes;
@@ -17,6 +19,7 @@ using Coffer.Sdk.Devices;
 using Coffer.Sdk.Errors;
 using Coffer.Sdk.Ids;
 using Coffer.Sdk.Members;
+using Coffer.Sdk.Restores;
 using Coffer.Sdk.Sessions;
 using Coffer.Sdk.Setup;
 
@@ -57,6 +60,11 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
                     .ConfigureAwait(false), Json.IReadOnlyListMemberDto),
                 MemberInviteRequest r => Result(await state.Get(r.Account).RunAsync(s => new MemberInvitations(s).InviteAsync(r.Email, r.Name, r.BaseGroup,
                     cancellationToken), cancellationToken).ConfigureAwait(false), Json.InvitationResponse),
+                ChangePasswordRequest or RegenerateSecretKeyRequest or ChangeEmailRequest or ConfirmEmailRequest =>
+                    await new CredentialHandlers(state, store).HandleAsync((AccountRequest)request, cancellationToken).ConfigureAwait(false),
+                MemberPendingRequest or MemberConfirmRequest or MemberLifecycleRequest or GroupListRequest or GroupCreateRequest or GroupMembersRequest
+                    or AuditTailRequest or AuditExportRequest or AuditVerifyRequest or AuditCountersignNowRequest or AuditKeyRequest or AuditCertifyKeyRequest =>
+                    await new AdminHandlers(state, store).HandleAsync((AccountRequest)request, cancellationToken).ConfigureAwait(false),
                 _ => throw new CliException(ExitCodes.Usage, "The agent does not know this operation; is the agent older than this coffer? Run `coffer lock` and retry."),
             };
         }
@@ -76,8 +84,12 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
         bool handedOver = false;
         try
         {
+            // The root certifies the audit key the server presents (docs/adr/0016): trust on first use, like the rest of setup; the
+            // fingerprint is shown so it can be compared with the one the server logged at start.
+            SetupStatusResponse status = await connection.Connection.GetAsync("/api/v1/setup", Wire.SetupStatusResponse, cancellationToken).ConfigureAwait(false);
+            byte[] auditKey = OrganisationSetup.ReadAuditKey(status);
             using OrganisationSetupResult setup = OrganisationSetup.Create(new SetupDetails(r.OrganisationName, r.Email, r.OwnerName, server), r.Password,
-                r.Token, TimeProvider.System, KdfPolicy.Default, KdfPolicy.MinimumIterations);
+                r.Token, TimeProvider.System, KdfPolicy.Default, KdfPolicy.MinimumIterations, auditKey);
             StoredAccount account = NewAccount(setup.Account, server, r.Shorthand ?? Slug(r.OrganisationName), r.OrganisationName.Trim(), r.Tls);
             string kitPath = r.KitPath ?? DefaultKitPath(account);
             // The Secret Key and the Emergency Kit are on disk before the server has the organisation: nothing it accepts
@@ -98,10 +110,10 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
             }
             await store.SaveAsync(account, cancellationToken).ConfigureAwait(false);
             UnlockedSession session = await OpenAsync(connection, account.Email, r.Password, setup.SecretKey, account.DeviceId, null,
-                (_, _) => setup.Account, cancellationToken).ConfigureAwait(false);
+                (_, _) => setup.Account, null, false, cancellationToken).ConfigureAwait(false);
             handedOver = true;
             account = await KeepAsync(account, session, cancellationToken).ConfigureAwait(false);
-            return new SetupResult(ToResult(account), kitPath);
+            return new SetupResult(ToResult(account, session.Warnings), kitPath, Fingerprint.FromSpki(auditKey).ToDisplayString());
         }
         finally
         {
@@ -129,12 +141,16 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
         using (accepted)
         {
             string? organisationName = accepted.EmergencyKit.OrganisationName;
-            StoredAccount account = NewAccount(accepted.Account, link.ServerUrl, r.Shorthand ?? Slug(organisationName), organisationName, r.Tls);
+            StoredAccount account = NewAccount(accepted.Account, link.ServerUrl, r.Shorthand ?? Slug(organisationName), organisationName, r.Tls) with
+            {
+                EncryptionFingerprint = accepted.EncryptionFingerprint.ToString(),
+                SigningFingerprint = accepted.SigningFingerprint.ToString(),
+            };
             store.WriteSecretKey(account.MemberId, accepted.SecretKey);
             await store.SaveAsync(account, cancellationToken).ConfigureAwait(false);
             string kitPath = r.KitPath ?? DefaultKitPath(account);
             WriteKit(kitPath, accepted.EmergencyKit);
-            return new AcceptResult(ToResult(account), kitPath, accepted.BaseGroup, Unlocked: false);
+            return new AcceptResult(ToResult(account), kitPath, accepted.BaseGroup, Unlocked: false, accepted.ShortAuthenticationString);
         }
     }
 
@@ -167,7 +183,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
             {
                 session = await OpenAsync(connection, email, r.Password, secretKey, deviceId, known?.LastIterations,
                     (memberId, keys) => new RememberedAccount(keys.Root.OrgId, memberId, email, secretKey.AccountId, organisation, known?.LastIterations ?? 0),
-                    cancellationToken).ConfigureAwait(false);
+                    known is null ? null : store.ReadPins(known.MemberId), false, cancellationToken).ConfigureAwait(false);
             }
             catch (CofferApiException e) when (e.Type == ErrorTypes.SignInFailed)
             {
@@ -180,7 +196,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
             { DeviceId = deviceId };
             store.WriteSecretKey(account.MemberId, secretKey);
             account = await KeepAsync(account, session, cancellationToken).ConfigureAwait(false);
-            return ToResult(account);
+            return ToResult(account, session.Warnings);
         }
         finally
         {
@@ -199,10 +215,26 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
         OwnedConnection connection = OwnedConnection.Open(account.ServerUrl, account.Tls);
         try
         {
-            UnlockedSession session = await OpenAsync(connection, account.Email, r.Password, secretKey, account.DeviceId,
-                account.LastIterations > 0 ? account.LastIterations : null, (_, _) => account.ToRemembered(), cancellationToken).ConfigureAwait(false);
+            UnlockedSession session;
+            try
+            {
+                session = await OpenAsync(connection, account.Email, r.Password, secretKey, account.DeviceId,
+                    account.LastIterations > 0 ? account.LastIterations : null, (_, _) => account.ToRemembered(), store.ReadPins(account.MemberId),
+                    r.AcceptRestore, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CofferApiException e) when (e.Type == ErrorTypes.SignInFailed && store.ReadPendingSecretKey(account.MemberId) is { } pending)
+            {
+                // A Secret Key change whose answer was lost (docs/adr/0017): the server may have switched to the new key.
+                using (pending)
+                {
+                    StoredAccount known = account;
+                    session = await OpenAsync(connection, known.Email, r.Password, pending, known.DeviceId, known.LastIterations > 0 ? known.LastIterations : null,
+                        (_, _) => known.ToRemembered(), store.ReadPins(known.MemberId), r.AcceptRestore, cancellationToken).ConfigureAwait(false);
+                    store.PromotePendingSecretKey(account.MemberId);
+                }
+            }
             account = await KeepAsync(account, session, cancellationToken).ConfigureAwait(false);
-            return ToResult(account);
+            return ToResult(account, session.Warnings);
         }
         catch
         {
@@ -216,7 +248,8 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
     /// AUK that run derived, every key's provenance checked to the pinned organisation fingerprint (AccountUnlock).
     /// </summary>
     private static async Task<UnlockedSession> OpenAsync(OwnedConnection connection, string email, string password, SecretKey secretKey,
-        string deviceId, int? lastIterations, Func<string, AccountKeysResponse, RememberedAccount> remember, CancellationToken cancellationToken)
+        string deviceId, int? lastIterations, Func<string, AccountKeysResponse, RememberedAccount> remember, PinsDto? localPins, bool acceptRestore,
+        CancellationToken cancellationToken)
     {
         SignInResult signIn = await SignIn.SignInAsync(connection.Connection, email, password, secretKey, deviceId, UnlockedSession.DeviceInfo,
             KdfPolicy.Default, lastIterations, cancellationToken).ConfigureAwait(false);
@@ -238,10 +271,16 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
                     "Your account has no keys to unlock yet: an administrator of your organisation must confirm you first.", e.Problem);
             }
             RememberedAccount account = remember(signIn.Session.MemberId, keys);
-            UnlockedAccount unlocked;
-            using (EnvelopeKey auk = signIn.AccountKeys.CreateAukKey())
+            (UnlockedAccount unlocked, Pins? served, PinsDto? record) = await UnlockWithPinsAsync(signIn, keys, account, localPins, cancellationToken)
+                .ConfigureAwait(false);
+            try
             {
-                unlocked = AccountUnlock.WithAuk(keys, auk, signIn.Kdf.Iterations, account, new Pins(), TimeProvider.System);
+                await CheckRestoreEpochAsync(connection, unlocked, acceptRestore, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                unlocked.Dispose();
+                throw;
             }
             return new UnlockedSession(
                 new StoredAccount
@@ -256,7 +295,8 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
                     DeviceId = deviceId,
                     Shorthand = "",
                 },
-                connection, signIn, unlocked);
+                connection, signIn, unlocked)
+            { StoredPins = served, StoredRecord = served is null ? null : record };
         }
         catch
         {
@@ -267,13 +307,71 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
         }
     }
 
-    /// <summary>Stores what the unlock learned (the iteration count) and hands the session to the agent's state.</summary>
+    /// <summary>
+    /// Unlocks against the pins every device of the member verified (PROTOCOL.md §5.1): the keyset the first pass opens (its
+    /// certificate checked to the pinned organisation) opens the server's sealed pins record and this device's own copy; merged,
+    /// they are the pins the second pass checks every key against, so a key substituted since another device pinned it is
+    /// refused. Returns the unlocked account and the pins the server's record held (null: none).
+    /// </summary>
+    private static async Task<(UnlockedAccount Account, Pins? Served, PinsDto? Record)> UnlockWithPinsAsync(SignInResult signIn, AccountKeysResponse keys,
+        RememberedAccount account, PinsDto? localPins, CancellationToken cancellationToken)
+    {
+        using EnvelopeKey auk = signIn.AccountKeys.CreateAukKey();
+        UnlockedAccount first = AccountUnlock.WithAuk(keys, auk, signIn.Kdf.Iterations, account, new Pins(), TimeProvider.System);
+        Pins merged;
+        Pins? served;
+        PinsDto? result;
+        try
+        {
+            PinsDto? record = await AccountPins.FetchAsync(signIn.Session, cancellationToken).ConfigureAwait(false);
+            served = AccountPins.Open(first.Keyset, record);
+            if (served is null && AccountPins.Open(first.Keyset, localPins) is null)
+            {
+                return (first, null, null);
+            }
+            (merged, _) = AccountPins.Merge(first.Keyset, record, localPins);
+            result = record;
+        }
+        catch
+        {
+            first.Dispose();
+            throw;
+        }
+        first.Dispose();
+        return (AccountUnlock.WithAuk(keys, auk, signIn.Kdf.Iterations, account, merged, TimeProvider.System), served, result);
+    }
+
+    /// <summary>
+    /// The server's restore epoch against the pins (docs/adr/0013): lower is refused; higher stops the unlock with the
+    /// restore's message until the person runs <c>coffer unlock --accept-restore</c>.
+    /// </summary>
+    private static async Task CheckRestoreEpochAsync(OwnedConnection connection, UnlockedAccount unlocked, bool acceptRestore, CancellationToken cancellationToken)
+    {
+        try
+        {
+            _ = await RestoreEpochCheck.CheckAsync(connection.Connection, unlocked.Pins, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ServerRestoredException e) when (acceptRestore)
+        {
+            RestoreEpochCheck.Acknowledge(unlocked.Pins, e);
+        }
+        catch (ServerRestoredException e)
+        {
+            throw new CliException(ExitCodes.Refused, e.Message + " Once your administrator has told you about it, run `coffer unlock --accept-restore`.", e);
+        }
+    }
+
+    /// <summary>
+    /// Stores what the unlock learned (the iteration count), hands the session to the agent's state, and runs the upkeep of an
+    /// unlock (pins stored; an administrator's duties), whose warnings the session carries for the command.
+    /// </summary>
     private async Task<StoredAccount> KeepAsync(StoredAccount account, UnlockedSession session, CancellationToken cancellationToken)
     {
         StoredAccount updated = account with { LastIterations = Math.Max(account.LastIterations, session.Keys.Account.LastIterations) };
         session.Account = updated;
         state.Add(session);
         await store.SaveAsync(updated, cancellationToken).ConfigureAwait(false);
+        session.Warnings = await AccountUpkeep.RunAtUnlockAsync(session, store, cancellationToken).ConfigureAwait(false);
         return updated;
     }
 
@@ -300,8 +398,13 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
         UnlockedSession session = state.Get(r.Account);
         MemberDto me = await session.RunAsync(s => new MemberDirectory(s).GetAsync(s.MemberId, cancellationToken), cancellationToken).ConfigureAwait(false);
         StoredAccount a = session.Account;
+        UnlockedAccount keys = session.Keys;
+        Fingerprint organisation = Fingerprint.Parse(a.OrganisationFingerprint);
+        Fingerprint encryption = keys.Certificate.Record.EncFpr;
+        Fingerprint signing = keys.Certificate.Record.SigFpr;
         return new WhoAmIResult(a.Shorthand, me.Email, me.Name, me.Id, a.OrgId, RoleOf(me), me.State, [.. me.Groups.Select(g => g.Kind)], a.ServerUrl,
-            a.DeviceId, session.Session.SessionId, Fingerprint.Parse(a.OrganisationFingerprint).ToDisplayString());
+            a.DeviceId, session.Session.SessionId, organisation.ToDisplayString(), encryption.ToDisplayString(), signing.ToDisplayString(),
+            ShortAuthenticationString.Compute(organisation.AsSpan(), me.Id, encryption.AsSpan(), signing.AsSpan()));
     }
 
     private async Task<JsonElement> EndSessionAsync(SessionEndRequest r, CancellationToken cancellationToken)
@@ -397,8 +500,9 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
     private static JsonElement Result<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
         JsonSerializer.SerializeToElement(value, type);
 
-    private static AccountResult ToResult(StoredAccount a) =>
-        new(a.Shorthand, a.MemberId, a.Email, a.OrgId, a.ServerUrl, Fingerprint.Parse(a.OrganisationFingerprint).ToDisplayString(), a.DeviceId);
+    internal static AccountResult ToResult(StoredAccount a, IReadOnlyList<string>? warnings = null) =>
+        new(a.Shorthand, a.MemberId, a.Email, a.OrgId, a.ServerUrl, Fingerprint.Parse(a.OrganisationFingerprint).ToDisplayString(), a.DeviceId,
+            warnings is { Count: > 0 } ? warnings : null);
 
     internal static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

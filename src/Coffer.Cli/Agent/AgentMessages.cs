@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Coffer.Cli.State;
+using Coffer.Contracts.Audit;
 using Coffer.Contracts.Devices;
 using Coffer.Contracts.Errors;
+using Coffer.Contracts.Groups;
 using Coffer.Contracts.Members;
 using Coffer.Contracts.Sessions;
 
@@ -28,6 +30,22 @@ namespace Coffer.Cli.Agent;
 [JsonDerivedType(typeof(DeviceRevokeRequest), "device.revoke")]
 [JsonDerivedType(typeof(MemberListRequest), "member.list")]
 [JsonDerivedType(typeof(MemberInviteRequest), "member.invite")]
+[JsonDerivedType(typeof(ChangePasswordRequest), "account.change-password")]
+[JsonDerivedType(typeof(RegenerateSecretKeyRequest), "account.regenerate-secret-key")]
+[JsonDerivedType(typeof(ChangeEmailRequest), "account.change-email")]
+[JsonDerivedType(typeof(ConfirmEmailRequest), "account.confirm-email")]
+[JsonDerivedType(typeof(MemberPendingRequest), "member.pending")]
+[JsonDerivedType(typeof(MemberConfirmRequest), "member.confirm")]
+[JsonDerivedType(typeof(MemberLifecycleRequest), "member.lifecycle")]
+[JsonDerivedType(typeof(GroupListRequest), "group.list")]
+[JsonDerivedType(typeof(GroupCreateRequest), "group.create")]
+[JsonDerivedType(typeof(GroupMembersRequest), "group.members")]
+[JsonDerivedType(typeof(AuditTailRequest), "audit.tail")]
+[JsonDerivedType(typeof(AuditExportRequest), "audit.export")]
+[JsonDerivedType(typeof(AuditVerifyRequest), "audit.verify")]
+[JsonDerivedType(typeof(AuditCountersignNowRequest), "audit.countersign")]
+[JsonDerivedType(typeof(AuditKeyRequest), "audit.key")]
+[JsonDerivedType(typeof(AuditCertifyKeyRequest), "audit.certify-key")]
 internal abstract record AgentRequest;
 
 /// <summary>A request about one unlocked account (its member id).</summary>
@@ -43,7 +61,7 @@ internal sealed record AcceptInvitationRequest(string Link, string Password, str
 internal sealed record SignInRequest(string ServerUrl, string Email, string SecretKey, string Password, string OrganisationFingerprint,
     string? Shorthand, ServerTrustSettings? Tls) : AgentRequest;
 
-internal sealed record UnlockRequest(string Account, string Password) : AccountRequest(Account);
+internal sealed record UnlockRequest(string Account, string Password, bool AcceptRestore = false) : AccountRequest(Account);
 
 internal sealed record LockRequest : AgentRequest;
 
@@ -63,6 +81,45 @@ internal sealed record MemberListRequest(string Account) : AccountRequest(Accoun
 
 internal sealed record MemberInviteRequest(string Account, string Email, string Name, string BaseGroup) : AccountRequest(Account);
 
+internal sealed record ChangePasswordRequest(string Account, string CurrentPassword, string NewPassword, string? KitPath) : AccountRequest(Account);
+
+internal sealed record RegenerateSecretKeyRequest(string Account, string Password, string? KitPath) : AccountRequest(Account);
+
+internal sealed record ChangeEmailRequest(string Account, string NewEmail) : AccountRequest(Account);
+
+internal sealed record ConfirmEmailRequest(string Account, string Token, string? KitPath) : AccountRequest(Account);
+
+/// <summary>A member waiting for confirmation, by email or member id: their keys' fingerprints and the SAS, to show before confirming.</summary>
+internal sealed record MemberPendingRequest(string Account, string Member) : AccountRequest(Account);
+
+/// <summary>Confirms exactly the keys that were shown (their fingerprints); <paramref name="Administrator"/> also gives the Administrators group key.</summary>
+internal sealed record MemberConfirmRequest(string Account, string MemberId, string EncryptionFingerprint, string SigningFingerprint, bool Administrator)
+    : AccountRequest(Account);
+
+/// <summary><paramref name="Action"/>: suspend, reactivate or remove.</summary>
+internal sealed record MemberLifecycleRequest(string Account, string Member, string Action) : AccountRequest(Account);
+
+internal sealed record GroupListRequest(string Account) : AccountRequest(Account);
+
+internal sealed record GroupCreateRequest(string Account, string Name, IReadOnlyList<string> Permissions) : AccountRequest(Account);
+
+/// <summary>Adds members to a group, or removes them (which rotates the group's key).</summary>
+internal sealed record GroupMembersRequest(string Account, string Group, IReadOnlyList<string> Members, bool Remove) : AccountRequest(Account);
+
+/// <summary>The newest <paramref name="Limit"/> events, or with <paramref name="After"/> every event after that seq (at most 5000).</summary>
+internal sealed record AuditTailRequest(string Account, int Limit, long? After) : AccountRequest(Account);
+
+internal sealed record AuditExportRequest(string Account, long After) : AccountRequest(Account);
+
+internal sealed record AuditVerifyRequest(string Account) : AccountRequest(Account);
+
+internal sealed record AuditCountersignNowRequest(string Account) : AccountRequest(Account);
+
+internal sealed record AuditKeyRequest(string Account) : AccountRequest(Account);
+
+/// <summary>Certifies the server's audit key only if it is still the one whose fingerprint was shown.</summary>
+internal sealed record AuditCertifyKeyRequest(string Account, string Fingerprint) : AccountRequest(Account);
+
 /// <summary>The agent's answer: a result (its type depends on the request) or a failure.</summary>
 internal sealed record AgentReply(bool Ok, JsonElement? Result = null, AgentFailure? Error = null);
 
@@ -73,14 +130,33 @@ internal sealed record StatusResult(int ProcessId, long IdleTimeoutSeconds, IRea
 
 /// <summary>An account as the commands show it.</summary>
 internal sealed record AccountResult(string Account, string MemberId, string Email, string OrgId, string ServerUrl, string OrganisationFingerprint,
-    string DeviceId);
+    string DeviceId, IReadOnlyList<string>? Warnings = null);
 
-internal sealed record SetupResult(AccountResult Account, string EmergencyKit);
+internal sealed record SetupResult(AccountResult Account, string EmergencyKit, string? AuditKeyFingerprint = null);
 
-internal sealed record AcceptResult(AccountResult Account, string EmergencyKit, string BaseGroup, bool Unlocked);
+internal sealed record AcceptResult(AccountResult Account, string EmergencyKit, string BaseGroup, bool Unlocked, IReadOnlyList<string>? ShortAuthenticationString = null);
 
 internal sealed record WhoAmIResult(string Account, string Email, string Name, string MemberId, string OrgId, string Role, string State,
-    IReadOnlyList<string> Groups, string ServerUrl, string DeviceId, string SessionId, string OrganisationFingerprint);
+    IReadOnlyList<string> Groups, string ServerUrl, string DeviceId, string SessionId, string OrganisationFingerprint,
+    string? EncryptionFingerprint = null, string? SigningFingerprint = null, IReadOnlyList<string>? ShortAuthenticationString = null);
+
+/// <summary>A password or Secret Key change, or a confirmed email change: what changed and where the new Emergency Kit is.</summary>
+internal sealed record CredentialResult(string Account, string Kind, string Email, int EndedSessions, string EmergencyKit, string? SecretKeyFile = null);
+
+internal sealed record EmailChangeResult(string Account, string NewEmail, long ExpiresAt);
+
+internal sealed record PendingMemberResult(string MemberId, string Email, string Name, string BaseGroup, string State, string EncryptionFingerprint,
+    string SigningFingerprint, IReadOnlyList<string> ShortAuthenticationString, bool Confirmed = false, bool Administrator = false);
+
+internal sealed record GroupResult(string GroupId, string Name, IReadOnlyList<string> Members, bool Rotated = false);
+
+internal sealed record CountersignResult(long Seq, string ChainHash, long Time, string AuditKeyFingerprint, long CountersignedAt);
+
+internal sealed record AuditKeyResult(string Fingerprint, bool Certified, long? CertifiedAt, bool CertifiedNow = false);
+
+internal sealed record AuditVerifyResult(bool Valid, int Events, long FirstSeq, long HeadSeq, bool FromGenesis, string ChainFault, long? FirstBadSeq,
+    long? CheckpointSeq, string? CheckpointAuditKey, string? CheckpointProblem, bool CheckpointFailed, IReadOnlyList<string> CheckpointCountersignedBy,
+    long? LastCountersignedSeq);
 
 internal sealed record SignOutResult(string Account, bool Forgotten);
 
@@ -99,4 +175,15 @@ internal sealed record SignOutResult(string Account, bool Forgotten);
 [JsonSerializable(typeof(IReadOnlyList<MemberDto>))]
 [JsonSerializable(typeof(InvitationResponse))]
 [JsonSerializable(typeof(ProblemDto))]
+[JsonSerializable(typeof(CredentialResult))]
+[JsonSerializable(typeof(EmailChangeResult))]
+[JsonSerializable(typeof(PendingMemberResult))]
+[JsonSerializable(typeof(MemberLifecycleResponse))]
+[JsonSerializable(typeof(IReadOnlyList<GroupSummaryDto>))]
+[JsonSerializable(typeof(GroupResult))]
+[JsonSerializable(typeof(AuditEventsResponse))]
+[JsonSerializable(typeof(IReadOnlyList<AuditEventDto>))]
+[JsonSerializable(typeof(CountersignResult))]
+[JsonSerializable(typeof(AuditKeyResult))]
+[JsonSerializable(typeof(AuditVerifyResult))]
 internal sealed partial class AgentJsonContext : JsonSerializerContext;

@@ -18,8 +18,11 @@ namespace Coffer.Cli.Agent;
 internal sealed class UnlockedSession : IDisposable
 {
     private readonly SemaphoreSlim _renewal = new(1, 1);
+    private readonly SemaphoreSlim _exclusive = new(1, 1);
     private readonly List<SignInResult> _retired = [];
+    private readonly List<UnlockedAccount> _retiredKeys = [];
     private SignInResult _signIn;
+    private UnlockedAccount _keys;
     private bool _disposed;
 
     private readonly OwnedConnection _connection;
@@ -29,7 +32,7 @@ internal sealed class UnlockedSession : IDisposable
         Account = account;
         _connection = connection;
         _signIn = signIn;
-        Keys = keys;
+        _keys = keys;
     }
 
     /// <summary>What the device remembers of the account (replaced as the unlock's findings are stored).</summary>
@@ -37,9 +40,66 @@ internal sealed class UnlockedSession : IDisposable
 
     public CofferConnection Connection => _connection.Connection;
 
-    public UnlockedAccount Keys { get; }
+    /// <summary>The account's keys and pins (replaced when they are read again after a change; the old ones are zeroed at lock).</summary>
+    public UnlockedAccount Keys => Volatile.Read(ref _keys);
 
     public CofferSession Session => Volatile.Read(ref _signIn).Session;
+
+    /// <summary>The current sign-in: its session, and the 2SKD output and KDF parameters it came from.</summary>
+    public SignInResult CurrentSignIn => Volatile.Read(ref _signIn);
+
+    /// <summary>What the server's pins record held when last read or stored (null: none), so pins are stored only when they changed.</summary>
+    public Coffer.Crypto.Provenance.Pins? StoredPins { get; set; }
+
+    /// <summary>The sealed record those pins came from (this device keeps a copy of it).</summary>
+    public Coffer.Contracts.Keys.PinsDto? StoredRecord { get; set; }
+
+    /// <summary>Warnings of the upkeep run at unlock, for the command that unlocked.</summary>
+    public IReadOnlyList<string> Warnings { get; set; } = [];
+
+    /// <summary>
+    /// Runs work that reads and changes the keys or pins (Pins is not thread-safe; a credential change swaps the sign-in) one
+    /// at a time per account. Plain reads do not wait for it.
+    /// </summary>
+    public async Task<T> ExclusiveAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        await _exclusive.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        finally
+        {
+            _exclusive.Release();
+        }
+    }
+
+    /// <summary>Holds newly read keys in place of the current ones.</summary>
+    public void ReplaceKeys(UnlockedAccount keys)
+    {
+        UnlockedAccount old = Interlocked.Exchange(ref _keys, keys);
+        lock (_retired)
+        {
+            // Calls in flight may still use the old keys; they are zeroed with the rest at lock.
+            _retiredKeys.Add(old);
+        }
+    }
+
+    /// <summary>Holds a new sign-in (after a credential change) in place of the current one.</summary>
+    public void ReplaceSignIn(SignInResult next)
+    {
+        SignInResult old = Interlocked.Exchange(ref _signIn, next);
+        lock (_retired)
+        {
+            _retired.Add(old);
+        }
+    }
+
+    /// <summary>
+    /// Signs in again now with the keys held (no password, no 2SKD run): for changes the server takes only from a session
+    /// that completed SRP within the last five minutes.
+    /// </summary>
+    public Task<SignInResult> SignInAgainAsync(CancellationToken cancellationToken) => RenewAsync(CurrentSignIn, cancellationToken, force: true);
 
     public static DeviceInfoDto DeviceInfo { get; } = new(
         string.IsNullOrWhiteSpace(Environment.MachineName) ? "coffer" : Environment.MachineName,
@@ -56,7 +116,7 @@ internal sealed class UnlockedSession : IDisposable
         }
         catch (CofferSessionExpiredException)
         {
-            await RenewAsync(used, cancellationToken).ConfigureAwait(false);
+            _ = await RenewAsync(used, cancellationToken).ConfigureAwait(false);
             return await call(Session).ConfigureAwait(false);
         }
     }
@@ -81,15 +141,30 @@ internal sealed class UnlockedSession : IDisposable
         }
     }
 
-    private async Task RenewAsync(SignInResult expired, CancellationToken cancellationToken)
+    /// <summary>Ends a session this agent no longer uses (at most 3 s; failures ignored: the server ends it at its idle timeout).</summary>
+    public static async Task EndQuietlyAsync(CofferSession session)
+    {
+        try
+        {
+            using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(3));
+            await new SessionClient(session).SignOutAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is CofferException or HttpRequestException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Best effort.
+        }
+    }
+
+    private async Task<SignInResult> RenewAsync(SignInResult expired, CancellationToken cancellationToken, bool force = false)
     {
         await _renewal.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!ReferenceEquals(Volatile.Read(ref _signIn), expired))
+            if (!force && !ReferenceEquals(Volatile.Read(ref _signIn), expired))
             {
-                return;
+                return Volatile.Read(ref _signIn);
             }
+            expired = Volatile.Read(ref _signIn);
             ObjectDisposedException.ThrowIf(_disposed, this);
             SignInResult next = await SignIn.SignInAgainAsync(Connection, Account.Email, Account.AccountId, Account.DeviceId, DeviceInfo,
                 expired.AccountKeys, expired.Kdf, cancellationToken).ConfigureAwait(false);
@@ -105,6 +180,7 @@ internal sealed class UnlockedSession : IDisposable
                 _retired.Add(expired);
             }
             Volatile.Write(ref _signIn, next);
+            return next;
         }
         finally
         {
@@ -119,9 +195,13 @@ internal sealed class UnlockedSession : IDisposable
             return;
         }
         _disposed = true;
-        Keys.Dispose();
         lock (_retired)
         {
+            foreach (UnlockedAccount old in _retiredKeys.Append(_keys))
+            {
+                old.Dispose();
+            }
+            _retiredKeys.Clear();
             foreach (SignInResult old in _retired.Append(_signIn))
             {
                 old.Session.Dispose();
@@ -131,5 +211,6 @@ internal sealed class UnlockedSession : IDisposable
         }
         _connection.Dispose();
         _renewal.Dispose();
+        _exclusive.Dispose();
     }
 }

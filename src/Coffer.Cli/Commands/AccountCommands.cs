@@ -3,7 +3,9 @@ using System.Text.Json;
 using Coffer.Cli.Agent;
 using Coffer.Cli.State;
 using Coffer.Cli.Terminal;
+using Coffer.Crypto.Generators;
 using Coffer.Protocol.Encoding;
+using Coffer.Protocol.Signatures;
 
 namespace Coffer.Cli.Commands;
 
@@ -50,11 +52,17 @@ internal static class AccountCommands
             SetupResult result = answer.Deserialize(Json.SetupResult)!;
             if (c.Output.Json)
             {
+                c.Output.Warn(result.Account.Warnings);
                 c.Output.WriteJson(answer);
                 return;
             }
+            c.Output.Warn(result.Account.Warnings);
             c.Output.Line($"{organisationName} is set up, and you are its first Owner. Signed in and unlocked as {result.Account.Email} (account \"{result.Account.Account}\").");
             KitLines(c.Output, result.EmergencyKit, result.Account);
+            if (result.AuditKeyFingerprint is not null)
+            {
+                c.Output.Line($"The organisation certified the server's audit key {result.AuditKeyFingerprint}: the server logs this fingerprint at start; compare them.");
+            }
         });
         return command;
     }
@@ -95,6 +103,10 @@ internal static class AccountCommands
             c.Output.Line($"Invitation accepted for {result.Account.Email} at {parsed.ServerUrl} (account \"{result.Account.Account}\").");
             KitLines(c.Output, result.EmergencyKit, result.Account);
             c.Output.Line("An administrator must now confirm you; once they have, run `coffer unlock`.");
+            if (result.ShortAuthenticationString is { Count: > 0 } words)
+            {
+                c.Output.Line($"If they ask, read them these six words (also `coffer whoami --sas`): {string.Join(' ', words)}");
+            }
         });
         return command;
     }
@@ -130,6 +142,7 @@ internal static class AccountCommands
             JsonElement answer = await c.AskOrStartAgentAsync(new SignInRequest(address, who, secretKey, password, organisation,
                 c.Parse.GetValue(shorthand), c.Tls()), ct).ConfigureAwait(false);
             AccountResult result = answer.Deserialize(Json.AccountResult)!;
+            c.Output.Warn(result.Warnings);
             if (c.Output.Json)
             {
                 c.Output.WriteJson(answer);
@@ -142,13 +155,18 @@ internal static class AccountCommands
 
     private static Command Unlock()
     {
-        Command command = new("unlock", "Unlock an account on this device with its password");
+        Option<bool> acceptRestore = new("--accept-restore")
+        {
+            Description = "Accept that the server was restored from a backup (only once your administrator told you): older item versions are let in",
+        };
+        Command command = new("unlock", "Unlock an account on this device with its password") { acceptRestore };
         CofferCli.SetAction(command, async (c, ct) =>
         {
             StoredAccount account = c.Account();
             string password = c.PasswordStdin ? c.Input.ReadStdinLine("the password") : c.Input.AskHidden($"Password for {account.Email}: ", "--password-stdin");
-            JsonElement answer = await c.AskOrStartAgentAsync(new UnlockRequest(account.MemberId, password), ct).ConfigureAwait(false);
+            JsonElement answer = await c.AskOrStartAgentAsync(new UnlockRequest(account.MemberId, password, c.Parse.GetValue(acceptRestore)), ct).ConfigureAwait(false);
             AccountResult result = answer.Deserialize(Json.AccountResult)!;
+            c.Output.Warn(result.Warnings);
             if (c.Output.Json)
             {
                 c.Output.WriteJson(answer);
@@ -204,10 +222,19 @@ internal static class AccountCommands
 
     private static Command WhoAmI()
     {
-        Command command = new("whoami", "Show who you are signed in as");
+        Option<bool> sas = new("--sas")
+        {
+            Description = "Show your keys' fingerprints and the six-word short authentication string an administrator compares when confirming you",
+        };
+        Command command = new("whoami", "Show who you are signed in as") { sas };
         CofferCli.SetAction(command, async (c, ct) =>
         {
             StoredAccount account = c.Account();
+            if (c.Parse.GetValue(sas))
+            {
+                await ShowSasAsync(c, account, ct).ConfigureAwait(false);
+                return;
+            }
             JsonElement answer = await c.AskAgentAsync(new WhoAmIRequest(account.MemberId), ct).ConfigureAwait(false);
             WhoAmIResult me = answer.Deserialize(Json.WhoAmIResult)!;
             c.Output.Details(answer,
@@ -234,7 +261,50 @@ internal static class AccountCommands
             c.Output.Table(source, ["Account", "Email", "Server", "Member id", "State", "Default"],
                 entries.Select(e => new[] { e.Account, e.Email, e.ServerUrl, e.MemberId, e.Unlocked ? "unlocked" : "locked", e.Default ? "*" : "" }));
         });
-        return new Command("account", "The accounts on this device") { list };
+        return new Command("account", "The accounts on this device, and your account's password, Secret Key and email")
+        {
+            list, CredentialCommands.ChangePassword(), CredentialCommands.RegenerateSecretKey(), CredentialCommands.ChangeEmail(),
+            CredentialCommands.ConfirmEmail(),
+        };
+    }
+
+    /// <summary>
+    /// The newcomer's side of the SAS (PROTOCOL.md §5.1 "First contact"): from the unlocked account's own certificate, or —
+    /// before confirmation, when there is nothing to unlock — from the keys this device made at acceptance.
+    /// </summary>
+    private static async Task ShowSasAsync(CliContext c, StoredAccount account, CancellationToken ct)
+    {
+        SasResult result;
+        JsonElement? answer = null;
+        try
+        {
+            answer = await c.AskAgentAsync(new WhoAmIRequest(account.MemberId), ct).ConfigureAwait(false);
+        }
+        catch (CliException e) when (e.ExitCode == ExitCodes.Locked && account.EncryptionFingerprint is not null)
+        {
+            // Not unlocked (or not confirmed yet): the keys made at acceptance are on record.
+        }
+        if (answer is JsonElement a && a.Deserialize(Json.WhoAmIResult) is { ShortAuthenticationString: { } words } me)
+        {
+            result = new SasResult(me.Account, me.Email, me.MemberId, me.OrganisationFingerprint, me.EncryptionFingerprint!, me.SigningFingerprint!, words);
+        }
+        else if (account.EncryptionFingerprint is not null && account.SigningFingerprint is not null)
+        {
+            Fingerprint organisation = Fingerprint.Parse(account.OrganisationFingerprint);
+            Fingerprint encryption = Fingerprint.Parse(account.EncryptionFingerprint);
+            Fingerprint signing = Fingerprint.Parse(account.SigningFingerprint);
+            result = new SasResult(account.Shorthand, account.Email, account.MemberId, organisation.ToDisplayString(), encryption.ToDisplayString(),
+                signing.ToDisplayString(), ShortAuthenticationString.Compute(organisation.AsSpan(), account.MemberId, encryption.AsSpan(), signing.AsSpan()));
+        }
+        else
+        {
+            throw new CliException(ExitCodes.Locked, Failures.LockedMessage);
+        }
+        c.Output.Details(JsonSerializer.SerializeToElement(result, CliJsonContext.Default.SasResult),
+        [
+            ("Email", result.Email), ("Member id", result.MemberId), ("Encryption key", result.EncryptionFingerprint),
+            ("Signing key", result.SigningFingerprint), ("Short authentication string", string.Join(' ', result.ShortAuthenticationString)),
+        ]);
     }
 
     /// <summary>The server address and token of a setup link; a link without its fragment is asked for again, without echo.</summary>
@@ -294,7 +364,11 @@ internal static class AccountCommands
 
 internal sealed record AccountListEntry(string Account, string Email, string ServerUrl, string MemberId, bool Unlocked, bool Default);
 
+internal sealed record SasResult(string Account, string Email, string MemberId, string OrganisationFingerprint, string EncryptionFingerprint,
+    string SigningFingerprint, IReadOnlyList<string> ShortAuthenticationString);
+
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(List<AccountListEntry>))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(GeneratedSecret))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(SasResult))]
 internal sealed partial class CliJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

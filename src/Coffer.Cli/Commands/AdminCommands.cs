@@ -19,6 +19,8 @@ internal static class AdminCommands
         root.Subcommands.Add(Sessions());
         root.Subcommands.Add(Devices());
         root.Subcommands.Add(Members());
+        root.Subcommands.Add(MemberAdministration.Groups());
+        root.Subcommands.Add(AuditCommands.Build());
     }
 
     private static Command Sessions()
@@ -111,9 +113,14 @@ internal static class AdminCommands
             }
             c.Output.Line($"Invited {address} (member {invited.MemberId}); the link works until {Time(invited.ExpiresAt)}.");
         });
-        return new Command("member", "The organisation's members") { list, invite };
+        return new Command("member", "The organisation's members")
+        {
+            list, invite, MemberAdministration.Confirm(), MemberAdministration.Lifecycle("suspend", "Suspend a member: their sessions end and they cannot sign in until reactivated"),
+            MemberAdministration.Lifecycle("reactivate", "Reactivate a suspended member"),
+            MemberAdministration.Lifecycle("remove", "Remove a member from the organisation (prints the vaults and groups whose keys to rotate)"),
+        };
     }
 
-    private static string Time(long unixMs) =>
+    internal static string Time(long unixMs) =>
         DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 }

@@ -91,7 +91,7 @@ internal static class GlobalOptions
 {
     public static readonly Option<string> Format = new("--format")
     {
-        Description = "Output: readable tables, or JSON for scripts (errors: the server's problem as received, on stderr)",
+        Description = "Output: readable tables, or JSON for scripts (errors: the server's problem as received, on stderr); csv for audit export",
         Recursive = true,
         DefaultValueFactory = _ => "table",
     };
@@ -128,7 +128,7 @@ internal static class GlobalOptions
 
     static GlobalOptions()
     {
-        Format.AcceptOnlyFromAmong("table", "json");
+        Format.AcceptOnlyFromAmong("table", "json", "csv");
     }
 
     public static void AddTo(Command root)

@@ -36,13 +36,17 @@ internal static class CofferCli
     }
 
     /// <summary>Wraps a command body: builds the context, and turns a <see cref="CliException"/> into stderr and an exit code.</summary>
-    public static void SetAction(Command command, Func<CliContext, CancellationToken, Task> body)
+    public static void SetAction(Command command, Func<CliContext, CancellationToken, Task> body, bool allowCsv = false)
     {
         command.SetAction(async (parse, cancellationToken) =>
         {
             Output output = new(string.Equals(parse.GetValue(GlobalOptions.Format), "json", StringComparison.Ordinal));
             try
             {
+                if (!allowCsv && string.Equals(parse.GetValue(GlobalOptions.Format), "csv", StringComparison.Ordinal))
+                {
+                    throw new CliException(ExitCodes.Usage, "--format csv is for `coffer audit export`; this command writes table or json.");
+                }
                 CliContext context = CliContext.Create(parse, output);
                 await body(context, cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Ok;

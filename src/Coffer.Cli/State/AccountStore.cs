@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Coffer.Contracts;
+using Coffer.Contracts.Keys;
 using Coffer.Crypto.Accounts;
 
 namespace Coffer.Cli.State;
@@ -78,7 +80,18 @@ internal sealed class AccountStore(CofferHome home)
             LastUsed = file.LastUsed == memberId ? null : file.LastUsed,
             Accounts = [.. file.Accounts.Where(a => a.MemberId != memberId)],
         }, cancellationToken).ConfigureAwait(false);
-        File.Delete(Home.SecretKeyFile(memberId));
+        DeleteIfThere(Home.SecretKeyFile(memberId));
+        DeleteIfThere(Home.PendingSecretKeyFile(memberId));
+        DeleteIfThere(Home.PinsFile(memberId));
+    }
+
+    /// <summary>File.Delete, also when the directory was never made.</summary>
+    private static void DeleteIfThere(string path)
+    {
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>A shorthand no other account uses: <paramref name="wanted"/>, else with -2, -3, ….</summary>
@@ -101,10 +114,49 @@ internal sealed class AccountStore(CofferHome home)
         SecureFiles.CreateNew(path, secretKey.Format() + "\n");
     }
 
-    /// <exception cref="CliException">The file is missing or does not hold a Secret Key.</exception>
-    public SecretKey ReadSecretKey(string memberId)
+    /// <summary>Stores a new Secret Key beside the current one, before the server is asked to switch to it.</summary>
+    public void WritePendingSecretKey(string memberId, SecretKey secretKey)
     {
-        string path = Home.SecretKeyFile(memberId);
+        Home.EnsureDirectory(Home.SecretKeysDirectory);
+        string path = Home.PendingSecretKeyFile(memberId);
+        File.Delete(path);
+        SecureFiles.CreateNew(path, secretKey.Format() + "\n");
+    }
+
+    /// <summary>The server took the new Secret Key: it replaces the current one.</summary>
+    public void PromotePendingSecretKey(string memberId) => File.Move(Home.PendingSecretKeyFile(memberId), Home.SecretKeyFile(memberId), overwrite: true);
+
+    /// <summary>The server refused the change: the new Secret Key never counted.</summary>
+    public void DropPendingSecretKey(string memberId) => DeleteIfThere(Home.PendingSecretKeyFile(memberId));
+
+    /// <summary>A new Secret Key whose change may or may not have reached the server (its answer was lost), or null.</summary>
+    public SecretKey? ReadPendingSecretKey(string memberId) =>
+        File.Exists(Home.PendingSecretKeyFile(memberId)) ? ReadSecretKeyFrom(Home.PendingSecretKeyFile(memberId)) : null;
+
+    /// <summary>This device's copy of the account's sealed pins record, or null (none, or damaged: the server's copy still counts).</summary>
+    public PinsDto? ReadPins(string memberId)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(Home.PinsFile(memberId)), CofferJsonContext.Default.PinsDto);
+        }
+        catch (Exception e) when (e is IOException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    public void WritePins(string memberId, PinsDto record)
+    {
+        Home.EnsureDirectory(Home.PinsDirectory);
+        SecureFiles.Replace(Home.PinsFile(memberId), JsonSerializer.SerializeToUtf8Bytes(record, CofferJsonContext.Default.PinsDto));
+    }
+
+    /// <exception cref="CliException">The file is missing or does not hold a Secret Key.</exception>
+    public SecretKey ReadSecretKey(string memberId) => ReadSecretKeyFrom(Home.SecretKeyFile(memberId));
+
+    private static SecretKey ReadSecretKeyFrom(string path)
+    {
         byte[] bytes;
         try
         {

@@ -24,6 +24,9 @@ internal sealed class CofferHome
 
     public string KitsDirectory => Path.Combine(Root, "emergency-kits");
 
+    /// <summary>This device's own copy of each account's sealed pins record (the server's copy may be withheld or old).</summary>
+    public string PinsDirectory => Path.Combine(Root, "pins");
+
     public string RunDirectory => Path.Combine(Root, "run");
 
     public string SocketPath => Path.Combine(RunDirectory, "agent.sock");
@@ -57,6 +60,11 @@ internal sealed class CofferHome
     }
 
     public string SecretKeyFile(string memberId) => Path.Combine(SecretKeysDirectory, memberId);
+
+    /// <summary>A new Secret Key between being made and the server taking it (docs/adr/0017: stored before it is submitted).</summary>
+    public string PendingSecretKeyFile(string memberId) => Path.Combine(SecretKeysDirectory, memberId + ".new");
+
+    public string PinsFile(string memberId) => Path.Combine(PinsDirectory, memberId + ".json");
 
     /// <summary>Creates <paramref name="path"/> (and the home) 0700, tightening one that exists.</summary>
     public string EnsureDirectory(string path)

@@ -35,6 +35,12 @@ internal sealed record StoredAccount
 
     public ServerTrustSettings? Tls { get; init; }
 
+    /// <summary>The fingerprints (base32) of this member's keyset keys, as made at acceptance: the newcomer's side of the SAS.</summary>
+    public string? EncryptionFingerprint { get; init; }
+
+    /// <inheritdoc cref="EncryptionFingerprint"/>
+    public string? SigningFingerprint { get; init; }
+
     public RememberedAccount ToRemembered() =>
         new(OrgId, MemberId, Email, AccountId, Fingerprint.Parse(OrganisationFingerprint), LastIterations);
 }

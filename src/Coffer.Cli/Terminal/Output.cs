@@ -53,6 +53,15 @@ internal sealed class Output
     /// <summary>A note beside the result, on stderr (so stdout can be piped).</summary>
     public void Note(string text) => Error.WriteLine(text);
 
+    /// <summary>Warnings beside a result that succeeded (an administrator's upkeep that could not be done), on stderr in every mode.</summary>
+    public void Warn(IReadOnlyList<string>? warnings)
+    {
+        foreach (string warning in warnings ?? [])
+        {
+            Error.WriteLine("coffer: warning: " + warning);
+        }
+    }
+
     public void WriteJson(JsonElement element)
     {
         using MemoryStream buffer = new();

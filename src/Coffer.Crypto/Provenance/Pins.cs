@@ -309,6 +309,27 @@ public sealed class Pins
         return conflict ? PinCheck.Conflict : PinCheck.Consistent;
     }
 
+    /// <summary>
+    /// True when <paramref name="other"/> pins exactly what this record pins, whatever either's <see cref="RecordVersion"/>:
+    /// a client stores its pins again only when a check or a merge changed them.
+    /// </summary>
+    public bool SameContentAs(Pins other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return LastIterations == other.LastIterations
+            && RevocationListVersion == other.RevocationListVersion
+            && RevocationListIssuedAt == other.RevocationListIssuedAt
+            && RestoreEpoch == other.RestoreEpoch
+            && AuditKeyIssuedAt == other.AuditKeyIssuedAt
+            && SameBytes(OrganisationFingerprint, other.OrganisationFingerprint)
+            && SameBytes(AuditKeyFingerprint, other.AuditKeyFingerprint)
+            && _subjects.Count == other._subjects.Count
+            && _subjects.All(p => other._subjects.TryGetValue(p.Key, out PinnedKeys? theirs) && p.Value.SameAs(theirs))
+            && SameMap(_vaultKeySerials, other._vaultKeySerials)
+            && SameMap(_vaultVersions, other._vaultVersions)
+            && SameMap(_itemVersions, other._itemVersions);
+    }
+
     /// <summary>The context of pins record version <paramref name="recordVersion"/>.</summary>
     public static string Context(string keysetId, long recordVersion) =>
         string.Create(CultureInfo.InvariantCulture, $"coffer/keyset/{keysetId}/pins/v{recordVersion}");
@@ -497,6 +518,11 @@ public sealed class Pins
             }
         }
     }
+
+    private static bool SameBytes(byte[]? a, byte[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
+
+    private static bool SameMap<T>(Dictionary<string, T> a, Dictionary<string, T> b) where T : struct, IEquatable<T> =>
+        a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out T value) && value.Equals(p.Value));
 
     private static void RequireFingerprint(ReadOnlySpan<byte> fingerprint)
     {

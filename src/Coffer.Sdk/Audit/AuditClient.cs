@@ -30,6 +30,14 @@ public sealed record AuditKeyState(byte[] PublicKey, Fingerprint Fingerprint, Au
 /// <param name="CountersignedAt">The time in this client's countersignature (Unix ms).</param>
 public sealed record CountersignedCheckpoint(long Seq, Sha256Hash ChainHash, long Time, Fingerprint AuditKey, long CountersignedAt);
 
+/// <summary>A checkpoint whose signature this client verified under a certified audit key.</summary>
+/// <param name="Seq">The last event it covers.</param>
+/// <param name="ChainHash">The chain hash at <paramref name="Seq"/>.</param>
+/// <param name="Time">When the server signed it (Unix ms).</param>
+/// <param name="AuditKey">The fingerprint of the audit key that signed it.</param>
+/// <param name="Certificate">The root's certificate of that key, verified to the pinned root.</param>
+public sealed record VerifiedCheckpoint(long Seq, Sha256Hash ChainHash, long Time, Fingerprint AuditKey, AuditKeyCertificate Certificate);
+
 /// <summary>
 /// The activity log's signatures (PROTOCOL.md §11; docs/adr/0016) for one unlocked member over their session. The server
 /// signs checkpoints with an audit key kept outside the database; the organisation root certifies that key
@@ -106,6 +114,26 @@ public sealed class AuditClient
     /// <exception cref="CofferApiException">404 <c>not-found</c>: no checkpoint yet; 403 <c>forbidden</c>: this member may not view the activity log.</exception>
     public async Task<CountersignedCheckpoint> CountersignLatestAsync(CancellationToken cancellationToken = default)
     {
+        VerifiedCheckpoint cp = await GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
+        long now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        CountersignTbs countersign = new(_account.Trust.OrgId, cp.Seq, cp.ChainHash, _account.MemberId, now);
+        AuditCountersignRequest request = new(cp.Seq, Base64Url.Encode(cp.ChainHash.AsSpan()), now, Base64Url.Encode(countersign.Sign(_account.Keyset.SigningKey)));
+        byte[] answer = await _session.ExchangeAsync(HttpMethod.Post, "/api/v1/audit/countersignatures",
+            JsonSerializer.SerializeToUtf8Bytes(request, Json.AuditCountersignRequest), cancellationToken).ConfigureAwait(false);
+        CryptographicOperations.ZeroMemory(answer);
+        return new CountersignedCheckpoint(cp.Seq, cp.ChainHash, cp.Time, cp.AuditKey, now);
+    }
+
+    /// <summary>
+    /// The newest checkpoint, verified as <see cref="CountersignLatestAsync"/> verifies it before signing: this organisation's,
+    /// signed by an audit key the pinned root certified (a certificate not older than one this account has seen), and its
+    /// signature valid under that key. The certificate moves the audit-key pin forward.
+    /// </summary>
+    /// <exception cref="AuditKeyUncertifiedException">No certificate names the audit key that signed it.</exception>
+    /// <exception cref="ProvenanceException">The certificate or the signature does not verify, or the certificate is superseded.</exception>
+    /// <exception cref="CofferApiException">404 <c>not-found</c>: no checkpoint yet; 403 <c>forbidden</c>: this member may not view the activity log.</exception>
+    public async Task<VerifiedCheckpoint> GetLatestCheckpointAsync(CancellationToken cancellationToken = default)
+    {
         AuditCheckpointDto cp = await _session.SendAsync(HttpMethod.Get, "/api/v1/audit/checkpoints/latest", Json.AuditCheckpointDto, cancellationToken)
             .ConfigureAwait(false);
         const string What = "activity-log checkpoint";
@@ -135,15 +163,23 @@ public sealed class AuditClient
                 throw new ProvenanceException(ProvenanceFailure.BadSignature, $"the {What} at seq {cp.Seq} (signed by the certified audit key {fingerprint.ToDisplayString()})");
             }
         }
-
-        long now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
-        CountersignTbs countersign = new(_account.Trust.OrgId, cp.Seq, chainHash, _account.MemberId, now);
-        AuditCountersignRequest request = new(cp.Seq, cp.ChainHash, now, Base64Url.Encode(countersign.Sign(_account.Keyset.SigningKey)));
-        byte[] answer = await _session.ExchangeAsync(HttpMethod.Post, "/api/v1/audit/countersignatures",
-            JsonSerializer.SerializeToUtf8Bytes(request, Json.AuditCountersignRequest), cancellationToken).ConfigureAwait(false);
-        CryptographicOperations.ZeroMemory(answer);
         Pin(certificate);
-        return new CountersignedCheckpoint(cp.Seq, chainHash, cp.Time, certificate.Record.AuditFpr, now);
+        return new VerifiedCheckpoint(cp.Seq, chainHash, cp.Time, certificate.Record.AuditFpr, certificate);
+    }
+
+    /// <summary>
+    /// Certifies the audit key like <see cref="CertifyKeyAsync"/>, but only if the server still signs with
+    /// <paramref name="expected"/>: the key whose fingerprint the Owner was shown and agreed to.
+    /// </summary>
+    /// <exception cref="ProvenanceException">The server's audit key is not <paramref name="expected"/> any more; nothing was signed.</exception>
+    public async Task<AuditKeyCertificate> CertifyShownKeyAsync(Fingerprint expected, CancellationToken cancellationToken = default)
+    {
+        AuditKeyState state = await GetKeyAsync(cancellationToken).ConfigureAwait(false);
+        if (state.Fingerprint != expected)
+        {
+            throw new ProvenanceException(ProvenanceFailure.Mismatch, "the server's audit key (it is not the key whose fingerprint you were shown)");
+        }
+        return await CertifyKeyAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private AuditKeyState ReadKeyState(AuditKeyResponse served)

@@ -105,7 +105,10 @@ public static class InvitationAcceptance
             Fingerprint organisation = link.OrganisationFingerprint;
             EmergencyKit kit = new(invitation.OrganisationName, link.ServerUrl, invitation.Email, secretKey.Format(), invitation.AccountId, organisation);
             RememberedAccount account = new(invitation.OrgId, invitation.MemberId, invitation.Email, invitation.AccountId, organisation, iterations);
-            return new InvitationAcceptanceResult(kit, secretKey, account, invitation.BaseGroup, personalVault?.Id);
+            Fingerprint encryption = Fingerprint.FromSpki(keyset.EncryptionPublicKey);
+            Fingerprint signing = Fingerprint.FromSpki(keyset.SigningPublicKey);
+            IReadOnlyList<string> sas = ShortAuthenticationString.Compute(organisation.AsSpan(), invitation.MemberId, encryption.AsSpan(), signing.AsSpan());
+            return new InvitationAcceptanceResult(kit, secretKey, account, invitation.BaseGroup, personalVault?.Id, encryption, signing, sas);
         }
         catch
         {
@@ -122,8 +125,11 @@ public static class InvitationAcceptance
 public sealed class InvitationAcceptanceResult : IDisposable
 {
     internal InvitationAcceptanceResult(EmergencyKit emergencyKit, SecretKey secretKey, RememberedAccount account, string baseGroup,
-        string? personalVaultId)
+        string? personalVaultId, Fingerprint encryptionFingerprint, Fingerprint signingFingerprint, IReadOnlyList<string> shortAuthenticationString)
     {
+        EncryptionFingerprint = encryptionFingerprint;
+        SigningFingerprint = signingFingerprint;
+        ShortAuthenticationString = shortAuthenticationString;
         EmergencyKit = emergencyKit;
         SecretKey = secretKey;
         Account = account;
@@ -145,6 +151,18 @@ public sealed class InvitationAcceptanceResult : IDisposable
 
     /// <summary>The group the invitation names: <c>team_members</c> or <c>guests</c>.</summary>
     public string BaseGroup { get; }
+
+    /// <summary>The fingerprint of the new keyset's encryption key: the confirming administrator's client shows it too.</summary>
+    public Fingerprint EncryptionFingerprint { get; }
+
+    /// <summary>The fingerprint of the new keyset's signing key.</summary>
+    public Fingerprint SigningFingerprint { get; }
+
+    /// <summary>
+    /// The six words (PROTOCOL.md §5.1 "First contact") the confirming administrator's client shows for these keys: keep them,
+    /// so the person can read them out when the administrator asks.
+    /// </summary>
+    public IReadOnlyList<string> ShortAuthenticationString { get; }
 
     /// <summary>Zeroes the Secret Key.</summary>
     public void Dispose() => SecretKey.Dispose();

@@ -23,6 +23,27 @@ public class PinsTests
     }
 
     [Fact]
+    public void SameContentAs_IgnoresTheRecordVersion_ButNoticesEveryPin()
+    {
+        Pins pins = new();
+        pins.PinOrganisation(RandomNumberGenerator.GetBytes(32));
+        Assert.Equal(PinCheck.New, pins.CheckSubjectKeys(Member, Keys(1)));
+        Pins copy = new();
+        copy.MergeFrom(pins);
+        Assert.True(copy.SameContentAs(pins));
+
+        using (Keyset keyset = Keyset.Generate(Member))
+        {
+            _ = copy.Seal(keyset);
+        }
+        Assert.NotEqual(pins.RecordVersion, copy.RecordVersion);
+        Assert.True(copy.SameContentAs(pins));
+        Assert.Equal(PinCheck.New, copy.ObserveItemVersion(Vault, 3));
+        Assert.False(copy.SameContentAs(pins));
+        Assert.False(pins.SameContentAs(copy));
+    }
+
+    [Fact]
     public void SubjectKeys_SubstitutedKey_IsConflict_UntilAVerifiedRotationReplacesIt()
     {
         Pins pins = new();

@@ -1,0 +1,99 @@
+using System.Text.Json;
+
+namespace Coffer.EndToEnd.Tests;
+
+/// <summary>
+/// Account upkeep with the real <c>coffer</c> binary (docs/adr/0017): a member changes their password, replaces their
+/// Secret Key and changes their email; afterwards only the new credentials sign in on another device.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class AccountUpkeepTests(OrganisationFixture org) : IClassFixture<OrganisationFixture>
+{
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    [Fact]
+    public async Task ChangePassword_ThenOnlyTheNewPasswordSignsIn_AndTheAgentCarriesOn()
+    {
+        using CliMember gina = await CliMember.JoinAsync(org, "gina");
+        const string newPassword = "seven lazy otters drift by 2031";
+        string secretKey = SecretKeyOf(gina);
+
+        CofferRun change = await gina.Device.RunAsync(gina.Password + "\n" + newPassword + "\n", "account", "change-password", "--password-stdin",
+            "--format", "json");
+        CofferRun whoami = await gina.Device.RunAsync(null, "whoami", "--format", "json");
+        using CofferHomeDirectory other = new("gina-other");
+        CofferRun old = await SignInAsync(other, gina.Email, secretKey, gina.Password);
+        CofferRun fresh = await SignInAsync(other, gina.Email, secretKey, newPassword);
+        CofferRun wrongCurrent = await gina.Device.RunAsync("not my password at all\nyet another new one 4242\n", "account", "change-password", "--password-stdin");
+
+        Assert.True(change.Exit == 0, change.ToString());
+        string kit = JsonDocument.Parse(change.Stdout).RootElement.GetProperty("emergencyKit").GetString()!;
+        Assert.Equal(Private, File.GetUnixFileMode(kit));
+        Assert.DoesNotContain(newPassword, File.ReadAllText(kit), StringComparison.Ordinal);
+        Assert.True(whoami.Exit == 0, whoami.ToString());
+        Assert.Equal(3, old.Exit);
+        Assert.True(fresh.Exit == 0, fresh.ToString());
+        Assert.Equal(3, wrongCurrent.Exit);
+        Assert.Contains("nothing was changed", wrongCurrent.Stderr, StringComparison.Ordinal);
+        // The agent holds the new 2SKD output: after a lock, the new password unlocks this device too.
+        await gina.Device.RunAsync(null, "lock");
+        Assert.Equal(0, (await gina.Device.RunAsync(newPassword + "\n", "unlock", "--password-stdin")).Exit);
+    }
+
+    [Fact]
+    public async Task RegenerateSecretKey_TheOldKitNoLongerSignsIn_TheNewOneDoes()
+    {
+        using CliMember hugo = await CliMember.JoinAsync(org, "hugo");
+        string oldKey = SecretKeyOf(hugo);
+
+        CofferRun regenerate = await hugo.Device.RunAsync(hugo.Password + "\n", "account", "regenerate-secret-key", "--password-stdin", "--yes",
+            "--format", "json");
+
+        Assert.True(regenerate.Exit == 0, regenerate.ToString());
+        string kit = JsonDocument.Parse(regenerate.Stdout).RootElement.GetProperty("emergencyKit").GetString()!;
+        Assert.Equal(Private, File.GetUnixFileMode(kit));
+        string newKey = OrganisationFixture.KitLine(File.ReadAllText(kit), "Secret Key:");
+        Assert.NotEqual(oldKey, newKey);
+        Assert.Equal(newKey, SecretKeyOf(hugo));
+        Assert.False(File.Exists(Path.Combine(hugo.Device.Home, "secret-keys", hugo.MemberId + ".new")));
+        using CofferHomeDirectory other = new("hugo-other");
+        CofferRun withOld = await SignInAsync(other, hugo.Email, oldKey, hugo.Password);
+        CofferRun withNew = await SignInAsync(other, hugo.Email, newKey, hugo.Password);
+        Assert.Equal(3, withOld.Exit);
+        Assert.True(withNew.Exit == 0, withNew.ToString());
+        await hugo.Device.RunAsync(null, "lock");
+        Assert.Equal(0, (await hugo.Device.RunAsync(hugo.Password + "\n", "unlock", "--password-stdin")).Exit);
+    }
+
+    [Fact]
+    public async Task ChangeEmail_ConfirmedWithTheCodeMailedToTheNewAddress_SignsInWithTheNewEmail()
+    {
+        using CliMember iris = await CliMember.JoinAsync(org, "iris");
+        string newEmail = "iris.new-" + Guid.NewGuid().ToString("N")[..6] + "@example.org";
+
+        CofferRun request = await iris.Device.RunAsync(null, "account", "change-email", newEmail);
+        Assert.True(request.Exit == 0, request.ToString());
+        string mail = org.Outbox().Single(m => m.Contains($"\r\nTo: {newEmail}\r\n", StringComparison.OrdinalIgnoreCase));
+        int at = mail.IndexOf("#token=", StringComparison.Ordinal);
+        string link = mail[mail.LastIndexOf("http", at, StringComparison.Ordinal)..].Split('\r', '\n', ' ')[0];
+        CofferRun wrong = await iris.Device.RunAsync("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n", "account", "confirm-email");
+        CofferRun confirm = await iris.Device.RunAsync(link + "\n", "account", "confirm-email", "--format", "json");
+        CofferRun whoami = await iris.Device.RunAsync(null, "whoami", "--format", "json");
+
+        Assert.Equal(2, wrong.Exit);
+        Assert.True(confirm.Exit == 0, confirm.ToString());
+        string kit = JsonDocument.Parse(confirm.Stdout).RootElement.GetProperty("emergencyKit").GetString()!;
+        Assert.Contains(newEmail, File.ReadAllText(kit), StringComparison.Ordinal);
+        Assert.Equal(newEmail, JsonDocument.Parse(whoami.Stdout).RootElement.GetProperty("email").GetString());
+        using CofferHomeDirectory other = new("iris-other");
+        Assert.Equal(3, (await SignInAsync(other, iris.Email, SecretKeyOf(iris), iris.Password)).Exit);
+        CofferRun signIn = await SignInAsync(other, newEmail, SecretKeyOf(iris), iris.Password);
+        Assert.True(signIn.Exit == 0, signIn.ToString());
+    }
+
+    private Task<CofferRun> SignInAsync(CofferHomeDirectory device, string email, string secretKey, string password) =>
+        device.RunAsync(secretKey + "\n" + password + "\n", "signin", org.ServerUrl.ToString(), "--email", email, "--org-fingerprint",
+            org.OrganisationFingerprint, "--secret-key-stdin", "--password-stdin");
+
+    private static string SecretKeyOf(CliMember member) => File.ReadAllText(Path.Combine(member.Device.Home, "secret-keys", member.MemberId)).Trim();
+}
