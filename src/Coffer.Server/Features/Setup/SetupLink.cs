@@ -55,7 +55,9 @@ internal sealed class SetupLinkService(SetupStore store, SetupLink link, IServer
 
                 {url}
 
-            The link works once; restarting the server before setup prints a new one.
+            With the coffer command from this repository: run  scripts/coffer setup  and paste the link when it
+            asks (so the token stays out of your shell history). It makes every key on your machine and writes
+            your Emergency Kit. The link works once; restarting the server before setup prints a new one.
 
             """);
     }
