@@ -30,6 +30,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
 {
     private static readonly CofferJsonContext Wire = CofferJsonContext.Default;
     private static readonly AgentJsonContext Json = AgentJsonContext.Default;
+    private readonly ItemHandlers _items = new(state);
 
     public async Task<JsonElement> HandleAsync(AgentRequest request, CancellationToken cancellationToken)
     {
@@ -57,6 +58,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
                     .ConfigureAwait(false), Json.IReadOnlyListMemberDto),
                 MemberInviteRequest r => Result(await state.Get(r.Account).RunAsync(s => new MemberInvitations(s).InviteAsync(r.Email, r.Name, r.BaseGroup,
                     cancellationToken), cancellationToken).ConfigureAwait(false), Json.InvitationResponse),
+                ItemsRequest r => await _items.HandleAsync(r, cancellationToken).ConfigureAwait(false),
                 _ => throw new CliException(ExitCodes.Usage, "The agent does not know this operation; is the agent older than this coffer? Run `coffer lock` and retry."),
             };
         }
@@ -204,6 +206,13 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
             account = await KeepAsync(account, session, cancellationToken).ConfigureAwait(false);
             return ToResult(account);
         }
+        catch (Exception e) when (HostedLibrary.IsUnreachable(e) && account.OfflineWindowSeconds > 0 && !cancellationToken.IsCancellationRequested)
+        {
+            // The person allowed offline access on this device: read-only, from the local cache (docs/adr/0020-cli-items.md).
+            connection.Dispose();
+            await _items.UnlockOfflineAsync(store.Home, account, r.Password, secretKey, e, cancellationToken).ConfigureAwait(false);
+            return ToResult(account) with { Offline = true };
+        }
         catch
         {
             connection.Dispose();
@@ -256,7 +265,8 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
                     DeviceId = deviceId,
                     Shorthand = "",
                 },
-                connection, signIn, unlocked);
+                connection, signIn, unlocked)
+            { ServedKeys = keys };
         }
         catch
         {
@@ -272,6 +282,17 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
     {
         StoredAccount updated = account with { LastIterations = Math.Max(account.LastIterations, session.Keys.Account.LastIterations) };
         session.Account = updated;
+        // The account's items: its local cache opened (the unlock recorded in it), loaded and synced in the background.
+        state.RemoveOffline(updated.MemberId);
+        try
+        {
+            session.Items ??= HostedLibrary.Open(session, store.Home, TimeSpan.FromSeconds(updated.OfflineWindowSeconds ?? 0));
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
         state.Add(session);
         await store.SaveAsync(updated, cancellationToken).ConfigureAwait(false);
         return updated;

@@ -28,6 +28,7 @@ namespace Coffer.Cli.Agent;
 [JsonDerivedType(typeof(DeviceRevokeRequest), "device.revoke")]
 [JsonDerivedType(typeof(MemberListRequest), "member.list")]
 [JsonDerivedType(typeof(MemberInviteRequest), "member.invite")]
+[JsonDerivedType(typeof(ItemsRequest), "items")]
 internal abstract record AgentRequest;
 
 /// <summary>A request about one unlocked account (its member id).</summary>
@@ -73,7 +74,7 @@ internal sealed record StatusResult(int ProcessId, long IdleTimeoutSeconds, IRea
 
 /// <summary>An account as the commands show it.</summary>
 internal sealed record AccountResult(string Account, string MemberId, string Email, string OrgId, string ServerUrl, string OrganisationFingerprint,
-    string DeviceId);
+    string DeviceId, bool? Offline = null);
 
 internal sealed record SetupResult(AccountResult Account, string EmergencyKit);
 
