@@ -335,20 +335,48 @@ public sealed class ItemCommandTests(SharedVaultFixture shared) : IClassFixture<
     }
 
     [Fact]
-    public async Task SignOutForget_DeletesTheLocalCache_WhichWas0600InA0700Directory()
+    public async Task LocalCache_Is0600InA0700Directory_AndIsDeletedBySignOutForgetAndByARemoteWipe()
     {
-        using CofferHomeDirectory device = new("forget");
-        SharedVaultFixture.Succeeded(await device.RunAsync(shared.Org.OwnerSecretKey + "\n" + OrganisationFixture.OwnerPassword + "\n", "signin",
-            shared.Org.ServerUrl.ToString(), "--email", OrganisationFixture.OwnerEmail, "--org-fingerprint", shared.Org.OrganisationFingerprint,
-            "--secret-key-stdin", "--password-stdin"));
-        SharedVaultFixture.Succeeded(await device.RunAsync(null, "item", "list"));
-        string cache = Path.Combine(device.Home, "cache", shared.Org.OwnerMemberId);
-        string file = Path.Combine(cache, "items.db");
+        using CofferHomeDirectory kept = await SignInOwnerAsync("cache-forget");
+        using CofferHomeDirectory wiped = await SignInOwnerAsync("cache-wiped");
+        string title = Unique("Cache check");
+        await CreateAsync(kept, title, "cache-pass-1");
+        await EventuallyAsync(wiped, r => r.Exit == 0, "item", "get", title);
+        string keptCache = Path.Combine(kept.Home, "cache", shared.Org.OwnerMemberId);
+        string wipedCache = Path.Combine(wiped.Home, "cache", shared.Org.OwnerMemberId);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(keptCache));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(keptCache, "items.db")));
+        Assert.True(File.ReadAllBytes(Path.Combine(keptCache, "items.db")).AsSpan().IndexOf("cache-pass-1"u8) < 0, "the password is in the cache file in clear");
+        // The server ends the Owner's main session: its agent signs in again, and its items keep working over the new session.
+        string mainSession = JsonDocument.Parse(SharedVaultFixture.Succeeded(await shared.Owner.RunAsync(null, "whoami", "--format", "json")).Stdout)
+            .RootElement.GetProperty("sessionId").GetString()!;
+        SharedVaultFixture.Succeeded(await kept.RunAsync(null, "session", "end", mainSession));
+        SharedVaultFixture.Succeeded(await shared.Owner.RunAsync(null, "vault", "create", Unique("After renewal")));
+        string deviceId = JsonDocument.Parse(SharedVaultFixture.Succeeded(await wiped.RunAsync(null, "whoami", "--format", "json")).Stdout).RootElement
+            .GetProperty("deviceId").GetString()!;
 
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(cache));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
-        SharedVaultFixture.Succeeded(await device.RunAsync(null, "signout", "--forget"));
-        Assert.False(Directory.Exists(cache));
+        SharedVaultFixture.Succeeded(await kept.RunAsync(null, "device", "revoke", deviceId));
+        CofferRun gone = await EventuallyAsync(wiped, r => r.Exit != 0, "item", "list");
+        SharedVaultFixture.Succeeded(await kept.RunAsync(null, "signout", "--forget"));
+
+        Assert.Equal(4, gone.Exit);
+        Assert.Contains("deauthorised", OneLine(gone.Stderr), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(wipedCache));
+        Assert.False(Directory.Exists(keptCache));
+    }
+
+    private async Task<CofferHomeDirectory> SignInOwnerAsync(string name)
+    {
+        CofferHomeDirectory device = new(name);
+        CofferRun signIn = await device.RunAsync(shared.Org.OwnerSecretKey + "\n" + OrganisationFixture.OwnerPassword + "\n", "signin",
+            shared.Org.ServerUrl.ToString(), "--email", OrganisationFixture.OwnerEmail, "--org-fingerprint", shared.Org.OrganisationFingerprint,
+            "--secret-key-stdin", "--password-stdin");
+        if (signIn.Exit != 0)
+        {
+            device.Dispose();
+            Assert.Fail(signIn.ToString());
+        }
+        return device;
     }
 
     /// <summary>Creates a login in Team (or the vault given in <paramref name="extra"/>) with the password on stdin; returns its id.</summary>

@@ -179,7 +179,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
             RememberedAccount remembered = session.Keys.Account;
             StoredAccount account = NewAccount(remembered, server, r.Shorthand ?? known?.Shorthand ?? Slug(server.Host), known?.OrganisationName,
                 r.Tls ?? known?.Tls) with
-            { DeviceId = deviceId };
+            { DeviceId = deviceId, OfflineWindowSeconds = known?.OfflineWindowSeconds };
             store.WriteSecretKey(account.MemberId, secretKey);
             account = await KeepAsync(account, session, cancellationToken).ConfigureAwait(false);
             return ToResult(account);
