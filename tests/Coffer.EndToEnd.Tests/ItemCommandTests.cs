@@ -44,6 +44,31 @@ public sealed class ItemCommandTests(SharedVaultFixture shared) : IClassFixture<
     }
 
     [Fact]
+    public async Task Share_WithAGroup_ItsMembersOpenTheVaultThroughTheGroupKey()
+    {
+        string vault = Unique("Everyone");
+        string vaultId = JsonDocument.Parse(SharedVaultFixture.Succeeded(await shared.Owner.RunAsync(null, "vault", "create", vault, "--format", "json")).Stdout)
+            .RootElement.GetProperty("id").GetString()!;
+        string title = Unique("Office wifi");
+        await CreateAsync(shared.Owner, title, "wifi-pass-1", "--vault", vault);
+
+        CofferRun share = await shared.Owner.RunAsync(null, "vault", "share", vault, "--group", "Team Members", "--permission", "view_items,view_and_copy_passwords",
+            "--format", "json");
+        CofferRun read = await EventuallyAsync(shared.Carol, r => r.Exit == 0, "item", "get", title, "--field", "password");
+        CofferRun noGroup = await shared.Owner.RunAsync(null, "vault", "share", vault, "--group", "No such group");
+
+        Assert.True(share.Exit == 0, share.ToString());
+        using JsonDocument grant = JsonDocument.Parse(share.Stdout);
+        Assert.Equal("group", grant.RootElement.GetProperty("kind").GetString());
+        Assert.Equal(["view_items", "view_and_copy_passwords"], grant.RootElement.GetProperty("permissions").EnumerateArray().Select(p => p.GetString()!));
+        Assert.Equal("wifi-pass-1\n", read.Stdout);
+        CofferRun carolVaults = SharedVaultFixture.Succeeded(await shared.Carol.RunAsync(null, "vault", "list", "--format", "json"));
+        Assert.Equal(["view_items", "view_and_copy_passwords"], Permissions(carolVaults, vaultId));
+        Assert.Equal(5, noGroup.Exit);
+        Assert.Equal("coffer: No group \"No such group\" in the organisation.", OneLine(noGroup.Stderr));
+    }
+
+    [Fact]
     public async Task Viewer_ReadsThePassword_ButEditingCreatingOrTrashing_IsRefusedWithOneClearLine()
     {
         string title = Unique("Supplier portal");
