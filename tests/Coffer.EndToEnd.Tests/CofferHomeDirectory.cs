@@ -27,6 +27,9 @@ internal sealed class CofferHomeDirectory : IDisposable
 
     public string Home { get; }
 
+    /// <summary>Environment variables every command of this device gets (a null value removes one).</summary>
+    public Dictionary<string, string?> Environment { get; } = new(StringComparer.Ordinal);
+
     public string RunDirectory => Path.Combine(Home, "run");
 
     public string SocketPath => Path.Combine(RunDirectory, "agent.sock");
@@ -51,6 +54,17 @@ internal sealed class CofferHomeDirectory : IDisposable
         }
         psi.Environment["COFFER_HOME"] = Home;
         psi.Environment.Remove("XDG_CONFIG_HOME");
+        foreach ((string name, string? value) in Environment)
+        {
+            if (value is null)
+            {
+                psi.Environment.Remove(name);
+            }
+            else
+            {
+                psi.Environment[name] = value;
+            }
+        }
         using Process process = Process.Start(psi) ?? throw new InvalidOperationException("coffer did not start");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();

@@ -100,6 +100,9 @@ public sealed class OrganisationFixture : IAsyncLifetime
         return (connection, signIn, AccountUnlock.WithAuk(keys, auk, signIn.Kdf.Iterations, remembered, new Pins(), TimeProvider.System));
     }
 
+    /// <summary>Stops the server (SIGKILL), for a test of what the device does without it; the fixture ends with the test class.</summary>
+    public void StopServer() => _server?.Kill();
+
     public Task DisposeAsync()
     {
         Owner?.Dispose();

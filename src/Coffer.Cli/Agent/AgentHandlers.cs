@@ -33,6 +33,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
 {
     private static readonly CofferJsonContext Wire = CofferJsonContext.Default;
     private static readonly AgentJsonContext Json = AgentJsonContext.Default;
+    private readonly ItemHandlers _items = new(state);
 
     public async Task<JsonElement> HandleAsync(AgentRequest request, CancellationToken cancellationToken)
     {
@@ -65,6 +66,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
                 MemberPendingRequest or MemberConfirmRequest or MemberLifecycleRequest or GroupListRequest or GroupCreateRequest or GroupMembersRequest
                     or AuditTailRequest or AuditExportRequest or AuditVerifyRequest or AuditCountersignNowRequest or AuditKeyRequest or AuditCertifyKeyRequest =>
                     await new AdminHandlers(state, store).HandleAsync((AccountRequest)request, cancellationToken).ConfigureAwait(false),
+                ItemsRequest r => await _items.HandleAsync(r, cancellationToken).ConfigureAwait(false),
                 _ => throw new CliException(ExitCodes.Usage, "The agent does not know this operation; is the agent older than this coffer? Run `coffer lock` and retry."),
             };
         }
@@ -193,7 +195,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
             RememberedAccount remembered = session.Keys.Account;
             StoredAccount account = NewAccount(remembered, server, r.Shorthand ?? known?.Shorthand ?? Slug(server.Host), known?.OrganisationName,
                 r.Tls ?? known?.Tls) with
-            { DeviceId = deviceId };
+            { DeviceId = deviceId, OfflineWindowSeconds = known?.OfflineWindowSeconds };
             store.WriteSecretKey(account.MemberId, secretKey);
             account = await KeepAsync(account, session, cancellationToken).ConfigureAwait(false);
             return ToResult(account, session.Warnings);
@@ -235,6 +237,13 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
             }
             account = await KeepAsync(account, session, cancellationToken).ConfigureAwait(false);
             return ToResult(account, session.Warnings);
+        }
+        catch (Exception e) when (HostedLibrary.IsUnreachable(e) && account.OfflineWindowSeconds > 0 && !cancellationToken.IsCancellationRequested)
+        {
+            // The person allowed offline access on this device: read-only, from the local cache (docs/adr/0020-cli-items.md).
+            connection.Dispose();
+            await _items.UnlockOfflineAsync(store.Home, account, r.Password, secretKey, e, cancellationToken).ConfigureAwait(false);
+            return ToResult(account) with { Offline = true };
         }
         catch
         {
@@ -296,7 +305,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
                     Shorthand = "",
                 },
                 connection, signIn, unlocked)
-            { StoredPins = served, StoredRecord = served is null ? null : record };
+            { StoredPins = served, StoredRecord = served is null ? null : record, ServedKeys = keys };
         }
         catch
         {
@@ -369,6 +378,17 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
     {
         StoredAccount updated = account with { LastIterations = Math.Max(account.LastIterations, session.Keys.Account.LastIterations) };
         session.Account = updated;
+        // The account's items: its local cache opened (the unlock recorded in it), loaded and synced in the background.
+        state.RemoveOffline(updated.MemberId);
+        try
+        {
+            session.Items ??= HostedLibrary.Open(session, store.Home, TimeSpan.FromSeconds(updated.OfflineWindowSeconds ?? 0));
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
         state.Add(session);
         await store.SaveAsync(updated, cancellationToken).ConfigureAwait(false);
         session.Warnings = await AccountUpkeep.RunAtUnlockAsync(session, store, cancellationToken).ConfigureAwait(false);

@@ -46,6 +46,7 @@ namespace Coffer.Cli.Agent;
 [JsonDerivedType(typeof(AuditCountersignNowRequest), "audit.countersign")]
 [JsonDerivedType(typeof(AuditKeyRequest), "audit.key")]
 [JsonDerivedType(typeof(AuditCertifyKeyRequest), "audit.certify-key")]
+[JsonDerivedType(typeof(ItemsRequest), "items")]
 internal abstract record AgentRequest;
 
 /// <summary>A request about one unlocked account (its member id).</summary>
@@ -130,7 +131,7 @@ internal sealed record StatusResult(int ProcessId, long IdleTimeoutSeconds, IRea
 
 /// <summary>An account as the commands show it.</summary>
 internal sealed record AccountResult(string Account, string MemberId, string Email, string OrgId, string ServerUrl, string OrganisationFingerprint,
-    string DeviceId, IReadOnlyList<string>? Warnings = null);
+    string DeviceId, IReadOnlyList<string>? Warnings = null, bool? Offline = null);
 
 internal sealed record SetupResult(AccountResult Account, string EmergencyKit, string? AuditKeyFingerprint = null);
 

@@ -101,6 +101,15 @@ internal sealed class UnlockedSession : IDisposable
     /// </summary>
     public Task<SignInResult> SignInAgainAsync(CancellationToken cancellationToken) => RenewAsync(CurrentSignIn, cancellationToken, force: true);
 
+    /// <summary>The <c>account/keys</c> answer the unlock verified, as served (the local cache keeps it for offline use).</summary>
+    public Contracts.Keys.AccountKeysResponse? ServedKeys { get; init; }
+
+    /// <summary>The KDF parameters of the sign-in.</summary>
+    public Crypto.Kdf.KdfParameters Kdf => Volatile.Read(ref _signIn).Kdf;
+
+    /// <summary>The account's items (local cache, index, sync), once attached at unlock; disposed first, before the keys.</summary>
+    public HostedLibrary? Items { get; set; }
+
     public static DeviceInfoDto DeviceInfo { get; } = new(
         string.IsNullOrWhiteSpace(Environment.MachineName) ? "coffer" : Environment.MachineName,
         "linux-cli",
@@ -195,6 +204,7 @@ internal sealed class UnlockedSession : IDisposable
             return;
         }
         _disposed = true;
+        Items?.Dispose();
         lock (_retired)
         {
             foreach (UnlockedAccount old in _retiredKeys.Append(_keys))

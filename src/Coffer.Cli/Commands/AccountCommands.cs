@@ -173,6 +173,10 @@ internal static class AccountCommands
                 return;
             }
             c.Output.Line($"Unlocked {result.Email} (account \"{result.Account}\").");
+            if (result.Offline == true)
+            {
+                c.Output.Note("The server cannot be reached: unlocked offline, read-only, from this device's cache. Run `coffer unlock` again once it can be reached.");
+            }
         });
         return command;
     }

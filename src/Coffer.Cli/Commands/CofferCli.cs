@@ -13,6 +13,10 @@ internal static class CofferCli
         GlobalOptions.AddTo(root);
         AccountCommands.AddTo(root);
         AdminCommands.AddTo(root);
+        root.Subcommands.Add(VaultCommands.Build());
+        root.Subcommands.Add(ItemCommands.Build());
+        OfflineWindowCommand.AddTo(root);
+        root.Subcommands.Add(ClipboardGuardCommand.Build());
         root.Subcommands.Add(GenerateCommand.Build());
         root.Subcommands.Add(CompletionCommand.Build());
         root.Subcommands.Add(AgentCommand.Build());

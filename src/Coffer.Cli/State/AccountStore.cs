@@ -72,7 +72,16 @@ internal sealed class AccountStore(CofferHome home)
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Forgets an account: its record and its Secret Key file.</summary>
+    /// <summary>Replaces an account's record (by member id) without changing which account is used last.</summary>
+    public async Task ReplaceAsync(StoredAccount account, CancellationToken cancellationToken)
+    {
+        await UpdateAsync(file => file with
+        {
+            Accounts = [.. file.Accounts.Select(a => a.MemberId == account.MemberId ? account : a)],
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Forgets an account: its record, its Secret Key file and its local cache.</summary>
     public async Task ForgetAsync(string memberId, CancellationToken cancellationToken)
     {
         await UpdateAsync(file => file with
@@ -83,6 +92,18 @@ internal sealed class AccountStore(CofferHome home)
         DeleteIfThere(Home.SecretKeyFile(memberId));
         DeleteIfThere(Home.PendingSecretKeyFile(memberId));
         DeleteIfThere(Home.PinsFile(memberId));
+        DeleteCache(memberId);
+    }
+
+    /// <summary>Deletes the account's local cache (its file, journal and directory).</summary>
+    public void DeleteCache(string memberId)
+    {
+        string directory = Home.CacheDirectory(memberId);
+        if (Directory.Exists(directory))
+        {
+            Coffer.Sdk.Cache.LocalCache.Delete(Home.CacheFile(memberId));
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     /// <summary>File.Delete, also when the directory was never made.</summary>

@@ -66,6 +66,11 @@ internal sealed class CofferHome
 
     public string PinsFile(string memberId) => Path.Combine(PinsDirectory, memberId + ".json");
 
+    /// <summary>Where the account's encrypted local cache lives (docs/adr/0019): its own 0700 directory, for the journal too.</summary>
+    public string CacheDirectory(string memberId) => Path.Combine(Root, "cache", memberId);
+
+    public string CacheFile(string memberId) => Path.Combine(CacheDirectory(memberId), "items.db");
+
     /// <summary>Creates <paramref name="path"/> (and the home) 0700, tightening one that exists.</summary>
     public string EnsureDirectory(string path)
     {

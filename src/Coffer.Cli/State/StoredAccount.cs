@@ -41,6 +41,12 @@ internal sealed record StoredAccount
     /// <inheritdoc cref="EncryptionFingerprint"/>
     public string? SigningFingerprint { get; init; }
 
+    /// <summary>
+    /// How long after an online unlock this device may unlock the account from its local cache with no server (seconds;
+    /// null or 0: never). The organisation has no offline policy yet, so the person chooses (<c>coffer account offline-window</c>).
+    /// </summary>
+    public long? OfflineWindowSeconds { get; init; }
+
     public RememberedAccount ToRemembered() =>
         new(OrgId, MemberId, Email, AccountId, Fingerprint.Parse(OrganisationFingerprint), LastIterations);
 }

@@ -171,6 +171,43 @@ public sealed class ItemLibrary : IDisposable
     }
 
     /// <summary>
+    /// The versions of an item the server keeps, newest first, each with its overview opened when it is sealed under the vault
+    /// key the library holds. A version written before a rotation of the vault key is under the earlier key, which a client
+    /// does not keep: it comes without an overview. Details are never opened here. Online only; clients show history only to
+    /// members whose grant has <c>view_item_history</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The library has no such item.</exception>
+    /// <exception cref="InvalidOperationException">The library is read-only.</exception>
+    /// <exception cref="CofferProtocolException">A version names another item or vault, or does not open under the key it names.</exception>
+    public async Task<IReadOnlyList<ItemVersion>> HistoryAsync(string itemId, CancellationToken cancellationToken = default)
+    {
+        ItemSummary summary = Find(itemId) ?? throw new ArgumentException("The library has no item with this id.", nameof(itemId));
+        VaultClient vaults = _vaults ?? throw new InvalidOperationException("This library is read-only (offline, or opened without a vault client).");
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            IReadOnlyList<ItemDto> versions = await vaults.ItemHistoryAsync(summary.VaultId, itemId, cancellationToken).ConfigureAwait(false);
+            VaultState state = State(summary.VaultId) ?? throw new ArgumentException("The library has no item with this id.", nameof(itemId));
+            VaultKey key = await _reader.KeyAsync(state.Record.Vault, cancellationToken).ConfigureAwait(false);
+            List<ItemVersion> result = [];
+            foreach (ItemDto version in versions)
+            {
+                if (!string.Equals(version.Id, itemId, StringComparison.Ordinal) || !string.Equals(version.VaultId, summary.VaultId, StringComparison.Ordinal))
+                {
+                    throw new CofferProtocolException(ItemOpening.Subject(summary.VaultId, itemId) + "'s history holds another item's version.");
+                }
+                ItemSummary? opened = version.VaultKeySerial == key.Serial ? ItemOpening.Summary(key, version) : null;
+                result.Add(new ItemVersion(version.Version, DateTimeOffset.FromUnixTimeMilliseconds(version.UpdatedAt), version.VaultKeySerial, opened));
+            }
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
     /// Pulls every visible vault's changes into the cache (PROTOCOL.md §9): new and changed items, sealed tombstones, a
     /// vault-key rotation (accepted through its succession), a full resync where the cursor expired, and the purge of vaults
     /// no longer served. The server's restore epoch is checked first.

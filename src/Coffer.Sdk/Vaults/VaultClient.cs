@@ -32,13 +32,23 @@ public sealed class VaultClient : IDisposable
 {
     private static readonly CofferJsonContext Json = CofferJsonContext.Default;
 
-    private readonly CofferSession _session;
+    private readonly Func<CofferSession> _session;
     private readonly UnlockedAccount _account;
     private readonly TimeProvider _clock;
     private readonly VaultKeyring _keyring;
 
     /// <summary>A client for <paramref name="account"/>, signed in as <paramref name="session"/>.</summary>
     public VaultClient(CofferSession session, UnlockedAccount account, TimeProvider? clock = null)
+        : this(Current(session), account, clock)
+    {
+    }
+
+    /// <summary>
+    /// A client for <paramref name="account"/> whose session may be replaced while it lives: <paramref name="session"/> is
+    /// asked for the current one at every call. For a long-lived client (the CLI's agent) that signs in again when the server
+    /// ends an idle session, so the keys this client verified and holds outlive that session.
+    /// </summary>
+    public VaultClient(Func<CofferSession> session, UnlockedAccount account, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(account);
@@ -52,7 +62,7 @@ public sealed class VaultClient : IDisposable
     internal VaultKeyring Keyring => _keyring;
 
     /// <summary>The session this client speaks over.</summary>
-    internal CofferSession Session => _session;
+    internal CofferSession Session => _session();
 
     /// <summary>Creates a vault with a new key, its sealed attributes (<c>{v:1, name}</c>) and a signed grant to this member.</summary>
     public async Task<VaultDto> CreateVaultAsync(string kind, string name, bool safeForTravel = false, CancellationToken cancellationToken = default)
@@ -62,7 +72,7 @@ public sealed class VaultClient : IDisposable
         try
         {
             CreateVaultRequest request = NewVaultRequest(key, kind, name, safeForTravel, _account.Keyset, _account.MemberId);
-            VaultDto vault = await _session.SendAsync(HttpMethod.Post, "/api/v1/vaults", request, Json.CreateVaultRequest, Json.VaultDto, cancellationToken)
+            VaultDto vault = await Session.SendAsync(HttpMethod.Post, "/api/v1/vaults", request, Json.CreateVaultRequest, Json.VaultDto, cancellationToken)
                 .ConfigureAwait(false);
             _keyring.Hold(key);
             return vault;
@@ -76,7 +86,7 @@ public sealed class VaultClient : IDisposable
 
     /// <summary>The vaults this member can see.</summary>
     public async Task<IReadOnlyList<VaultDto>> ListVaultsAsync(CancellationToken cancellationToken = default) =>
-        (await _session.SendAsync(HttpMethod.Get, "/api/v1/vaults", Json.VaultListResponse, cancellationToken).ConfigureAwait(false)).Vaults;
+        (await Session.SendAsync(HttpMethod.Get, "/api/v1/vaults", Json.VaultListResponse, cancellationToken).ConfigureAwait(false)).Vaults;
 
     /// <summary>Opens a vault's attributes JSON under its current key.</summary>
     public async Task<byte[]> OpenAttributesAsync(string vaultId, CancellationToken cancellationToken = default)
@@ -118,15 +128,27 @@ public sealed class VaultClient : IDisposable
         SealedTombstone tombstone = ItemCrypto.SealTombstone(key, itemId, baseVersion + 1, body);
         DeleteItemRequest request = new(baseVersion, tombstone.VaultKeySerial, WireMapper.ToDto(tombstone.SealedItemKey),
             WireMapper.ToDto(tombstone.SealedTombstoneBody));
-        _ = await _session.ExchangeAsync(HttpMethod.Post, ItemPath(vaultId, itemId) + "/delete",
+        _ = await Session.ExchangeAsync(HttpMethod.Post, ItemPath(vaultId, itemId) + "/delete",
             System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(request, Json.DeleteItemRequest), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads an item and opens its overview and details.</summary>
     public async Task<OpenedItem> GetItemAsync(string vaultId, string itemId, CancellationToken cancellationToken = default)
     {
-        ItemDto item = await _session.SendAsync(HttpMethod.Get, ItemPath(vaultId, itemId), Json.ItemDto, cancellationToken).ConfigureAwait(false);
+        ItemDto item = await Session.SendAsync(HttpMethod.Get, ItemPath(vaultId, itemId), Json.ItemDto, cancellationToken).ConfigureAwait(false);
         return await OpenAsync(item, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Every stored version of an item, newest first, still sealed (each under the vault key of its time: a version written
+    /// before a rotation opens only with the key it was sealed under). Clients show it only with <c>view_item_history</c>.
+    /// </summary>
+    public async Task<IReadOnlyList<ItemDto>> ItemHistoryAsync(string vaultId, string itemId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(vaultId);
+        ArgumentException.ThrowIfNullOrEmpty(itemId);
+        return (await Session.SendAsync(HttpMethod.Get, ItemPath(vaultId, itemId) + "/history", Json.ItemHistoryResponse, cancellationToken)
+            .ConfigureAwait(false)).Versions;
     }
 
     /// <summary>Lists a vault's current items and tombstones (still sealed), following every page.</summary>
@@ -157,7 +179,7 @@ public sealed class VaultClient : IDisposable
 
     /// <summary>Follows the vault announcements for this member; returns once the server is listening.</summary>
     public Task<VaultEvents> SubscribeAsync(CancellationToken cancellationToken = default) =>
-        VaultEvents.OpenAsync(_session, cancellationToken);
+        VaultEvents.OpenAsync(Session, cancellationToken);
 
     /// <summary>
     /// One page of the changes to a vault after <paramref name="since"/> (PROTOCOL.md §9): items and sealed tombstones in
@@ -170,7 +192,7 @@ public sealed class VaultClient : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(since);
         string path = string.Create(CultureInfo.InvariantCulture, $"/api/v1/vaults/{vaultId}/items?since={since}")
             + (limit is { } n ? string.Create(CultureInfo.InvariantCulture, $"&limit={n}") : "");
-        return _session.SendAsync(HttpMethod.Get, path, Json.ItemListResponse, cancellationToken);
+        return Session.SendAsync(HttpMethod.Get, path, Json.ItemListResponse, cancellationToken);
     }
 
     /// <summary>Opens a stored item version; the item's vault key must be the one this client holds.</summary>
@@ -244,7 +266,7 @@ public sealed class VaultClient : IDisposable
     public async Task<VaultDto> CommitRotationAsync(VaultRotation rotation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rotation);
-        VaultDto vault = await _session.SendAsync(HttpMethod.Post, "/api/v1/vaults/" + rotation.VaultId + "/rotate", rotation.Request,
+        VaultDto vault = await Session.SendAsync(HttpMethod.Post, "/api/v1/vaults/" + rotation.VaultId + "/rotate", rotation.Request,
             Json.RotateVaultRequest, Json.VaultDto, cancellationToken).ConfigureAwait(false);
         _keyring.Hold(rotation.TakeKey());
         return vault;
@@ -290,7 +312,7 @@ public sealed class VaultClient : IDisposable
         CancellationToken cancellationToken = default)
     {
         IReadOnlyList<string> canonical = CanonicalPermissions(permissions);
-        return _session.SendAsync(HttpMethod.Patch, GrantPath(vaultId, principalKind, principalId), new ChangeVaultGrantRequest(canonical),
+        return Session.SendAsync(HttpMethod.Patch, GrantPath(vaultId, principalKind, principalId), new ChangeVaultGrantRequest(canonical),
             Json.ChangeVaultGrantRequest, Json.VaultGrantSummaryDto, cancellationToken);
     }
 
@@ -298,7 +320,7 @@ public sealed class VaultClient : IDisposable
     public Task<VaultGrantListResponse> ListGrantsAsync(string vaultId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(vaultId);
-        return _session.SendAsync(HttpMethod.Get, "/api/v1/vaults/" + vaultId + "/grants", Json.VaultGrantListResponse, cancellationToken);
+        return Session.SendAsync(HttpMethod.Get, "/api/v1/vaults/" + vaultId + "/grants", Json.VaultGrantListResponse, cancellationToken);
     }
 
     /// <summary>
@@ -310,7 +332,7 @@ public sealed class VaultClient : IDisposable
     /// </summary>
     public async Task<VaultDto?> UnshareAsync(string vaultId, string principalKind, string principalId, CancellationToken cancellationToken = default)
     {
-        await _session.SendAsync(HttpMethod.Delete, GrantPath(vaultId, principalKind, principalId), cancellationToken).ConfigureAwait(false);
+        await Session.SendAsync(HttpMethod.Delete, GrantPath(vaultId, principalKind, principalId), cancellationToken).ConfigureAwait(false);
         if (principalKind == CertKinds.Member && principalId == _account.MemberId)
         {
             _keyring.Forget(vaultId);
@@ -345,7 +367,7 @@ public sealed class VaultClient : IDisposable
         ItemWriteRequest request = new(baseVersion, sealedItem.VaultKeySerial, WireMapper.ToDto(sealedItem.SealedItemKey),
             WireMapper.ToDto(sealedItem.SealedOverview), WireMapper.ToDto(sealedItem.SealedDetails), archived, trashed);
         string path = ItemPath(vaultId, itemId) + action;
-        return await _session.SendAsync(action.Length == 0 ? HttpMethod.Put : HttpMethod.Post, path, request, Json.ItemWriteRequest, Json.ItemDto,
+        return await Session.SendAsync(action.Length == 0 ? HttpMethod.Put : HttpMethod.Post, path, request, Json.ItemWriteRequest, Json.ItemDto,
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -388,7 +410,7 @@ public sealed class VaultClient : IDisposable
     }
 
     internal Task<VaultDto> GetVaultAsync(string vaultId, CancellationToken cancellationToken) =>
-        _session.SendAsync(HttpMethod.Get, "/api/v1/vaults/" + vaultId, Json.VaultDto, cancellationToken);
+        Session.SendAsync(HttpMethod.Get, "/api/v1/vaults/" + vaultId, Json.VaultDto, cancellationToken);
 
     private async Task<VaultGrantSummaryDto> ShareWithAsync(string vaultId, string principalKind, string principalId, IEnumerable<string> permissions,
         CancellationToken cancellationToken)
@@ -400,7 +422,7 @@ public sealed class VaultClient : IDisposable
         VaultKey key = await _keyring.KeyAsync(vault, cancellationToken).ConfigureAwait(false);
         Recipient recipient = await RecipientAsync(principalKind, principalId, cancellationToken).ConfigureAwait(false);
         PutVaultGrantRequest request = new(WrapTo(key, recipient), canonical);
-        return await _session.SendAsync(HttpMethod.Put, GrantPath(vaultId, principalKind, principalId), request, Json.PutVaultGrantRequest,
+        return await Session.SendAsync(HttpMethod.Put, GrantPath(vaultId, principalKind, principalId), request, Json.PutVaultGrantRequest,
             Json.VaultGrantSummaryDto, cancellationToken).ConfigureAwait(false);
     }
 
@@ -418,14 +440,14 @@ public sealed class VaultClient : IDisposable
         {
             // Always the group's current certificate as served now, verified to the pinned root, not revoked, and following any
             // key pinned for the group only through its signed successions: a group rotated since unlock gets its new key.
-            GroupCertificate certificate = (await GroupClient.GetVerifiedAsync(_session, _account, id, cancellationToken).ConfigureAwait(false)).Certificate;
+            GroupCertificate certificate = (await GroupClient.GetVerifiedAsync(Session, _account, id, cancellationToken).ConfigureAwait(false)).Certificate;
             return new Recipient(kind, id, checked((int)certificate.Record.KeysetSerial), certificate.EncryptionPublicKey);
         }
         throw new CofferProtocolException("The server named a grant to something that is neither a member nor a group.");
     }
 
     internal Task<MemberCertificateResponse> FetchCertificateAsync(string memberId, CancellationToken cancellationToken) =>
-        _session.SendAsync(HttpMethod.Get, $"/api/v1/members/{Uri.EscapeDataString(memberId)}/certificate", Json.MemberCertificateResponse,
+        Session.SendAsync(HttpMethod.Get, $"/api/v1/members/{Uri.EscapeDataString(memberId)}/certificate", Json.MemberCertificateResponse,
             cancellationToken);
 
     private SignedWrapDto WrapTo(VaultKey key, Recipient recipient)
@@ -456,6 +478,12 @@ public sealed class VaultClient : IDisposable
         {
             CryptographicOperations.ZeroMemory(attributes);
         }
+    }
+
+    private static Func<CofferSession> Current(CofferSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return () => session;
     }
 
     private static IReadOnlyList<string> CanonicalPermissions(IEnumerable<string> permissions)
