@@ -41,15 +41,26 @@ public static class AuditChain
             throw new ArgumentException("The previous hash is required.", nameof(previous));
         }
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(seq);
-        using IncrementalHash sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> seqBytes = stackalloc byte[sizeof(ulong)];
-        BinaryPrimitives.WriteUInt64BigEndian(seqBytes, (ulong)seq);
-        sha.AppendData(DomainBytes);
-        sha.AppendData(seqBytes);
-        sha.AppendData(previous.AsSpan());
-        sha.AppendData(eventTbs);
+        // One buffer, one hash call: a hash object per event was a native context made and freed for every read's event.
+        int length = DomainBytes.Length + sizeof(ulong) + Sha256Hash.Size + eventTbs.Length;
+        byte[]? rented = length > 1024 ? System.Buffers.ArrayPool<byte>.Shared.Rent(length) : null;
+        Span<byte> input = (rented is null ? stackalloc byte[1024] : rented)[..length];
         Span<byte> digest = stackalloc byte[Sha256Hash.Size];
-        sha.GetHashAndReset(digest);
+        try
+        {
+            DomainBytes.CopyTo(input);
+            BinaryPrimitives.WriteUInt64BigEndian(input[DomainBytes.Length..], (ulong)seq);
+            previous.AsSpan().CopyTo(input[(DomainBytes.Length + sizeof(ulong))..]);
+            eventTbs.CopyTo(input[(DomainBytes.Length + sizeof(ulong) + Sha256Hash.Size)..]);
+            SHA256.HashData(input, digest);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
         return Sha256Hash.FromBytes(digest);
     }
 

@@ -45,6 +45,17 @@ public sealed class Envelope
         _data = data.ToArray();
     }
 
+    // Takes the arrays as they are (already checked, owned by no one else): parsing and sealing make them fresh.
+    private Envelope(string kid, byte[] iv, byte[] data)
+    {
+        Kid = kid;
+        _iv = iv;
+        _data = data;
+    }
+
+    /// <summary>Creates an envelope that owns <paramref name="data"/> (ciphertext and tag, made by the caller for it alone).</summary>
+    internal static Envelope Owning(string kid, ReadOnlySpan<byte> iv, byte[] data) => new(kid, iv.ToArray(), data);
+
     /// <summary>The id of the key that sealed this envelope.</summary>
     public string Kid { get; }
 
@@ -62,7 +73,8 @@ public sealed class Envelope
     /// <summary>Serialises as compact JSON <c>{"kid","enc","iv","data"}</c> with base64url values.</summary>
     public byte[] ToJsonBytes()
     {
-        System.Buffers.ArrayBufferWriter<byte> output = new(256);
+        // Sized for the whole object up front: session answers are sealed once per request, so no regrowth and one copy.
+        System.Buffers.ArrayBufferWriter<byte> output = new(System.Buffers.Text.Base64Url.GetEncodedLength(_data.Length) + (Kid.Length * 6) + 64);
         using (Utf8JsonWriter w = new(output))
         {
             WriteTo(w);
@@ -75,11 +87,31 @@ public sealed class Envelope
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStartObject();
-        writer.WriteString("kid", Kid);
-        writer.WriteString("enc", A256Gcm);
-        writer.WriteString("iv", Base64Url.Encode(_iv));
-        writer.WriteString("data", Base64Url.Encode(_data));
+        writer.WriteString("kid"u8, Kid);
+        writer.WriteString("enc"u8, "A256GCM"u8);
+        WriteBase64Url(writer, "iv"u8, _iv);
+        WriteBase64Url(writer, "data"u8, _data);
         writer.WriteEndObject();
+    }
+
+    private static void WriteBase64Url(Utf8JsonWriter writer, ReadOnlySpan<byte> name, byte[] value)
+    {
+        int length = System.Buffers.Text.Base64Url.GetEncodedLength(value.Length);
+        byte[]? rented = length > 512 ? System.Buffers.ArrayPool<byte>.Shared.Rent(length) : null;
+        Span<byte> text = rented is null ? stackalloc byte[512] : rented;
+        try
+        {
+            int written = System.Buffers.Text.Base64Url.EncodeToUtf8(value, text);
+            writer.WriteString(name, text[..written]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                // It held ciphertext only, but pooled buffers are returned clean.
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented, clearArray: true);
+            }
+        }
     }
 
     /// <summary>
@@ -118,7 +150,9 @@ public sealed class Envelope
         {
             return false;
         }
-        string? kid = null, enc = null, iv = null, data = null;
+        string? kid = null;
+        bool enc = false;
+        byte[]? ivBytes = null, dataBytes = null;
         while (reader.Read())
         {
             if (reader.TokenType == JsonTokenType.EndObject)
@@ -129,32 +163,51 @@ public sealed class Envelope
             {
                 return false;
             }
-            string name = reader.GetString()!;
+            // Names compared on the raw bytes (escaped forms included), values decoded straight from them: no string per member.
+            int member = reader.ValueTextEquals("kid"u8) ? 0 : reader.ValueTextEquals("enc"u8) ? 1 : reader.ValueTextEquals("iv"u8) ? 2
+                : reader.ValueTextEquals("data"u8) ? 3 : -1;
             if (!reader.Read() || reader.TokenType != JsonTokenType.String)
             {
                 return false;
             }
-            string value = reader.GetString()!;
-            switch (name)
+            switch (member)
             {
-                case "kid" when kid is null: kid = value; break;
-                case "enc" when enc is null: enc = value; break;
-                case "iv" when iv is null: iv = value; break;
-                case "data" when data is null: data = value; break;
-                default: return false;
+                case 0 when kid is null:
+                    kid = reader.GetString()!;
+                    break;
+                case 1 when !enc:
+                    if (!reader.ValueTextEquals("A256GCM"u8))
+                    {
+                        return false;
+                    }
+                    enc = true;
+                    break;
+                case 2 when ivBytes is null:
+                    if (!TryDecodeValue(ref reader, out ivBytes) || ivBytes.Length != IvLength)
+                    {
+                        return false;
+                    }
+                    break;
+                case 3 when dataBytes is null:
+                    if (!TryDecodeValue(ref reader, out dataBytes) || dataBytes.Length < TagLength)
+                    {
+                        return false;
+                    }
+                    break;
+                default:
+                    return false;
             }
         }
-        if (reader.TokenType != JsonTokenType.EndObject || kid is null || enc is null || iv is null || data is null)
+        if (reader.TokenType != JsonTokenType.EndObject || kid is null || !enc || ivBytes is null || dataBytes is null || kid.Length == 0)
         {
             return false;
         }
-        if (kid.Length == 0 || !string.Equals(enc, A256Gcm, StringComparison.Ordinal)
-            || !Base64Url.TryDecode(iv, out byte[]? ivBytes) || ivBytes.Length != IvLength
-            || !Base64Url.TryDecode(data, out byte[]? dataBytes) || dataBytes.Length < TagLength)
-        {
-            return false;
-        }
-        envelope = new Envelope(kid, enc, ivBytes, dataBytes);
+        envelope = new Envelope(kid, ivBytes, dataBytes);
         return true;
     }
+
+    private static bool TryDecodeValue(ref Utf8JsonReader reader, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? bytes) =>
+        reader.ValueIsEscaped || reader.HasValueSequence
+            ? Base64Url.TryDecode(reader.GetString(), out bytes)
+            : Base64Url.TryDecode(reader.ValueSpan, out bytes);
 }

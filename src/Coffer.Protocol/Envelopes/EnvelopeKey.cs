@@ -80,13 +80,21 @@ public sealed class EnvelopeKey : IDisposable
         Span<byte> iv = stackalloc byte[Envelope.IvLength];
         RandomNumberGenerator.Fill(iv);
         byte[] data = new byte[plaintext.Length + Envelope.TagLength];
-        byte[] aad = System.Text.Encoding.UTF8.GetBytes(context);
-        lock (_lock)
+        byte[]? rentedAad = null;
+        Span<byte> aad = Aad(context, stackalloc byte[256], ref rentedAad);
+        try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _aes.Encrypt(iv, plaintext, data.AsSpan(0, plaintext.Length), data.AsSpan(plaintext.Length), aad);
+            lock (_lock)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                _aes.Encrypt(iv, plaintext, data.AsSpan(0, plaintext.Length), data.AsSpan(plaintext.Length), aad);
+            }
         }
-        return new Envelope(Kid, Envelope.A256Gcm, iv, data);
+        finally
+        {
+            Return(rentedAad);
+        }
+        return Envelope.Owning(Kid, iv, data);
     }
 
     /// <summary>
@@ -106,7 +114,8 @@ public sealed class EnvelopeKey : IDisposable
         ReadOnlySpan<byte> data = envelope.Data;
         int length = data.Length - Envelope.TagLength;
         byte[] plaintext = new byte[length];
-        byte[] aad = System.Text.Encoding.UTF8.GetBytes(context);
+        byte[]? rentedAad = null;
+        Span<byte> aad = Aad(context, stackalloc byte[256], ref rentedAad);
         try
         {
             lock (_lock)
@@ -120,6 +129,26 @@ public sealed class EnvelopeKey : IDisposable
         {
             CryptographicOperations.ZeroMemory(plaintext);
             return null;
+        }
+        finally
+        {
+            Return(rentedAad);
+        }
+    }
+
+    // The associated data, the context's UTF-8, without an allocation for the usual short context.
+    private static Span<byte> Aad(string context, Span<byte> stack, ref byte[]? rented)
+    {
+        int max = System.Text.Encoding.UTF8.GetMaxByteCount(context.Length);
+        Span<byte> buffer = max <= stack.Length ? stack : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(max));
+        return buffer[..System.Text.Encoding.UTF8.GetBytes(context, buffer)];
+    }
+
+    private static void Return(byte[]? rented)
+    {
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
         }
     }
 

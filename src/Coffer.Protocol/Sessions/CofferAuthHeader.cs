@@ -35,20 +35,36 @@ public static class CofferAuthHeader
         {
             return false;
         }
-        string[] parts = value.Split('.');
-        if (parts.Length != 4 || !string.Equals(parts[0], "v1", StringComparison.Ordinal) || parts[1].Length == 0)
+        // Four dot-separated parts, read in place: this runs on every request.
+        ReadOnlySpan<char> rest = value;
+        int dot = rest.IndexOf('.');
+        if (dot < 0 || !rest[..dot].SequenceEqual("v1"))
         {
             return false;
         }
-        foreach (char c in parts[1])
+        rest = rest[(dot + 1)..];
+        dot = rest.IndexOf('.');
+        if (dot <= 0)
+        {
+            return false;
+        }
+        ReadOnlySpan<char> id = rest[..dot];
+        foreach (char c in id)
         {
             if (c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
             {
                 return false;
             }
         }
-        string seqText = parts[2];
-        if (seqText.Length == 0 || seqText.Length > 20 || (seqText.Length > 1 && seqText[0] == '0'))
+        rest = rest[(dot + 1)..];
+        dot = rest.IndexOf('.');
+        if (dot < 0)
+        {
+            return false;
+        }
+        ReadOnlySpan<char> seqText = rest[..dot];
+        ReadOnlySpan<char> tagText = rest[(dot + 1)..];
+        if (tagText.Contains('.') || seqText.Length == 0 || seqText.Length > 20 || (seqText.Length > 1 && seqText[0] == '0'))
         {
             return false;
         }
@@ -63,12 +79,12 @@ public static class CofferAuthHeader
         {
             return false;
         }
-        if (!Base64Url.TryDecode(parts[3], out byte[]? tagBytes) || tagBytes.Length != 32)
+        if (!Base64Url.TryDecode(tagText, out byte[]? tagBytes) || tagBytes.Length != 32)
         {
             seq = 0;
             return false;
         }
-        sessionId = parts[1];
+        sessionId = id.ToString();
         tag = tagBytes;
         return true;
     }

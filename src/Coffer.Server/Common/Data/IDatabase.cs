@@ -23,6 +23,14 @@ internal interface IDatabase : IAsyncDisposable
     Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken);
 
     /// <summary>
+    /// <see cref="InTransactionAsync{T}"/> for a write that nothing this node caches depends on (activity-log appends, a
+    /// session's last-use time): on SQLite it does not advance <see cref="SqliteDatabase.WriteGeneration"/>, so it does not
+    /// empty the session cache (docs/adr/0023).
+    /// </summary>
+    Task<T> InQuietTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        InTransactionAsync(work, cancellationToken);
+
+    /// <summary>
     /// Runs a hot single-row read outside any transaction (it sees the latest commit) on a connection that keeps the
     /// statement prepared, and returns the first row or null. <paramref name="values"/> go to the query's parameters in order.
     /// </summary>

@@ -39,6 +39,7 @@ internal sealed class SqliteDatabase : IDatabase
 
     // One per file, shared by every SqliteDatabase on it in this process.
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> WriteLocks = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, StrongBox<long>> WriteGenerations = new(StringComparer.Ordinal);
 
     // Keyed by the native handle, which outlives the SqliteConnection objects the pool wraps around it.
     private readonly ConditionalWeakTable<sqlite3, object> _preparedHandles = new();
@@ -48,6 +49,7 @@ internal sealed class SqliteDatabase : IDatabase
     // Idle hot connections; a request takes one with a compare-and-swap (ConcurrentBag's stealing between threads took a lock).
     private readonly HotConnection?[] _hot = new HotConnection?[MaxIdleHotConnections];
     private bool _disposed;
+    private readonly StrongBox<long> _writeGeneration;
 
     static SqliteDatabase() => Batteries_V2.Init();
 
@@ -68,6 +70,7 @@ internal sealed class SqliteDatabase : IDatabase
         // statement prepared on it, which is exactly what they exist to keep.
         _hotConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString();
         _writeLock = WriteLocks.GetOrAdd(FilePath, _ => new SemaphoreSlim(1, 1));
+        _writeGeneration = WriteGenerations.GetOrAdd(FilePath, _ => new StrongBox<long>());
     }
 
     public DatabaseEngine Engine => DatabaseEngine.Sqlite;
@@ -90,7 +93,21 @@ internal sealed class SqliteDatabase : IDatabase
         }
     }
 
-    public async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Advances after every unit of work this process commits (or tries to) other than quiet ones
+    /// (<see cref="InQuietTransactionAsync{T}"/>): whatever was read before a change has an older generation. SQLite
+    /// serves one node, so this sees every change the server makes (shared by every instance on the file in this process); other processes' (<c>coffer-server</c> commands) it
+    /// does not, which is why caches keyed on it also expire by time.
+    /// </summary>
+    public long WriteGeneration => Volatile.Read(ref _writeGeneration.Value);
+
+    public Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        RunTransactionAsync(work, quiet: false, cancellationToken);
+
+    public Task<T> InQuietTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        RunTransactionAsync(work, quiet: true, cancellationToken);
+
+    private async Task<T> RunTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, bool quiet, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
         if (!await _writeLock.WaitAsync(BusyTimeoutMilliseconds, cancellationToken).ConfigureAwait(false))
@@ -115,6 +132,11 @@ internal sealed class SqliteDatabase : IDatabase
         }
         finally
         {
+            if (!quiet)
+            {
+                // After the commit: a reader that took the generation before it read rows from before the commit.
+                Interlocked.Increment(ref _writeGeneration.Value);
+            }
             _writeLock.Release();
         }
     }

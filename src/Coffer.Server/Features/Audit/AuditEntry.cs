@@ -35,9 +35,28 @@ internal sealed class AuditEntry
             outcome, details);
     }
 
+    // Every read's event names its caller's address, and callers come from few addresses: their canonical forms are kept.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> CanonicalIps = new(StringComparer.Ordinal);
+
     /// <summary>The canonical text of an address (ADR 0004 §8), or null when there is none.</summary>
-    public static string? CanonicalIp(string? ip) =>
-        ip is not null && IPAddress.TryParse(ip, out IPAddress? address) ? AuditEventTbs.FormatIp(address) : null;
+    public static string? CanonicalIp(string? ip)
+    {
+        if (ip is null)
+        {
+            return null;
+        }
+        if (CanonicalIps.TryGetValue(ip, out string? canonical))
+        {
+            return canonical;
+        }
+        canonical = IPAddress.TryParse(ip, out IPAddress? address) ? AuditEventTbs.FormatIp(address) : null;
+        if (CanonicalIps.Count >= 4096)
+        {
+            CanonicalIps.Clear();
+        }
+        CanonicalIps[ip] = canonical;
+        return canonical;
+    }
 
     /// <summary>The canonical text of a connection's remote address, or null.</summary>
     public static string? CanonicalIp(IPAddress? address) => address is null ? null : AuditEventTbs.FormatIp(address);

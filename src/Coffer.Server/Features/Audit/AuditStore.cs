@@ -137,7 +137,7 @@ internal sealed class AuditStore(IDatabase database, SyslogExport? export = null
 
     /// <summary>Appends in a transaction of its own.</summary>
     public Task<AuditChainAnchor> AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct) =>
-        database.InTransactionAsync((c, tx) => AppendAsync(c, tx, entries, ct), ct);
+        database.InQuietTransactionAsync((c, tx) => AppendAsync(c, tx, entries, ct), ct);
 
     /// <summary>
     /// Signs a checkpoint at the chain head unless one exists there already (or the organisation is not set up yet,

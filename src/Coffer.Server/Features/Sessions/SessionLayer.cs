@@ -185,7 +185,7 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
         }
 
         Stream original = context.Response.Body;
-        using MemoryStream captured = new();
+        using CapturedAnswer captured = new();
         context.Response.Body = captured;
         try
         {
@@ -206,13 +206,10 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
 
         // Every answer carries a sealed body, so "no content" travels as 200 with an empty sealed plaintext.
         int status = context.Response.StatusCode == StatusCodes.Status204NoContent ? StatusCodes.Status200OK : context.Response.StatusCode;
-        byte[] answer = captured.ToArray();
-        if (answer.Length == 0 && status >= 400)
-        {
-            answer = ProblemJson(context, CofferErrors.ForStatus(status), null);
-        }
-        await WriteSealedAsync(context, live.Keys, seq, status, answer);
-        CryptographicOperations.ZeroMemory(answer);
+        byte[] sealedAnswer = captured.Length == 0 && status >= 400
+            ? Seal(live.Keys, seq, status, ProblemJson(context, CofferErrors.ForStatus(status), null))
+            : Seal(live.Keys, seq, status, captured.Written);
+        await WriteAsync(context, status, sealedAnswer);
         CryptographicOperations.ZeroMemory(plaintext);
     }
 
@@ -278,6 +275,10 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
+        if (request.ContentLength == 0 || request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
+        {
+            return [];
+        }
         using MemoryStream buffer = new();
         await request.Body.CopyToAsync(buffer, ct);
         return buffer.ToArray();
@@ -297,9 +298,13 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
         return WriteSealedAsync(context, keys, seq, error.Status, ProblemJson(context, error, detail));
     }
 
-    private static async Task WriteSealedAsync(HttpContext context, SessionKeys keys, ulong seq, int status, byte[] plaintext)
+    private static Task WriteSealedAsync(HttpContext context, SessionKeys keys, ulong seq, int status, byte[] plaintext) =>
+        WriteAsync(context, status, Seal(keys, seq, status, plaintext));
+
+    private static byte[] Seal(SessionKeys keys, ulong seq, int status, ReadOnlySpan<byte> plaintext) => keys.SealResponse(seq, status, plaintext).ToJsonBytes();
+
+    private static async Task WriteAsync(HttpContext context, int status, byte[] sealedBody)
     {
-        byte[] sealedBody = keys.SealResponse(seq, status, plaintext).ToJsonBytes();
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = sealedBody.Length;

@@ -51,7 +51,43 @@ internal sealed class SessionStore(IDatabase database, AuditStore audit, IOption
         MemberRemovedAt = r.NullableInt64(13),
     });
 
+    // On SQLite (one node) the session found is kept, for at most CacheMilliseconds, until this process commits any change
+    // other than an activity-log append or a last-use time (docs/adr/0023): ending a session, suspending or removing a member,
+    // deauthorising a device all advance the generation, so the next request reads the row again. Other processes on the file
+    // (coffer-server commands) are seen within CacheMilliseconds. PostgreSQL serves several nodes: every request reads the row.
+    private const long CacheMilliseconds = 1000;
+    private const int MaxCached = 10_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CachedSession> _cache = new(StringComparer.Ordinal);
+
+    private sealed record CachedSession(SessionRecord Record, long Generation, long ReadAt);
+
     public async Task<SessionRecord?> FindAsync(string sessionId, CancellationToken ct)
+    {
+        if (database is not SqliteDatabase sqlite)
+        {
+            return await ReadAsync(sessionId, ct);
+        }
+        long generation = sqlite.WriteGeneration;
+        long now = Environment.TickCount64;
+        if (_cache.TryGetValue(sessionId, out CachedSession? cached) && cached.Generation == generation && now - cached.ReadAt < CacheMilliseconds)
+        {
+            return cached.Record;
+        }
+        SessionRecord? record = await ReadAsync(sessionId, ct);
+        if (record is null)
+        {
+            _cache.TryRemove(sessionId, out _);
+            return null;
+        }
+        if (_cache.Count >= MaxCached)
+        {
+            _cache.Clear();
+        }
+        _cache[sessionId] = new CachedSession(record, generation, now);
+        return record;
+    }
+
+    private async Task<SessionRecord?> ReadAsync(string sessionId, CancellationToken ct)
     {
         if (await database.QueryOneAsync(FindSession, [sessionId], ct) is not { } r)
         {
@@ -81,8 +117,13 @@ internal sealed class SessionStore(IDatabase database, AuditStore audit, IOption
         {
             return;
         }
-        await database.InTransactionAsync((c, tx) =>
+        // Quiet: only the idle timer moves, and the cached session is moved with it.
+        await database.InQuietTransactionAsync((c, tx) =>
             c.ExecAsync(tx, "UPDATE sessions SET last_used_at = @now WHERE id = @id AND last_used_at < @now", new { id = session.SessionId, now }, ct), ct);
+        if (_cache.TryGetValue(session.SessionId, out CachedSession? cached) && cached.Record.LastUsedAt < now)
+        {
+            _cache.TryUpdate(session.SessionId, cached with { Record = cached.Record with { LastUsedAt = now } }, cached);
+        }
     }
 
     public async Task<List<SessionRow>> ListLiveAsync(string memberId, long now, CancellationToken ct)

@@ -127,6 +127,52 @@ public class SessionLayerTests
         await Assert.ThrowsAsync<CofferSessionExpiredException>(() => busy.Session.SendAsync(HttpMethod.Get, "/api/v1/sessions", Json.SessionListResponse));
     }
 
+    [Fact]
+    public async Task Sqlite_SessionEndedByAnotherProcess_IsRefusedWithinASecond()
+    {
+        // The SQLite node keeps the session it found for up to a second (docs/adr/0023); its own changes are seen at once, and
+        // a change another process makes on the file (a coffer-server command) within that second.
+        await using TestOrganisation org = await TestOrganisation.StartAsync(Engine.Sqlite);
+        using SignInResult owner = await org.SignInOwnerAsync();
+        await owner.Session.SendAsync(HttpMethod.Get, "/api/v1/sessions", Json.SessionListResponse);
+        await using (Microsoft.Data.Sqlite.SqliteConnection other = new($"Data Source={org.Database.SqlitePath};Pooling=False"))
+        {
+            await other.OpenAsync();
+            await using Microsoft.Data.Sqlite.SqliteCommand end = other.CreateCommand();
+            end.CommandText = "UPDATE sessions SET ended_at = 1 WHERE id = $id";
+            end.Parameters.AddWithValue("$id", owner.Session.SessionId);
+            Assert.Equal(1, await end.ExecuteNonQueryAsync());
+        }
+        System.Diagnostics.Stopwatch waited = System.Diagnostics.Stopwatch.StartNew();
+        CofferSessionExpiredException? refused = null;
+        while (refused is null && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            try
+            {
+                await owner.Session.SendAsync(HttpMethod.Get, "/api/v1/sessions", Json.SessionListResponse);
+                await Task.Delay(50);
+            }
+            catch (CofferSessionExpiredException e)
+            {
+                refused = e;
+            }
+        }
+        Assert.NotNull(refused);
+    }
+
+    [Theory, BothEngines]
+    public async Task SessionEnded_IsRefusedAtTheNextRequest(Engine engine)
+    {
+        // Ending a session on this node (here: the member ends it from another of their sessions) takes effect at once,
+        // also on SQLite, where the node keeps sessions it found (docs/adr/0023).
+        await using TestOrganisation org = await TestOrganisation.StartAsync(engine);
+        using SignInResult first = await org.SignInOwnerAsync();
+        using SignInResult second = await org.SignInOwnerAsync();
+        await first.Session.SendAsync(HttpMethod.Get, "/api/v1/sessions", Json.SessionListResponse);
+        await second.Session.SendAsync(HttpMethod.Delete, $"/api/v1/sessions/{first.Session.SessionId}");
+        await Assert.ThrowsAsync<CofferSessionExpiredException>(() => first.Session.SendAsync(HttpMethod.Get, "/api/v1/sessions", Json.SessionListResponse));
+    }
+
     [Theory, BothEngines]
     public async Task NoOrForgedSession_IsAPlain401(Engine engine)
     {
