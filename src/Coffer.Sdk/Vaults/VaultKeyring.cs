@@ -192,7 +192,17 @@ internal sealed class VaultKeyring : IDisposable
         }
         else
         {
-            (MemberCertificate signer, IssuerCertificate issuer) = await VerifiedMemberAsync(wire.SignerId, cancellationToken).ConfigureAwait(false);
+            MemberCertificate signer;
+            IssuerCertificate issuer;
+            try
+            {
+                (signer, issuer) = await VerifiedMemberAsync(wire.SignerId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CofferApiException e) when (e.Status == 404)
+            {
+                // A signer the server has no certificate for is nobody the organisation certified: a forgery, not a missing thing.
+                throw new ProvenanceException(ProvenanceFailure.WrongSigner, subject + " by " + wire.SignerId + ", whom the organisation never certified");
+            }
             ProvenanceFailure failure = _account.Trust.VerifyWrap(received, expected, signer, issuer);
             if (failure != ProvenanceFailure.None)
             {

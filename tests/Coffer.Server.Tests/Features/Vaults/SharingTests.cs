@@ -250,6 +250,30 @@ public class SharingTests
     }
 
     [Theory, BothEngines]
+    public async Task Open_AGrantSignedUnderAnIdNobodyCertified_IsProvenanceException_NotNotFound(Engine engine)
+    {
+        // Found by the end-to-end tampering tests (docs/adr/0021): the signer's certificate fetch answered 404 and the CLI
+        // said "Not found" (exit 5) for what is a forged grant.
+        await using TestOrganisation org = await TestOrganisation.StartAsync(engine);
+        using Party owner = await Party.OwnerAsync(org);
+        using TestMember member = await org.AddMemberAsync(owner.SignIn, owner.Keys, "member@example.org");
+        VaultDto vault = await owner.Vaults.CreateVaultAsync("shared", "Forged");
+        ItemDto item = await owner.Vaults.CreateItemAsync(vault.Id, Overview, Details);
+        await owner.Vaults.ShareAsync(vault.Id, member.MemberId, Viewer);
+        await using (DbConnection c = await org.Database.Database.OpenAsync(default))
+        {
+            Assert.Equal(1, await c.ExecuteAsync("UPDATE vault_grants SET signer_id = @signer WHERE vault_id = @vault AND principal_id = @id",
+                new { signer = Coffer.Sdk.Ids.UuidV7.New(TimeProvider.System), vault = vault.Id, id = member.MemberId }));
+        }
+        using Party reader = await Party.OfAsync(member);
+
+        ProvenanceException e = await Assert.ThrowsAsync<ProvenanceException>(() => reader.Vaults.GetItemAsync(vault.Id, item.Id));
+
+        Assert.Equal(ProvenanceFailure.WrongSigner, e.Failure);
+        Assert.Contains("never certified", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory, BothEngines]
     public async Task NewTeamMember_HasAPersonalVaultFromAcceptance_UsableOnceConfirmed_AndNobodyElses(Engine engine)
     {
         await using TestOrganisation org = await TestOrganisation.StartAsync(engine);
