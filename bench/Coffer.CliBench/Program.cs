@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security;
 using System.Security.Cryptography;
 using System.Text;
+using Coffer.Benchmarking;
 using Coffer.Contracts;
 using Coffer.Contracts.Auth;
 using Coffer.Contracts.Keys;
@@ -43,15 +42,14 @@ internal static class Program
         string serverDll = Required(args, "--server");
 
         string root = Directory.CreateTempSubdirectory("coffer-clibench-").FullName;
-        int port = FreePort();
-        Uri address = new($"http://127.0.0.1:{port}");
-        using Process server = StartServer(serverDll, Path.Combine(root, "server"), address, out StringBuilder serverOutput);
+        Uri address = new($"http://127.0.0.1:{BenchServer.FreePort()}");
+        using Process server = BenchServer.Start(serverDll, Path.Combine(root, "server"), address, out StringBuilder serverOutput);
         List<string> homes = [];
         try
         {
             using CofferConnection connection = new(address);
-            await WaitReadyAsync(address, server, serverOutput);
-            string token = await SetupTokenAsync(serverOutput);
+            await BenchServer.WaitReadyAsync(address, server, serverOutput);
+            string token = await BenchServer.SetupTokenAsync(serverOutput);
             using OrganisationSetupResult setup = OrganisationSetup.Create(new SetupDetails("Bench Ministry", Email, "Bench Owner", address), Password, token,
                 TimeProvider.System, KdfPolicy.Default, KdfPolicy.MinimumIterations);
             await connection.PostAsync("/api/v1/setup", setup.Request, CofferJsonContext.Default.SetupRequest, CofferJsonContext.Default.SetupResponse);
@@ -359,75 +357,5 @@ internal static class Program
     {
         int at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? args[at + 1] : throw new ArgumentException(name + " <path> is required");
-    }
-
-    private static Process StartServer(string serverDll, string data, Uri address, out StringBuilder output)
-    {
-        ProcessStartInfo psi = new("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(serverDll);
-        psi.ArgumentList.Add("--urls");
-        psi.ArgumentList.Add(address.ToString().TrimEnd('/'));
-        psi.ArgumentList.Add("--Coffer:DataDirectory=" + data);
-        Process process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start");
-        StringBuilder lines = new();
-        process.OutputDataReceived += (_, e) => { lock (lines) { lines.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (lines) { lines.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        output = lines;
-        return process;
-    }
-
-    private static async Task WaitReadyAsync(Uri address, Process process, StringBuilder output)
-    {
-        using HttpClient probe = new() { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
-        for (int i = 0; i < 300 && !process.HasExited; i++)
-        {
-            try
-            {
-                using HttpResponseMessage ready = await probe.GetAsync("/health/ready");
-                if (ready.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-            await Task.Delay(100);
-        }
-        lock (output)
-        {
-            throw new InvalidOperationException("coffer-server did not become ready:\n" + output);
-        }
-    }
-
-    private static async Task<string> SetupTokenAsync(StringBuilder output)
-    {
-        for (int i = 0; i < 200; i++)
-        {
-            string text;
-            lock (output)
-            {
-                text = output.ToString();
-            }
-            int at = text.IndexOf("#token=", StringComparison.Ordinal);
-            if (at >= 0)
-            {
-                return new string([.. text[(at + 7)..].TakeWhile(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')]);
-            }
-            await Task.Delay(50);
-        }
-        throw new InvalidOperationException("coffer-server printed no setup link");
-    }
-
-    private static int FreePort()
-    {
-        using TcpListener listener = new(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

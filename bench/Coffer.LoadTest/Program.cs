@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Coffer.Benchmarking;
 using Coffer.Contracts;
 using Coffer.Contracts.Auth;
 using Coffer.Contracts.Keys;
@@ -39,14 +38,13 @@ internal static class Program
             ?? throw new ArgumentException("--server <path to Coffer.Server.dll> is required");
 
         string data = Directory.CreateTempSubdirectory("coffer-load-").FullName;
-        int port = FreePort();
-        using Process process = StartServer(server, data, port, out StringBuilder output);
+        Uri address = new($"http://127.0.0.1:{BenchServer.FreePort()}");
+        using Process process = BenchServer.Start(server, data, address, out StringBuilder output, "--Coffer:BenchmarkBareReads=true");
         try
         {
-            Uri address = new($"http://127.0.0.1:{port}");
             using CofferConnection connection = new(address);
-            await WaitReadyAsync(connection, process, output);
-            string token = await SetupTokenAsync(output);
+            await BenchServer.WaitReadyAsync(address, process, output);
+            string token = await BenchServer.SetupTokenAsync(output);
 
             Console.WriteLine($"coffer load benchmark: {Environment.ProcessorCount} cores, {(dry ? "dry run" : "full run")}, server pid {process.Id}");
             using OrganisationSetupResult setup = OrganisationSetup.Create(
@@ -257,76 +255,5 @@ internal static class Program
     {
         using Process self = Process.GetCurrentProcess();
         return self.TotalProcessorTime;
-    }
-
-    private static Process StartServer(string serverDll, string data, int port, out StringBuilder output)
-    {
-        ProcessStartInfo psi = new("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(serverDll);
-        psi.ArgumentList.Add("--urls");
-        psi.ArgumentList.Add($"http://127.0.0.1:{port}");
-        psi.ArgumentList.Add("--Coffer:DataDirectory=" + data);
-        psi.ArgumentList.Add("--Coffer:BenchmarkBareReads=true");
-        Process process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start");
-        StringBuilder lines = new();
-        process.OutputDataReceived += (_, e) => { lock (lines) { lines.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (lines) { lines.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        output = lines;
-        return process;
-    }
-
-    private static async Task WaitReadyAsync(CofferConnection connection, Process process, StringBuilder output)
-    {
-        using HttpClient probe = new() { BaseAddress = connection.ServerUrl, Timeout = TimeSpan.FromSeconds(2) };
-        for (int i = 0; i < 300 && !process.HasExited; i++)
-        {
-            try
-            {
-                using HttpResponseMessage ready = await probe.GetAsync("/health/ready");
-                if (ready.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-            await Task.Delay(100);
-        }
-        lock (output)
-        {
-            throw new InvalidOperationException("coffer-server did not become ready:\n" + output);
-        }
-    }
-
-    private static async Task<string> SetupTokenAsync(StringBuilder output)
-    {
-        for (int i = 0; i < 200; i++)
-        {
-            string text;
-            lock (output)
-            {
-                text = output.ToString();
-            }
-            int at = text.IndexOf("#token=", StringComparison.Ordinal);
-            if (at >= 0)
-            {
-                return new string([.. text[(at + 7)..].TakeWhile(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')]);
-            }
-            await Task.Delay(50);
-        }
-        throw new InvalidOperationException("coffer-server printed no setup link");
-    }
-
-    private static int FreePort()
-    {
-        using TcpListener listener = new(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
