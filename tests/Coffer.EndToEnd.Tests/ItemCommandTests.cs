@@ -311,6 +311,24 @@ public sealed class ItemCommandTests(SharedVaultFixture shared) : IClassFixture<
     }
 
     [Fact]
+    public async Task Shell_RunsOneCommandPerLine_InOneProcess_WithAPromptBeforeEach()
+    {
+        string title = Unique("Shell lookup");
+        await CreateAsync(shared.Owner, title, "shell-pass-1");
+
+        CofferRun shell = await shared.Owner.RunAsync($"item get \"{title}\" --field password\nitem get \"No such item here\"\nshell\nitem get \"{title}\" --field password\n",
+            "shell");
+
+        Assert.Equal(0, shell.Exit);
+        const string Prompt = "coffer> ";
+        Assert.Equal($"{Prompt}shell-pass-1\n{Prompt}{Prompt}{Prompt}shell-pass-1\n{Prompt}", shell.Stdout);
+        string[] errors = shell.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, errors.Length);
+        Assert.Contains("No such item here", errors[0], StringComparison.Ordinal);
+        Assert.Equal("coffer: `shell` does not run inside the shell.", errors[1]);
+    }
+
+    [Fact]
     public async Task Copy_PutsThePasswordOnTheClipboard_AndClearsItAfterwards_OrSaysThereIsNoClipboard()
     {
         string title = Unique("Printer");

@@ -20,12 +20,15 @@ internal static class CofferCli
         root.Subcommands.Add(GenerateCommand.Build());
         root.Subcommands.Add(CompletionCommand.Build());
         root.Subcommands.Add(AgentCommand.Build());
+        root.Subcommands.Add(ShellCommand.Build(Build));
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => RunAsync(Build(), args);
+
+    /// <summary>Parses and runs one command line on <paramref name="root"/> (the shell runs many on one tree).</summary>
+    public static async Task<int> RunAsync(RootCommand root, string[] args)
     {
-        RootCommand root = Build();
         ParseResult parse = root.Parse(args);
         if (parse.Action is ParseErrorAction)
         {
