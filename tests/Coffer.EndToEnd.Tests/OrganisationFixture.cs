@@ -52,7 +52,9 @@ public sealed class OrganisationFixture : IAsyncLifetime
     {
         _data = Directory.CreateTempSubdirectory("coffer-e2e-server-").FullName;
         int port = ServerProcess.FreePort();
-        _server = await ServerProcess.StartAsync(_data, port, "--Coffer:PublicUrl=http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
+        _server = await ServerProcess.StartAsync(_data, port, "--Coffer:PublicUrl=http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture),
+            // The terminal client cannot present a second factor yet (docs/adr/0022: its MFA slice is still to come).
+            "--Coffer:Mfa:Enforce=false");
         string link = await _server.SetupLinkAsync();
         Owner = new CofferHomeDirectory("owner");
         SetupRun = await Owner.RunAsync(OwnerPassword + "\n", "setup", link, "--email", OwnerEmail, "--name", "Olive Owner",
