@@ -182,10 +182,6 @@ internal static class CofferServer
         builder.Services.AddHostedService<AuditRetention>();
 
         WebApplication app = builder.Build();
-        if (!options.Mfa.Enforce)
-        {
-            MfaKey.LogNotEnforced(app.Logger);
-        }
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

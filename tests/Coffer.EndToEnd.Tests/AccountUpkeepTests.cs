@@ -85,6 +85,7 @@ public sealed class AccountUpkeepTests(OrganisationFixture org) : IClassFixture<
         string kit = JsonDocument.Parse(confirm.Stdout).RootElement.GetProperty("emergencyKit").GetString()!;
         Assert.Contains(newEmail, File.ReadAllText(kit), StringComparison.Ordinal);
         Assert.Equal(newEmail, JsonDocument.Parse(whoami.Stdout).RootElement.GetProperty("email").GetString());
+        SecondFactors.EmailChanged(org.ServerUrl, iris.Email, newEmail);
         using CofferHomeDirectory other = new("iris-other");
         Assert.Equal(3, (await SignInAsync(other, iris.Email, SecretKeyOf(iris), iris.Password)).Exit);
         CofferRun signIn = await SignInAsync(other, newEmail, SecretKeyOf(iris), iris.Password);

@@ -166,7 +166,10 @@ public sealed class CofferCommandTests(OrganisationFixture org) : IClassFixture<
         Assert.Equal(Private, File.GetUnixFileMode(kit));
         Assert.Contains(org.OrganisationFingerprint, File.ReadAllText(kit), StringComparison.Ordinal);
         Assert.Equal(7, early.Exit);
-        Assert.Contains("confirm", OneLine(early.Stderr), StringComparison.Ordinal);
+        // Signed in but not confirmed: the second factor comes first (a pending session reads no keys), then the one clear line.
+        Assert.Contains("otpauth://", early.Stderr, StringComparison.Ordinal);
+        Assert.StartsWith("coffer: ", early.Stderr.TrimEnd().Split('\n')[^1], StringComparison.Ordinal);
+        Assert.Contains("confirm", early.Stderr.TrimEnd().Split('\n')[^1], StringComparison.Ordinal);
 
         (Coffer.Sdk.Http.CofferConnection connection, Coffer.Sdk.Auth.SignInResult admin, Coffer.Sdk.Accounts.UnlockedAccount keys) = await org.OwnerThroughSdkAsync();
         using (connection)

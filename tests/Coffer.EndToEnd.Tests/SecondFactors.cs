@@ -25,6 +25,13 @@ internal static partial class SecondFactors
         ByEmail.TryGetValue(server + "|" + email, out TotpAuthenticator? authenticator) ? authenticator
             : throw new InvalidOperationException("No authenticator was enrolled for " + email);
 
+    /// <summary>The person's email changed: the same authenticator app signs in under the new one.</summary>
+    public static void EmailChanged(Uri server, string from, string to) =>
+        ByEmail[ServerOf(server.ToString()) + "|" + to] = For(server, from);
+
+    public static TotpAuthenticator? Find(string? server, string? email) =>
+        email is not null && ByEmail.TryGetValue(server + "|" + email, out TotpAuthenticator? authenticator) ? authenticator : null;
+
     /// <summary>scheme://host:port of a server address or a link to it; null when it is not one.</summary>
     public static string? ServerOf(string text) =>
         Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) && uri.Scheme is "http" or "https" ? uri.GetLeftPart(UriPartial.Authority) : null;

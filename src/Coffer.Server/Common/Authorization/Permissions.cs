@@ -1,11 +1,9 @@
 using System.Data.Common;
 using Coffer.Contracts.Members;
 using Coffer.Protocol.Signatures;
-using Coffer.Server.Common.Configuration;
 using Coffer.Server.Common.Data;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Features.Sessions;
-using Microsoft.Extensions.Options;
 
 namespace Coffer.Server.Common.Authorization;
 
@@ -84,8 +82,7 @@ internal sealed class PermissionFilter(string permission) : IEndpointFilter
         {
             return Problems.Of(CofferErrors.Forbidden, $"This needs the {permission} permission.");
         }
-        if (BuiltInPermissions.IsAdministrative(permission) && !caller.MfaPresented
-            && http.RequestServices.GetRequiredService<IOptions<CofferOptions>>().Value.Mfa.Enforce)
+        if (BuiltInPermissions.IsAdministrative(permission) && !caller.MfaPresented)
         {
             return Problems.Of(CofferErrors.AdminMfaRequired,
                 $"{permission} is an administrative permission, and this session has not presented a second factor. Enrol one (coffer mfa add-totp), sign in again and present it.");

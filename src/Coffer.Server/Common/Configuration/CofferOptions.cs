@@ -29,8 +29,6 @@ internal sealed class CofferOptions
 
     public SessionOptions Sessions { get; set; } = new();
 
-    public MfaOptions Mfa { get; set; } = new();
-
     /// <summary>Largest request body accepted, in bytes (items are capped far below this).</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
@@ -99,16 +97,6 @@ internal sealed class SmtpOptions
 
     /// <summary>The From address of mail the server sends.</summary>
     public string From { get; set; } = "coffer@localhost";
-}
-
-internal sealed class MfaOptions
-{
-    /// <summary>
-    /// Whether sign-in asks for the second factor the policy requires and administrative functions need one (docs/adr/0022).
-    /// On unless turned off; off only for the harness of a client that cannot present a factor yet (the terminal client until
-    /// its MFA slice lands). The server warns at every start while it is off.
-    /// </summary>
-    public bool Enforce { get; set; } = true;
 }
 
 internal sealed class SessionOptions

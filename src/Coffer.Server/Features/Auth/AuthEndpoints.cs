@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using Coffer.Contracts.Auth;
 using Coffer.Protocol.Encoding;
 using Coffer.Protocol.Srp;
-using Coffer.Server.Common.Configuration;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Time;
 using Coffer.Server.Common.Validation;
@@ -12,7 +11,6 @@ using Coffer.Server.Features.Devices;
 using Coffer.Server.Features.Mfa;
 using Coffer.Server.Features.Policies;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace Coffer.Server.Features.Auth;
 
@@ -129,7 +127,7 @@ internal static partial class AuthEndpoints
     }
 
     internal static async Task<Results<Ok<AuthVerifyResponse>, ProblemHttpResult>> Verify(AuthVerifyRequest request, AuthStore store,
-        PolicyStore policies, MfaStore mfa, IOptions<CofferOptions> options, AuditLog audit, NewDeviceMail newDeviceMail, TimeProvider clock, ILogger<AuthStore> log, CancellationToken ct)
+        PolicyStore policies, MfaStore mfa, AuditLog audit, NewDeviceMail newDeviceMail, TimeProvider clock, ILogger<AuthStore> log, CancellationToken ct)
     {
         RequestValidation v = new();
         string authId = v.Id("authId", request.AuthId);
@@ -177,9 +175,7 @@ internal static partial class AuthEndpoints
         }
         CurrentPolicy policy = await policies.CurrentAsync(ct);
         // POLICY.md: a factor for everyone or for administrators; a device that presented one lately is remembered (docs/adr/0022).
-        MfaRequirement requirement = options.Value.Mfa.Enforce
-            ? await mfa.RequirementAsync(member.Id, attempt.DeviceId, policy, now, ct)
-            : new MfaRequirement(false, false, [], false);
+        MfaRequirement requirement = await mfa.RequirementAsync(member.Id, attempt.DeviceId, policy, now, ct);
         string mfaLevel = !requirement.Required ? "not_required" : requirement.Remembered ? "satisfied" : "pending";
         byte[] k = srp.ExportSessionKey();
         string sessionId = Ids.New();

@@ -55,9 +55,6 @@ internal sealed partial class MfaKey(IOptions<CofferOptions> options)
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Coffer:Mfa:Enforce is off: sign-in asks for no second factor and administrators need none. Only for the harness of a client that cannot present a factor yet.")]
-    public static partial void LogNotEnforced(ILogger logger);
-
     private static byte[] Aad(string factorId, string memberId) => Encoding.ASCII.GetBytes($"coffer/mfa/totp/v1/{factorId}/{memberId}");
 
     private byte[] Key()
