@@ -44,14 +44,15 @@ internal sealed class CofferHomeDirectory : IDisposable
         && int.TryParse(File.ReadAllText(Path.Combine(RunDirectory, "agent.pid")).Trim(), out int pid) ? pid : null;
 
     /// <summary>
-    /// Runs coffer with <paramref name="stdin"/>. A command that signs in (setup, signin, unlock) without its own
+    /// Runs coffer with <paramref name="stdin"/>. A command that signs in (setup, signin, unlock) or adds an app without its own
     /// <c>--otp-stdin</c> gets one, with stdin held open: when it enrols, the test's authenticator takes the URI it
     /// printed; when it asks for the code, the authenticator's next code is written (<see cref="SecondFactors"/>).
     /// </summary>
     public async Task<CofferRun> RunAsync(string? stdin, params string[] args)
     {
         Assert.True(File.Exists(Binary), "the coffer binary is missing: " + Binary);
-        bool signsIn = args.Length > 0 && args[0] is "setup" or "signin" or "unlock" && !args.Contains("--otp-stdin");
+        bool signsIn = ((args.Length > 0 && args[0] is "setup" or "signin" or "unlock") || (args.Length > 1 && args[0] == "mfa" && args[1] == "add-totp"))
+            && !args.Contains("--otp-stdin");
         ProcessStartInfo psi = new(Binary)
         {
             RedirectStandardInput = true,

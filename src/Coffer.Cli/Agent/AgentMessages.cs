@@ -52,6 +52,7 @@ namespace Coffer.Cli.Agent;
 [JsonDerivedType(typeof(MfaRemoveRequest), "mfa.remove")]
 [JsonDerivedType(typeof(MfaBackupCodesRequest), "mfa.backup-codes")]
 [JsonDerivedType(typeof(PolicyShowRequest), "policy.show")]
+[JsonDerivedType(typeof(PolicySetRequest), "policy.set")]
 internal abstract record AgentRequest;
 
 /// <summary>A request about one unlocked account (its member id).</summary>
@@ -68,6 +69,9 @@ internal sealed record MfaRemoveRequest(string Account, string FactorId) : Accou
 internal sealed record MfaBackupCodesRequest(string Account) : AccountRequest(Account);
 
 internal sealed record PolicyShowRequest(string Account) : AccountRequest(Account);
+
+/// <summary>Settings to change, by their JSON name (<c>requireMfa</c>, <c>webSigning</c>, …), as typed.</summary>
+internal sealed record PolicySetRequest(string Account, IReadOnlyDictionary<string, string> Changes) : AccountRequest(Account);
 
 /// <summary>A factor added: its id, and backup codes when none were left (also shown when they were made).</summary>
 internal sealed record MfaAddResult(string FactorId, string Name, int BackupCodesLeft);
@@ -212,6 +216,7 @@ internal sealed record SignOutResult(string Account, bool Forgotten);
 [JsonSerializable(typeof(Coffer.Contracts.Mfa.BackupCodesResponse))]
 [JsonSerializable(typeof(MfaAddResult))]
 [JsonSerializable(typeof(PolicyResult))]
+[JsonSerializable(typeof(PolicySetRequest))]
 [JsonSerializable(typeof(StatusResult))]
 [JsonSerializable(typeof(AccountResult))]
 [JsonSerializable(typeof(SetupResult))]

@@ -1,5 +1,10 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using Coffer.Cli.State;
 using Coffer.Contracts.Mfa;
+using Coffer.Contracts.Policies;
 using Coffer.Sdk.Mfa;
 using Coffer.Sdk.Policies;
 
@@ -13,7 +18,7 @@ internal static class MfaHandlers
 {
     private static readonly AgentJsonContext Json = AgentJsonContext.Default;
 
-    public static async Task<JsonElement> HandleAsync(UnlockedSession session, AccountRequest request, AgentConversation? person,
+    public static async Task<JsonElement> HandleAsync(UnlockedSession session, AccountStore store, AccountRequest request, AgentConversation? person,
         CancellationToken cancellationToken) => request switch
         {
             MfaListRequest => JsonSerializer.SerializeToElement(await session.RunAsync(s => new MfaClient(s).ListAsync(cancellationToken), cancellationToken)
@@ -24,7 +29,10 @@ internal static class MfaHandlers
                 Json.MfaFactorsResponse),
             MfaBackupCodesRequest => JsonSerializer.SerializeToElement(new BackupCodesResponse(await session.RunAsync(
                 s => new MfaClient(s).RegenerateBackupCodesAsync(cancellationToken), cancellationToken).ConfigureAwait(false)), Json.BackupCodesResponse),
-            PolicyShowRequest => JsonSerializer.SerializeToElement(await PolicyAsync(session, cancellationToken).ConfigureAwait(false), Json.PolicyResult),
+            PolicyShowRequest => JsonSerializer.SerializeToElement(await PolicyAsync(session, store, null, cancellationToken).ConfigureAwait(false),
+                Json.PolicyResult),
+            PolicySetRequest r => JsonSerializer.SerializeToElement(await PolicyAsync(session, store, r.Changes, cancellationToken).ConfigureAwait(false),
+                Json.PolicyResult),
             _ => throw new ArgumentOutOfRangeException(nameof(request)),
         };
 
@@ -69,10 +77,70 @@ internal static class MfaHandlers
             return await client.ListAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
 
-    private static async Task<PolicyResult> PolicyAsync(UnlockedSession session, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the policy (its key settings verified, which moves the pin forward, then stored) and, with <paramref name="changes"/>,
+    /// writes it over the version read: key settings are signed with the root here (only Owners hold it).
+    /// </summary>
+    private static Task<PolicyResult> PolicyAsync(UnlockedSession session, AccountStore store, IReadOnlyDictionary<string, string>? changes,
+        CancellationToken cancellationToken) =>
+        session.ExclusiveAsync(async () =>
+        {
+            OrganisationPolicy policy = await session.RunAsync(async s =>
+            {
+                PolicyClient client = new(s, session.Keys);
+                OrganisationPolicy current = await client.GetAsync(cancellationToken).ConfigureAwait(false);
+                if (changes is null || changes.Count == 0)
+                {
+                    return current;
+                }
+                PolicySettingsDto settings = current.Settings;
+                KeyPolicySettingsDto keys = current.KeySettings;
+                foreach ((string name, string value) in changes)
+                {
+                    if (Has(settings, name, Json.PolicySettingsDto))
+                    {
+                        settings = With(settings, name, value, Json.PolicySettingsDto);
+                    }
+                    else if (Has(keys, name, Json.KeyPolicySettingsDto))
+                    {
+                        keys = With(keys, name, value, Json.KeyPolicySettingsDto);
+                    }
+                    else
+                    {
+                        throw new CliException(ExitCodes.Usage, $"The policy has no setting {name}: see `coffer policy show --format json` for their names.");
+                    }
+                }
+                try
+                {
+                    return await client.UpdateAsync(current.Version, settings, keys == current.KeySettings ? null : keys, cancellationToken).ConfigureAwait(false);
+                }
+                catch (InvalidOperationException e)
+                {
+                    throw new CliException(ExitCodes.Forbidden, e.Message);
+                }
+            }, cancellationToken).ConfigureAwait(false);
+            await AccountUpkeep.TrySavePinsAsync(session, store, cancellationToken).ConfigureAwait(false);
+            return new PolicyResult(policy.Version, policy.Settings, policy.KeySettings, policy.KeySettingsVersion);
+        }, cancellationToken);
+
+    private static bool Has<T>(T value, string name, JsonTypeInfo<T> type) =>
+        JsonSerializer.SerializeToNode(value, type) is JsonObject o && o.ContainsKey(name);
+
+    /// <summary>One setting replaced, its value read as the kind the setting has: a number, yes/no, a comma-separated list, or text.</summary>
+    private static T With<T>(T value, string name, string text, JsonTypeInfo<T> type)
     {
-        OrganisationPolicy policy = await session.RunAsync(s => new PolicyClient(s, session.Keys).GetAsync(cancellationToken), cancellationToken)
-            .ConfigureAwait(false);
-        return new PolicyResult(policy.Version, policy.Settings, policy.KeySettings, policy.KeySettingsVersion);
+        JsonObject o = (JsonObject)JsonSerializer.SerializeToNode(value, type)!;
+        JsonNode? old = o[name];
+        o[name] = old?.GetValueKind() switch
+        {
+            JsonValueKind.Number when long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) => JsonValue.Create(n),
+            JsonValueKind.True or JsonValueKind.False when text is "true" or "yes" or "on" => JsonValue.Create(true),
+            JsonValueKind.True or JsonValueKind.False when text is "false" or "no" or "off" => JsonValue.Create(false),
+            JsonValueKind.Array => new JsonArray([.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(item => (JsonNode?)JsonValue.Create(item))]),
+            JsonValueKind.String or JsonValueKind.Null or null => JsonValue.Create(text),
+            _ => throw new CliException(ExitCodes.Usage, $"{name} takes {(old!.GetValueKind() == JsonValueKind.Number ? "a whole number" : "yes or no")}."),
+        };
+        return o.Deserialize(type)!;
     }
 }

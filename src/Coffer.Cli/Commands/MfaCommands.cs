@@ -7,7 +7,7 @@ using Coffer.Contracts.Mfa;
 
 namespace Coffer.Cli.Commands;
 
-/// <summary>mfa list|add-totp|remove|backup-codes, policy show (docs/adr/0022).</summary>
+/// <summary>mfa list|add-totp|remove|backup-codes, policy show|set (docs/adr/0022).</summary>
 internal static class MfaCommands
 {
     private static readonly AgentJsonContext Json = AgentJsonContext.Default;
@@ -115,7 +115,38 @@ internal static class MfaCommands
                 ("Key settings", p.KeySettingsVersion == 0 ? "defaults (none signed)" : "signed by the organisation root, version " + Number(p.KeySettingsVersion)),
             ]);
         });
-        return new Command("policy", "The organisation's policy") { show };
+        Argument<string[]> changes = new("setting=value")
+        {
+            Description = "Settings to change by their JSON name (see `policy show --format json`): requireMfa=admins mfaRememberDeviceDays=7 mfaKinds=totp …",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        Command set = new("set", "Change policy settings (needs manage_policies; key settings — webSigning, confirmWithSas, recoveryQuorum — only an Owner)")
+        {
+            changes,
+        };
+        CofferCli.SetAction(set, async (c, ct) =>
+        {
+            Dictionary<string, string> parsed = new(StringComparer.Ordinal);
+            foreach (string change in c.Parse.GetValue(changes) ?? [])
+            {
+                int at = change.IndexOf('=', StringComparison.Ordinal);
+                if (at <= 0)
+                {
+                    throw new CliException(ExitCodes.Usage, $"\"{change}\" is not setting=value.");
+                }
+                parsed[change[..at].Trim()] = change[(at + 1)..].Trim();
+            }
+            StoredAccount account = c.Account();
+            JsonElement answer = await c.AskAgentAsync(new PolicySetRequest(account.MemberId, parsed), ct).ConfigureAwait(false);
+            PolicyResult p = answer.Deserialize(Json.PolicyResult)!;
+            if (c.Output.Json)
+            {
+                c.Output.WriteJson(answer);
+                return;
+            }
+            c.Output.Line(string.Create(CultureInfo.InvariantCulture, $"Policy updated: version {p.Version}."));
+        });
+        return new Command("policy", "The organisation's policy") { show, set };
     }
 
     private static string Time(long unixMs) =>
