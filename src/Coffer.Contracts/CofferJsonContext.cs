@@ -7,6 +7,8 @@ using Coffer.Contracts.Groups;
 using Coffer.Contracts.Issuers;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Members;
+using Coffer.Contracts.Mfa;
+using Coffer.Contracts.Policies;
 using Coffer.Contracts.Revocations;
 using Coffer.Contracts.Sessions;
 using Coffer.Contracts.Setup;
@@ -28,6 +30,18 @@ namespace Coffer.Contracts;
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(EnvelopeDto))]
+[JsonSerializable(typeof(PolicySettingsDto))]
+[JsonSerializable(typeof(KeyPolicySettingsDto))]
+[JsonSerializable(typeof(SignedPolicyDto))]
+[JsonSerializable(typeof(PolicyDocumentResponse))]
+[JsonSerializable(typeof(PolicyUpdateRequest))]
+[JsonSerializable(typeof(MfaFactorDto))]
+[JsonSerializable(typeof(MfaFactorsResponse))]
+[JsonSerializable(typeof(TotpEnrolRequest))]
+[JsonSerializable(typeof(TotpEnrolResponse))]
+[JsonSerializable(typeof(MfaCodeRequest))]
+[JsonSerializable(typeof(MfaAcceptedResponse))]
+[JsonSerializable(typeof(BackupCodesResponse))]
 [JsonSerializable(typeof(InviteMemberRequest))]
 [JsonSerializable(typeof(InvitationResponse))]
 [JsonSerializable(typeof(InvitationLookupRequest))]

@@ -17,7 +17,9 @@ using Coffer.Server.Features.Health;
 using Coffer.Server.Features.Issuers;
 using Coffer.Server.Features.Members;
 using Coffer.Server.Features.Meta;
+using Coffer.Server.Features.Mfa;
 using Coffer.Server.Features.Operations;
+using Coffer.Server.Features.Policies;
 using Coffer.Server.Features.Revocations;
 using Coffer.Server.Features.Sessions;
 using Coffer.Server.Features.Setup;
@@ -142,7 +144,9 @@ internal static class CofferServer
         builder.Services.AddSingleton<SetupLink>();
         builder.Services.AddHostedService<SetupLinkService>();
         builder.Services.AddSingleton<AuthStore>();
-        builder.Services.AddSingleton(ThrottlePolicy.Default);
+        builder.Services.AddSingleton<PolicyStore>();
+        builder.Services.AddSingleton<MfaKey>();
+        builder.Services.AddSingleton<MfaStore>();
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<SessionStore>());
         builder.Services.AddSingleton<LiveSessions>();
@@ -211,6 +215,8 @@ internal static class CofferServer
         api.MapGroup("/revocations").WithTags("Revocations").AddEndpointFilter<ConfirmedMemberFilter>().MapRevocationEndpoints();
         api.MapGroup("/issuers").WithTags("Issuers").AddEndpointFilter<ConfirmedMemberFilter>().MapIssuerEndpoints();
         api.MapGroup("/invitations").WithTags("Invitations").MapInvitationEndpoints();
+        api.MapGroup("/policy").WithTags("Policy").AddEndpointFilter<ConfirmedMemberFilter>().MapPolicyEndpoints();
+        api.MapGroup("/mfa").WithTags("Mfa").MapMfaEndpoints();
         return app;
     }
 

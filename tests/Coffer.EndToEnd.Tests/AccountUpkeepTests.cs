@@ -85,9 +85,50 @@ public sealed class AccountUpkeepTests(OrganisationFixture org) : IClassFixture<
         string kit = JsonDocument.Parse(confirm.Stdout).RootElement.GetProperty("emergencyKit").GetString()!;
         Assert.Contains(newEmail, File.ReadAllText(kit), StringComparison.Ordinal);
         Assert.Equal(newEmail, JsonDocument.Parse(whoami.Stdout).RootElement.GetProperty("email").GetString());
+        SecondFactors.EmailChanged(org.ServerUrl, iris.Email, newEmail);
         using CofferHomeDirectory other = new("iris-other");
         Assert.Equal(3, (await SignInAsync(other, iris.Email, SecretKeyOf(iris), iris.Password)).Exit);
         CofferRun signIn = await SignInAsync(other, newEmail, SecretKeyOf(iris), iris.Password);
+        Assert.True(signIn.Exit == 0, signIn.ToString());
+    }
+
+    [Fact]
+    public async Task Mfa_ListAddRemoveAndBackupCodes_ThroughTheCommand_AndPolicyShow()
+    {
+        using CliMember jude = await CliMember.JoinAsync(org, "jude");
+
+        CofferRun policy = await jude.Device.RunAsync(null, "policy", "show", "--format", "json");
+        CofferRun list = await jude.Device.RunAsync(null, "mfa", "list", "--format", "json");
+        using JsonDocument before = JsonDocument.Parse(list.Stdout);
+        string first = before.RootElement.GetProperty("factors").EnumerateArray().Single().GetProperty("id").GetString()!;
+        CofferRun onlyOne = await jude.Device.RunAsync(null, "mfa", "remove", first);
+        CofferRun add = await jude.Device.RunAsync(null, "mfa", "add-totp", "--name", "Second phone", "--format", "json");
+        CofferRun remove = await jude.Device.RunAsync(null, "mfa", "remove", first, "--format", "json");
+        CofferRun codes = await jude.Device.RunAsync(null, "mfa", "backup-codes", "--format", "json");
+        CofferRun notAllowed = await jude.Device.RunAsync(null, "policy", "set", "mfaRememberDeviceDays=7");
+        CofferRun set = await org.Owner.RunAsync(null, "policy", "set", "mfaRememberDeviceDays=7", "--format", "json");
+        CofferRun unknown = await org.Owner.RunAsync(null, "policy", "set", "noSuchSetting=1");
+
+        Assert.True(policy.Exit == 0, policy.ToString());
+        Assert.Equal("everyone", JsonDocument.Parse(policy.Stdout).RootElement.GetProperty("settings").GetProperty("requireMfa").GetString());
+        Assert.True(list.Exit == 0, list.ToString());
+        Assert.Equal(10, before.RootElement.GetProperty("backupCodesLeft").GetInt32());
+        Assert.Equal(6, onlyOne.Exit);
+        Assert.StartsWith("coffer: ", onlyOne.Stderr, StringComparison.Ordinal);
+        Assert.True(add.Exit == 0, add.ToString());
+        Assert.Contains("otpauth://", add.Stderr, StringComparison.Ordinal);
+        string second = JsonDocument.Parse(add.Stdout).RootElement.GetProperty("factorId").GetString()!;
+        Assert.True(remove.Exit == 0, remove.ToString());
+        Assert.Equal(second, Assert.Single(JsonDocument.Parse(remove.Stdout).RootElement.GetProperty("factors").EnumerateArray()).GetProperty("id").GetString());
+        Assert.True(codes.Exit == 0, codes.ToString());
+        Assert.Equal(10, JsonDocument.Parse(codes.Stdout).RootElement.GetProperty("codes").GetArrayLength());
+        Assert.Equal(7, notAllowed.Exit);
+        Assert.True(set.Exit == 0, set.ToString());
+        Assert.Equal(7, JsonDocument.Parse(set.Stdout).RootElement.GetProperty("settings").GetProperty("mfaRememberDeviceDays").GetInt32());
+        Assert.Equal(2, unknown.Exit);
+        // A new device signs in with the app added through `coffer mfa add-totp`.
+        using CofferHomeDirectory other = new("jude-other");
+        CofferRun signIn = await SignInAsync(other, jude.Email, SecretKeyOf(jude), jude.Password);
         Assert.True(signIn.Exit == 0, signIn.ToString());
     }
 

@@ -97,6 +97,38 @@ public sealed class CofferCommandTests(OrganisationFixture org) : IClassFixture<
     }
 
     [Fact]
+    public async Task SignIn_NewDevice_OwnerPresentsTheirTotpCode_AndAWrongCodeIsOneClearLine()
+    {
+        // The Owner enrolled an authenticator app at setup (the default policy asks everyone); the test's copy of it is the
+        // SDK's TotpAuthenticator, loaded from the otpauth:// URI that `coffer setup` printed.
+        Coffer.Sdk.Mfa.TotpAuthenticator app = SecondFactors.For(org.ServerUrl, OrganisationFixture.OwnerEmail);
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        string[] valid = [app.CodeAt(now.AddSeconds(-30)), app.CodeAt(now), app.CodeAt(now.AddSeconds(30)), app.CodeAt(now.AddSeconds(60))];
+        string wrongCode = Enumerable.Range(0, 10).Select(i => new string((char)('0' + i), 6)).First(c => !valid.Contains(c));
+        string[] signIn = ["signin", org.ServerUrl.ToString(), "--email", OrganisationFixture.OwnerEmail, "--org-fingerprint", org.OrganisationFingerprint,
+            "--secret-key-stdin", "--password-stdin", "--otp-stdin"];
+        using CofferHomeDirectory refused = new("wrong-code");
+        using CofferHomeDirectory device = new("second-device");
+
+        CofferRun wrong = await refused.RunAsync(org.OwnerSecretKey + "\n" + OrganisationFixture.OwnerPassword + "\n" + wrongCode + "\n", signIn);
+        string code = app.NextCode([Coffer.Contracts.Mfa.MfaKinds.Totp]).Code;
+        CofferRun right = await device.RunAsync(org.OwnerSecretKey + "\n" + OrganisationFixture.OwnerPassword + "\n" + code + "\n", [.. signIn, "--format", "json"]);
+
+        Assert.Equal(3, wrong.Exit);
+        Assert.Equal("coffer: That one-time code was not accepted: use the current code from your authenticator app, or a backup code.", OneLine(wrong.Stderr));
+        Assert.False(File.Exists(Path.Combine(refused.Home, "accounts.json")));
+        Assert.True(right.Exit == 0, right.ToString());
+        CofferRun whoami = await device.RunAsync(null, "whoami", "--format", "json");
+        Assert.True(whoami.Exit == 0, whoami.ToString());
+        Assert.Equal("Owner", JsonDocument.Parse(whoami.Stdout).RootElement.GetProperty("role").GetString());
+        // The device is remembered for the factor: locked and unlocked again, no code is asked for.
+        Assert.Equal(0, (await device.RunAsync(null, "lock")).Exit);
+        CofferRun unlock = await device.RunAsync(OrganisationFixture.OwnerPassword + "\n", "unlock", "--password-stdin", "--otp-stdin");
+        Assert.True(unlock.Exit == 0, unlock.ToString());
+        Assert.DoesNotContain(SecondFactors.StdinNote, unlock.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SignIn_WrongSecretKey_OrUnreachableServer_IsOneClearLine()
     {
         using CofferHomeDirectory device = new("mistakes");
@@ -134,7 +166,10 @@ public sealed class CofferCommandTests(OrganisationFixture org) : IClassFixture<
         Assert.Equal(Private, File.GetUnixFileMode(kit));
         Assert.Contains(org.OrganisationFingerprint, File.ReadAllText(kit), StringComparison.Ordinal);
         Assert.Equal(7, early.Exit);
-        Assert.Contains("confirm", OneLine(early.Stderr), StringComparison.Ordinal);
+        // Signed in but not confirmed: the second factor comes first (a pending session reads no keys), then the one clear line.
+        Assert.Contains("otpauth://", early.Stderr, StringComparison.Ordinal);
+        Assert.StartsWith("coffer: ", early.Stderr.TrimEnd().Split('\n')[^1], StringComparison.Ordinal);
+        Assert.Contains("confirm", early.Stderr.TrimEnd().Split('\n')[^1], StringComparison.Ordinal);
 
         (Coffer.Sdk.Http.CofferConnection connection, Coffer.Sdk.Auth.SignInResult admin, Coffer.Sdk.Accounts.UnlockedAccount keys) = await org.OwnerThroughSdkAsync();
         using (connection)

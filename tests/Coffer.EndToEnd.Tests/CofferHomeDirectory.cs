@@ -30,6 +30,12 @@ internal sealed class CofferHomeDirectory : IDisposable
     /// <summary>Environment variables every command of this device gets (a null value removes one).</summary>
     public Dictionary<string, string?> Environment { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The email of this device's account, once a command named it or enrolled its authenticator.</summary>
+    public string? Email { get; set; }
+
+    /// <summary>scheme://host:port of this device's server, once a command named it.</summary>
+    public string? Server { get; set; }
+
     public string RunDirectory => Path.Combine(Home, "run");
 
     public string SocketPath => Path.Combine(RunDirectory, "agent.sock");
@@ -37,9 +43,16 @@ internal sealed class CofferHomeDirectory : IDisposable
     public int? AgentProcessId => File.Exists(Path.Combine(RunDirectory, "agent.pid"))
         && int.TryParse(File.ReadAllText(Path.Combine(RunDirectory, "agent.pid")).Trim(), out int pid) ? pid : null;
 
+    /// <summary>
+    /// Runs coffer with <paramref name="stdin"/>. A command that signs in (setup, signin, unlock) or adds an app without its own
+    /// <c>--otp-stdin</c> gets one, with stdin held open: when it enrols, the test's authenticator takes the URI it
+    /// printed; when it asks for the code, the authenticator's next code is written (<see cref="SecondFactors"/>).
+    /// </summary>
     public async Task<CofferRun> RunAsync(string? stdin, params string[] args)
     {
         Assert.True(File.Exists(Binary), "the coffer binary is missing: " + Binary);
+        bool signsIn = ((args.Length > 0 && args[0] is "setup" or "signin" or "unlock") || (args.Length > 1 && args[0] == "mfa" && args[1] == "add-totp"))
+            && !args.Contains("--otp-stdin");
         ProcessStartInfo psi = new(Binary)
         {
             RedirectStandardInput = true,
@@ -52,6 +65,13 @@ internal sealed class CofferHomeDirectory : IDisposable
         {
             psi.ArgumentList.Add(a);
         }
+        if (signsIn)
+        {
+            psi.ArgumentList.Add("--otp-stdin");
+        }
+        int emailAt = Array.IndexOf(args, "--email");
+        string? email = emailAt >= 0 && emailAt + 1 < args.Length ? args[emailAt + 1] : Email;
+        string? server = args.Length > 1 && args[0] is "setup" or "signin" or "accept" ? SecondFactors.ServerOf(args[1]) ?? Server : Server;
         psi.Environment["COFFER_HOME"] = Home;
         psi.Environment.Remove("XDG_CONFIG_HOME");
         foreach ((string name, string? value) in Environment)
@@ -67,12 +87,16 @@ internal sealed class CofferHomeDirectory : IDisposable
         }
         using Process process = Process.Start(psi) ?? throw new InvalidOperationException("coffer did not start");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        Task<string> stderr = signsIn ? AnswerSecondFactorAsync(process, server, () => email, e => email = e) : process.StandardError.ReadToEndAsync();
         if (stdin is not null)
         {
             await process.StandardInput.WriteAsync(stdin);
+            await process.StandardInput.FlushAsync();
         }
-        process.StandardInput.Close();
+        if (!signsIn)
+        {
+            process.StandardInput.Close();
+        }
         using CancellationTokenSource timeout = new(CommandTimeout);
         try
         {
@@ -83,7 +107,44 @@ internal sealed class CofferHomeDirectory : IDisposable
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"coffer {string.Join(' ', args)} did not finish:\n{await stdout}\n{await stderr}");
         }
-        return new CofferRun(process.ExitCode, await stdout, await stderr);
+        // The note a code prompt writes is the harness's cue, not output (a person's prompt is not either).
+        CofferRun run = new(process.ExitCode, await stdout, (await stderr).Replace(SecondFactors.StdinNote + "\n", "", StringComparison.Ordinal));
+        Email = email ?? Email;
+        Server = server ?? Server;
+        if (signsIn && process.ExitCode == 0 && email is not null)
+        {
+            IReadOnlyList<string> codes = SecondFactors.BackupCodesIn(run.Stderr);
+            if (codes.Count > 0)
+            {
+                SecondFactors.For(server, email).AddBackupCodes(codes);
+            }
+        }
+        return run;
+    }
+
+    /// <summary>Reads stderr as it comes, answering the command's request for a code; returns all of it.</summary>
+    private static async Task<string> AnswerSecondFactorAsync(Process process, string? server, Func<string?> email, Action<string> enrolled)
+    {
+        StringBuilder all = new();
+        while (await process.StandardError.ReadLineAsync() is string line)
+        {
+            all.Append(line).Append('\n');
+            if (line.StartsWith("otpauth://", StringComparison.Ordinal))
+            {
+                enrolled(SecondFactors.Enrolled(server, line));
+            }
+            else if (line == SecondFactors.StdinNote)
+            {
+                // No authenticator known: no answer (stdin closed), so the command fails rather than waits.
+                if (SecondFactors.Find(server, email()) is { } authenticator)
+                {
+                    await process.StandardInput.WriteAsync(authenticator.NextCode().Code + "\n");
+                }
+                await process.StandardInput.FlushAsync();
+                process.StandardInput.Close();
+            }
+        }
+        return all.ToString();
     }
 
     /// <summary>Waits (bounded) until an agent process has exited; false if it still runs after a minute.</summary>

@@ -58,6 +58,8 @@ public sealed class OrganisationFixture : IAsyncLifetime
         SetupRun = await Owner.RunAsync(OwnerPassword + "\n", "setup", link, "--email", OwnerEmail, "--name", "Olive Owner",
             "--org-name", OrganisationName, "--password-stdin", "--format", "json");
         Assert.True(SetupRun.Exit == 0, SetupRun.ToString());
+        // The default policy asks everyone for a second factor: setup enrolled the Owner's authenticator app.
+        Assert.Contains("otpauth://", SetupRun.Stderr, StringComparison.Ordinal);
         using JsonDocument setup = JsonDocument.Parse(SetupRun.Stdout);
         JsonElement account = setup.RootElement.GetProperty("account");
         OwnerMemberId = account.GetProperty("memberId").GetString()!;
@@ -93,7 +95,7 @@ public sealed class OrganisationFixture : IAsyncLifetime
         CofferConnection connection = new(ServerUrl);
         using SecretKey secretKey = SecretKey.Parse(OwnerSecretKey);
         SignInResult signIn = await SignIn.SignInAsync(connection, OwnerEmail, OwnerPassword, secretKey, Coffer.Sdk.Ids.UuidV7.New(TimeProvider.System),
-            new DeviceInfoDto("e2e admin", "linux-cli", "0.1.0"), KdfPolicy.Default);
+            new DeviceInfoDto("e2e admin", "linux-cli", "0.1.0"), SecondFactors.For(ServerUrl, OwnerEmail), KdfPolicy.Default);
         AccountKeysResponse keys = await signIn.Session.SendAsync(HttpMethod.Get, "/api/v1/account/keys", CofferJsonContext.Default.AccountKeysResponse);
         using EnvelopeKey auk = signIn.AccountKeys.CreateAukKey();
         RememberedAccount remembered = new(OrgId, OwnerMemberId, OwnerEmail, secretKey.AccountId, Fingerprint.Parse(OrganisationFingerprint), 0);

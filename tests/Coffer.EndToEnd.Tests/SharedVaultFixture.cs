@@ -71,7 +71,7 @@ public sealed class SharedVaultFixture : IAsyncLifetime
         CofferConnection connection = new(Org.ServerUrl);
         using SecretKey secretKey = SecretKey.Parse(secretKeyText);
         SignInResult signIn = await SignIn.SignInAsync(connection, email, password, secretKey, Coffer.Sdk.Ids.UuidV7.New(TimeProvider.System),
-            new DeviceInfoDto("e2e", "linux-cli", "0.1.0"), KdfPolicy.Default);
+            new DeviceInfoDto("e2e", "linux-cli", "0.1.0"), SecondFactors.For(Org.ServerUrl, email), KdfPolicy.Default);
         AccountKeysResponse keys = await signIn.Session.SendAsync(HttpMethod.Get, "/api/v1/account/keys", CofferJsonContext.Default.AccountKeysResponse);
         using EnvelopeKey auk = signIn.AccountKeys.CreateAukKey();
         RememberedAccount remembered = new(Org.OrgId, memberId, email, secretKey.AccountId, Fingerprint.Parse(Org.OrganisationFingerprint), 0);

@@ -21,11 +21,13 @@ internal sealed class AgentClient(CofferHome home)
     /// <param name="idleTimeout">The new agent's idle timeout.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <exception cref="CliException">No agent runs and none was to be started (Locked), or the request failed.</exception>
-    public async Task<JsonElement> SendAsync(AgentRequest request, bool start, TimeSpan idleTimeout, CancellationToken cancellationToken)
+    /// <param name="prompts">Answers what the agent asks mid-request (a second factor); null answers nothing.</param>
+    public async Task<JsonElement> SendAsync(AgentRequest request, bool start, TimeSpan idleTimeout, CancellationToken cancellationToken,
+        Func<AgentPrompt, AgentAnswer>? prompts = null)
     {
         using Socket socket = (start ? await ConnectOrStartAsync(idleTimeout, cancellationToken).ConfigureAwait(false) : TryConnect())
             ?? throw new CliException(ExitCodes.Locked, Failures.LockedMessage);
-        AgentReply reply = await ExchangeAsync(socket, request, cancellationToken).ConfigureAwait(false);
+        AgentReply reply = await ExchangeAsync(socket, request, prompts, cancellationToken).ConfigureAwait(false);
         if (!reply.Ok)
         {
             AgentFailure failure = reply.Error ?? new AgentFailure(ExitCodes.Error, "The agent failed without saying why.");
@@ -43,7 +45,7 @@ internal sealed class AgentClient(CofferHome home)
         }
         using (socket)
         {
-            AgentReply reply = await ExchangeAsync(socket, request, cancellationToken).ConfigureAwait(false);
+            AgentReply reply = await ExchangeAsync(socket, request, null, cancellationToken).ConfigureAwait(false);
             if (!reply.Ok)
             {
                 AgentFailure failure = reply.Error ?? new AgentFailure(ExitCodes.Error, "The agent failed without saying why.");
@@ -53,10 +55,27 @@ internal sealed class AgentClient(CofferHome home)
         }
     }
 
-    private async Task<AgentReply> ExchangeAsync(Socket socket, AgentRequest request, CancellationToken cancellationToken)
+    private async Task<AgentReply> ExchangeAsync(Socket socket, AgentRequest request, Func<AgentPrompt, AgentAnswer>? prompts,
+        CancellationToken cancellationToken)
     {
         await using NetworkStream stream = new(socket, ownsSocket: false);
         byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(request, AgentJsonContext.Default.AgentRequest);
+        while (true)
+        {
+            AgentReply reply = await RoundTripAsync(stream, bytes, cancellationToken).ConfigureAwait(false);
+            if (reply.Prompt is null)
+            {
+                return reply;
+            }
+            // The agent asks the person something before it can answer (a second factor, docs/adr/0022).
+            AgentAnswer answer = prompts?.Invoke(reply.Prompt) ?? new AgentAnswer(null);
+            bytes = JsonSerializer.SerializeToUtf8Bytes(answer, AgentJsonContext.Default.AgentAnswer);
+        }
+    }
+
+    /// <summary>Writes one frame (zeroed once sent: it may hold a secret) and reads the reply.</summary>
+    private async Task<AgentReply> RoundTripAsync(NetworkStream stream, byte[] bytes, CancellationToken cancellationToken)
+    {
         try
         {
             await AgentFraming.WriteAsync(stream, bytes, cancellationToken).ConfigureAwait(false);

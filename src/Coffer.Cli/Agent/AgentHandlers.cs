@@ -19,6 +19,7 @@ using Coffer.Sdk.Devices;
 using Coffer.Sdk.Errors;
 using Coffer.Sdk.Ids;
 using Coffer.Sdk.Members;
+using Coffer.Sdk.Mfa;
 using Coffer.Sdk.Restores;
 using Coffer.Sdk.Sessions;
 using Coffer.Sdk.Setup;
@@ -35,17 +36,17 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
     private static readonly AgentJsonContext Json = AgentJsonContext.Default;
     private readonly ItemHandlers _items = new(state);
 
-    public async Task<JsonElement> HandleAsync(AgentRequest request, CancellationToken cancellationToken)
+    public async Task<JsonElement> HandleAsync(AgentRequest request, AgentConversation? person, CancellationToken cancellationToken)
     {
         try
         {
             return request switch
             {
                 StatusRequest => Result(new StatusResult(Environment.ProcessId, (long)idleTimeout.TotalSeconds, state.UnlockedAccounts), Json.StatusResult),
-                SetupOrganisationRequest r => Result(await SetupAsync(r, cancellationToken).ConfigureAwait(false), Json.SetupResult),
+                SetupOrganisationRequest r => Result(await SetupAsync(r, person, cancellationToken).ConfigureAwait(false), Json.SetupResult),
                 AcceptInvitationRequest r => Result(await AcceptAsync(r, cancellationToken).ConfigureAwait(false), Json.AcceptResult),
-                SignInRequest r => Result(await SignInAsync(r, cancellationToken).ConfigureAwait(false), Json.AccountResult),
-                UnlockRequest r => Result(await UnlockAsync(r, cancellationToken).ConfigureAwait(false), Json.AccountResult),
+                SignInRequest r => Result(await SignInAsync(r, person, cancellationToken).ConfigureAwait(false), Json.AccountResult),
+                UnlockRequest r => Result(await UnlockAsync(r, person, cancellationToken).ConfigureAwait(false), Json.AccountResult),
                 LockRequest => Result(new StatusResult(Environment.ProcessId, (long)idleTimeout.TotalSeconds, await state.LockAllAsync().ConfigureAwait(false)),
                     Json.StatusResult),
                 SignOutRequest r => Result(await SignOutAsync(r, cancellationToken).ConfigureAwait(false), Json.SignOutResult),
@@ -67,6 +68,9 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
                     or AuditTailRequest or AuditExportRequest or AuditVerifyRequest or AuditCountersignNowRequest or AuditKeyRequest or AuditCertifyKeyRequest =>
                     await new AdminHandlers(state, store).HandleAsync((AccountRequest)request, cancellationToken).ConfigureAwait(false),
                 ItemsRequest r => await _items.HandleAsync(r, cancellationToken).ConfigureAwait(false),
+                MfaListRequest or MfaAddTotpRequest or MfaRemoveRequest or MfaBackupCodesRequest or PolicyShowRequest or PolicySetRequest =>
+                    await MfaHandlers.HandleAsync(state.Get(((AccountRequest)request).Account), store, (AccountRequest)request, person, cancellationToken)
+                        .ConfigureAwait(false),
                 _ => throw new CliException(ExitCodes.Usage, "The agent does not know this operation; is the agent older than this coffer? Run `coffer lock` and retry."),
             };
         }
@@ -79,7 +83,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
         }
     }
 
-    private async Task<SetupResult> SetupAsync(SetupOrganisationRequest r, CancellationToken cancellationToken)
+    private async Task<SetupResult> SetupAsync(SetupOrganisationRequest r, AgentConversation? person, CancellationToken cancellationToken)
     {
         Uri server = OwnedConnection.ParseServer(r.ServerUrl);
         OwnedConnection connection = OwnedConnection.Open(server, r.Tls);
@@ -112,7 +116,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
             }
             await store.SaveAsync(account, cancellationToken).ConfigureAwait(false);
             UnlockedSession session = await OpenAsync(connection, account.Email, r.Password, setup.SecretKey, account.DeviceId, null,
-                (_, _) => setup.Account, null, false, cancellationToken).ConfigureAwait(false);
+                (_, _) => setup.Account, null, false, person, cancellationToken).ConfigureAwait(false);
             handedOver = true;
             account = await KeepAsync(account, session, cancellationToken).ConfigureAwait(false);
             return new SetupResult(ToResult(account, session.Warnings), kitPath, Fingerprint.FromSpki(auditKey).ToDisplayString());
@@ -160,7 +164,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
     /// Signs in on a device that does not know the account. The organisation fingerprint comes from the person (their
     /// Emergency Kit), never from the server; the unlock refuses a root that does not hash to it.
     /// </summary>
-    private async Task<AccountResult> SignInAsync(SignInRequest r, CancellationToken cancellationToken)
+    private async Task<AccountResult> SignInAsync(SignInRequest r, AgentConversation? person, CancellationToken cancellationToken)
     {
         Uri server = OwnedConnection.ParseServer(r.ServerUrl);
         if (!Fingerprint.TryParse(NormaliseFingerprint(r.OrganisationFingerprint), out Fingerprint organisation))
@@ -185,7 +189,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
             {
                 session = await OpenAsync(connection, email, r.Password, secretKey, deviceId, known?.LastIterations,
                     (memberId, keys) => new RememberedAccount(keys.Root.OrgId, memberId, email, secretKey.AccountId, organisation, known?.LastIterations ?? 0),
-                    known is null ? null : store.ReadPins(known.MemberId), false, cancellationToken).ConfigureAwait(false);
+                    known is null ? null : store.ReadPins(known.MemberId), false, person, cancellationToken).ConfigureAwait(false);
             }
             catch (CofferApiException e) when (e.Type == ErrorTypes.SignInFailed)
             {
@@ -209,7 +213,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
         }
     }
 
-    private async Task<AccountResult> UnlockAsync(UnlockRequest r, CancellationToken cancellationToken)
+    private async Task<AccountResult> UnlockAsync(UnlockRequest r, AgentConversation? person, CancellationToken cancellationToken)
     {
         StoredAccount account = store.Find(r.Account)
             ?? throw new CliException(ExitCodes.NotFound, "This device no longer knows that account; sign in with `coffer signin`.");
@@ -222,7 +226,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
             {
                 session = await OpenAsync(connection, account.Email, r.Password, secretKey, account.DeviceId,
                     account.LastIterations > 0 ? account.LastIterations : null, (_, _) => account.ToRemembered(), store.ReadPins(account.MemberId),
-                    r.AcceptRestore, cancellationToken).ConfigureAwait(false);
+                    r.AcceptRestore, person, cancellationToken).ConfigureAwait(false);
             }
             catch (CofferApiException e) when (e.Type == ErrorTypes.SignInFailed && store.ReadPendingSecretKey(account.MemberId) is { } pending)
             {
@@ -231,7 +235,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
                 {
                     StoredAccount known = account;
                     session = await OpenAsync(connection, known.Email, r.Password, pending, known.DeviceId, known.LastIterations > 0 ? known.LastIterations : null,
-                        (_, _) => known.ToRemembered(), store.ReadPins(known.MemberId), r.AcceptRestore, cancellationToken).ConfigureAwait(false);
+                        (_, _) => known.ToRemembered(), store.ReadPins(known.MemberId), r.AcceptRestore, person, cancellationToken).ConfigureAwait(false);
                     store.PromotePendingSecretKey(account.MemberId);
                 }
             }
@@ -258,16 +262,13 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
     /// </summary>
     private static async Task<UnlockedSession> OpenAsync(OwnedConnection connection, string email, string password, SecretKey secretKey,
         string deviceId, int? lastIterations, Func<string, AccountKeysResponse, RememberedAccount> remember, PinsDto? localPins, bool acceptRestore,
-        CancellationToken cancellationToken)
+        AgentConversation? person, CancellationToken cancellationToken)
     {
         SignInResult signIn = await SignIn.SignInAsync(connection.Connection, email, password, secretKey, deviceId, UnlockedSession.DeviceInfo,
             KdfPolicy.Default, lastIterations, cancellationToken).ConfigureAwait(false);
         try
         {
-            if (signIn.Mfa.Required)
-            {
-                throw new CliException(ExitCodes.AuthFailed, "The organisation asks for a second factor, which this version of coffer cannot present yet.");
-            }
+            await SatisfyMfaAsync(signIn, person, cancellationToken).ConfigureAwait(false);
             AccountKeysResponse keys;
             try
             {
@@ -313,6 +314,40 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
             signIn.Session.Dispose();
             signIn.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The second factor the sign-in owes (docs/adr/0022), asked of the person behind the connection: with none enrolled, an
+    /// authenticator app is enrolled (its URI and QR code shown, its first code confirming it) and ten backup codes are made and
+    /// shown once; else a code (TOTP or backup). A remembered device owes nothing and is asked nothing.
+    /// </summary>
+    private static async Task SatisfyMfaAsync(SignInResult signIn, AgentConversation? person, CancellationToken cancellationToken)
+    {
+        if (!signIn.Mfa.Required)
+        {
+            return;
+        }
+        if (person is null)
+        {
+            throw new CliException(ExitCodes.AuthFailed, Failures.SecondFactorMessage);
+        }
+        bool enrolling = signIn.Mfa.EnrolmentRequired;
+        try
+        {
+            // One attempt: a wrong code is one clear line; the person runs the command again with the next code.
+            _ = await SignIn.SatisfyMfaAsync(signIn, person, attempts: 1, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CofferApiException e) when (e.Type == ErrorTypes.MfaFailed)
+        {
+            throw new CliException(ExitCodes.AuthFailed, enrolling
+                ? "That code was not accepted, so the authenticator app was not added: run the command again and enter the code the app shows."
+                : "That one-time code was not accepted: use the current code from your authenticator app, or a backup code.", e.Problem);
+        }
+        if (enrolling)
+        {
+            IReadOnlyList<string> codes = await new MfaClient(signIn.Session).RegenerateBackupCodesAsync(cancellationToken).ConfigureAwait(false);
+            await person.ShowBackupCodesAsync(codes, cancellationToken).ConfigureAwait(false);
         }
     }
 

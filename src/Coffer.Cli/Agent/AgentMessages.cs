@@ -47,12 +47,38 @@ namespace Coffer.Cli.Agent;
 [JsonDerivedType(typeof(AuditKeyRequest), "audit.key")]
 [JsonDerivedType(typeof(AuditCertifyKeyRequest), "audit.certify-key")]
 [JsonDerivedType(typeof(ItemsRequest), "items")]
+[JsonDerivedType(typeof(MfaListRequest), "mfa.list")]
+[JsonDerivedType(typeof(MfaAddTotpRequest), "mfa.add-totp")]
+[JsonDerivedType(typeof(MfaRemoveRequest), "mfa.remove")]
+[JsonDerivedType(typeof(MfaBackupCodesRequest), "mfa.backup-codes")]
+[JsonDerivedType(typeof(PolicyShowRequest), "policy.show")]
+[JsonDerivedType(typeof(PolicySetRequest), "policy.set")]
 internal abstract record AgentRequest;
 
 /// <summary>A request about one unlocked account (its member id).</summary>
 internal abstract record AccountRequest(string Account) : AgentRequest;
 
 internal sealed record StatusRequest : AgentRequest;
+
+internal sealed record MfaListRequest(string Account) : AccountRequest(Account);
+
+internal sealed record MfaAddTotpRequest(string Account, string Name) : AccountRequest(Account);
+
+internal sealed record MfaRemoveRequest(string Account, string FactorId) : AccountRequest(Account);
+
+internal sealed record MfaBackupCodesRequest(string Account) : AccountRequest(Account);
+
+internal sealed record PolicyShowRequest(string Account) : AccountRequest(Account);
+
+/// <summary>Settings to change, by their JSON name (<c>requireMfa</c>, <c>webSigning</c>, …), as typed.</summary>
+internal sealed record PolicySetRequest(string Account, IReadOnlyDictionary<string, string> Changes) : AccountRequest(Account);
+
+/// <summary>A factor added: its id, and backup codes when none were left (also shown when they were made).</summary>
+internal sealed record MfaAddResult(string FactorId, string Name, int BackupCodesLeft);
+
+/// <summary>The policy as this device verified it (key settings: root-signed, or the defaults).</summary>
+internal sealed record PolicyResult(long Version, Coffer.Contracts.Policies.PolicySettingsDto Settings,
+    Coffer.Contracts.Policies.KeyPolicySettingsDto KeySettings, long KeySettingsVersion);
 
 internal sealed record SetupOrganisationRequest(string ServerUrl, string Token, string OrganisationName, string OwnerName, string Email,
     string Password, string? Shorthand, string? KitPath, ServerTrustSettings? Tls) : AgentRequest;
@@ -122,7 +148,27 @@ internal sealed record AuditKeyRequest(string Account) : AccountRequest(Account)
 internal sealed record AuditCertifyKeyRequest(string Account, string Fingerprint) : AccountRequest(Account);
 
 /// <summary>The agent's answer: a result (its type depends on the request) or a failure.</summary>
-internal sealed record AgentReply(bool Ok, JsonElement? Result = null, AgentFailure? Error = null);
+internal sealed record AgentReply(bool Ok, JsonElement? Result = null, AgentFailure? Error = null, AgentPrompt? Prompt = null);
+
+/// <summary>
+/// Mid-request, the agent asks the person something through the CLI (docs/adr/0022): a reply frame with a prompt, which the
+/// CLI answers with one <see cref="AgentAnswer"/> frame on the same connection before the request's real reply comes.
+/// </summary>
+/// <param name="Kind"><see cref="PromptKinds"/>.</param>
+/// <param name="Methods">For a code: the kinds the member may present.</param>
+/// <param name="Uri">For an enrolment: the <c>otpauth://</c> URI to show (it holds the secret; shown, never stored).</param>
+/// <param name="BackupCodes">To show once.</param>
+internal sealed record AgentPrompt(string Kind, IReadOnlyList<string>? Methods = null, string? Uri = null, IReadOnlyList<string>? BackupCodes = null);
+
+/// <summary>The CLI's answer to a prompt: the code typed (null when there is none to give, or for a notice).</summary>
+internal sealed record AgentAnswer(string? Code);
+
+internal static class PromptKinds
+{
+    public const string MfaCode = "mfa.code";
+    public const string MfaEnrol = "mfa.enrol";
+    public const string BackupCodes = "mfa.backup-codes";
+}
 
 /// <summary>Why a request failed: the exit code, a one-line message, and the server's problem as received.</summary>
 internal sealed record AgentFailure(int ExitCode, string Message, ProblemDto? Problem = null);
@@ -165,6 +211,12 @@ internal sealed record SignOutResult(string Account, bool Forgotten);
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(AgentRequest))]
 [JsonSerializable(typeof(AgentReply))]
+[JsonSerializable(typeof(AgentAnswer))]
+[JsonSerializable(typeof(Coffer.Contracts.Mfa.MfaFactorsResponse))]
+[JsonSerializable(typeof(Coffer.Contracts.Mfa.BackupCodesResponse))]
+[JsonSerializable(typeof(MfaAddResult))]
+[JsonSerializable(typeof(PolicyResult))]
+[JsonSerializable(typeof(PolicySetRequest))]
 [JsonSerializable(typeof(StatusResult))]
 [JsonSerializable(typeof(AccountResult))]
 [JsonSerializable(typeof(SetupResult))]

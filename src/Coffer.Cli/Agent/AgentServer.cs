@@ -150,7 +150,7 @@ internal sealed class AgentServer : IDisposable
                 AgentReply reply;
                 try
                 {
-                    reply = new AgentReply(true, await _handlers.HandleAsync(request, _stop.Token).ConfigureAwait(false));
+                    reply = new AgentReply(true, await _handlers.HandleAsync(request, new AgentConversation(stream), _stop.Token).ConfigureAwait(false));
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {

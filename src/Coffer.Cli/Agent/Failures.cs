@@ -10,6 +10,9 @@ internal static class Failures
 {
     public const string LockedMessage = "coffer is locked: run `coffer unlock` (or `coffer signin` on a new device).";
 
+    /// <summary>The agent cannot ask for a code by itself (e.g. its silent re-sign-in, ADR 0018): the person unlocks at a terminal.</summary>
+    public const string SecondFactorMessage = "The organisation asks for your second factor again: run `coffer unlock`.";
+
     public static AgentFailure From(Exception exception, string? server = null) => exception switch
     {
         CliException e => new AgentFailure(e.ExitCode, e.Message, e.Problem),
@@ -40,8 +43,8 @@ internal static class Failures
             ErrorTypes.TooManyAttempts => (ExitCodes.AuthFailed, e.RetryAfterSeconds is int s
                 ? string.Create(CultureInfo.InvariantCulture, $"Too many attempts: try again in {s} seconds.")
                 : "Too many attempts: try again later."),
-            ErrorTypes.MfaRequired or ErrorTypes.StepUpRequired => (ExitCodes.AuthFailed,
-                "The organisation asks for a second factor, which this version of coffer cannot present yet."),
+            ErrorTypes.MfaRequired or ErrorTypes.StepUpRequired or ErrorTypes.AdminMfaRequired => (ExitCodes.AuthFailed, SecondFactorMessage),
+            ErrorTypes.MfaFailed => (ExitCodes.AuthFailed, "That one-time code was not accepted: use the current code from your authenticator app, or a backup code."),
             ErrorTypes.Unauthenticated => (ExitCodes.Locked, LockedMessage),
             ErrorTypes.Forbidden => (ExitCodes.Forbidden, "Not allowed: " + said),
             ErrorTypes.NotFound => (ExitCodes.NotFound, "Not found: " + said),

@@ -181,7 +181,7 @@ internal sealed class UnlockedSession : IDisposable
             {
                 next.Session.Dispose();
                 next.Dispose();
-                throw new CliException(ExitCodes.AuthFailed, "The organisation asks for a second factor, which this version of coffer cannot present yet.");
+                throw new CliException(ExitCodes.AuthFailed, Failures.SecondFactorMessage);
             }
             // Calls still in flight hold the old session; it is zeroed with the rest at lock.
             lock (_retired)

@@ -38,7 +38,7 @@ internal static class AccountCommands
         Option<string?> organisation = new("--org-name") { Description = "The organisation's name" };
         Option<string?> shorthand = new("--shorthand") { Description = "A short name for this account on this device (default: from the organisation's name)" };
         Option<string?> kit = new("--emergency-kit") { Description = "Where to write the Emergency Kit (default: in coffer's directory; never overwritten)" };
-        Command command = new("setup", "Set up a new Coffer server: create the organisation and become its first Owner") { link, email, name, organisation, shorthand, kit };
+        Command command = new("setup", "Set up a new Coffer server: create the organisation and become its first Owner") { link, email, name, organisation, shorthand, kit, GlobalOptions.OtpStdin };
         CofferCli.SetAction(command, async (c, ct) =>
         {
             (Uri server, string token) = SetupLink(c, c.Parse.GetValue(link));
@@ -126,7 +126,7 @@ internal static class AccountCommands
         Option<string?> shorthand = new("--shorthand") { Description = "A short name for this account on this device" };
         Command command = new("signin", "Sign in to an account on this device for the first time (you need your Emergency Kit)")
         {
-            server, email, fingerprint, secretKeyStdin, shorthand,
+            server, email, fingerprint, secretKeyStdin, shorthand, GlobalOptions.OtpStdin,
         };
         CofferCli.SetAction(command, async (c, ct) =>
         {
@@ -159,7 +159,7 @@ internal static class AccountCommands
         {
             Description = "Accept that the server was restored from a backup (only once your administrator told you): older item versions are let in",
         };
-        Command command = new("unlock", "Unlock an account on this device with its password") { acceptRestore };
+        Command command = new("unlock", "Unlock an account on this device with its password") { acceptRestore, GlobalOptions.OtpStdin };
         CofferCli.SetAction(command, async (c, ct) =>
         {
             StoredAccount account = c.Account();

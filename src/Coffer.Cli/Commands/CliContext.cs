@@ -21,6 +21,9 @@ internal sealed class CliContext
         Input = new Input();
         AccountSelector = parse.GetValue(GlobalOptions.Account);
         PasswordStdin = parse.GetValue(GlobalOptions.PasswordStdin);
+        // Not global: item commands have an --otp-stdin of their own (an item's TOTP URI).
+        SecondFactor = new SecondFactorPrompt(Input, output,
+            parse.CommandResult.Command.Options.Contains(GlobalOptions.OtpStdin) && parse.GetValue(GlobalOptions.OtpStdin));
         CaFile = parse.GetValue(GlobalOptions.CaFile);
         ServerPin = parse.GetValue(GlobalOptions.ServerPin);
         IdleTimeout = ParseDuration(parse.GetValue(GlobalOptions.IdleTimeout)) ?? DefaultIdleTimeout;
@@ -42,6 +45,9 @@ internal sealed class CliContext
 
     public bool PasswordStdin { get; }
 
+    /// <summary>Answers the agent when a sign-in owes a second factor.</summary>
+    public SecondFactorPrompt SecondFactor { get; }
+
     public string? CaFile { get; }
 
     public string? ServerPin { get; }
@@ -56,11 +62,11 @@ internal sealed class CliContext
 
     /// <summary>Sends a request to the running agent (Locked if none runs).</summary>
     public Task<System.Text.Json.JsonElement> AskAgentAsync(AgentRequest request, CancellationToken cancellationToken) =>
-        Agent.SendAsync(request, start: false, IdleTimeout, cancellationToken);
+        Agent.SendAsync(request, start: false, IdleTimeout, cancellationToken, SecondFactor.Answer);
 
     /// <summary>Sends a request, starting the agent if none runs.</summary>
     public Task<System.Text.Json.JsonElement> AskOrStartAgentAsync(AgentRequest request, CancellationToken cancellationToken) =>
-        Agent.SendAsync(request, start: true, IdleTimeout, cancellationToken);
+        Agent.SendAsync(request, start: true, IdleTimeout, cancellationToken, SecondFactor.Answer);
 
     /// <summary>"600", "600s", "10m", "1h": a positive duration of at most a day.</summary>
     /// <exception cref="CliException">Anything else.</exception>
@@ -106,6 +112,12 @@ internal static class GlobalOptions
     {
         Description = "Read the password from standard input (one line) instead of asking without echo",
         Recursive = true,
+    };
+
+    /// <summary>Only on the commands that sign in (setup, signin, unlock) and <c>mfa</c>; item commands have their own.</summary>
+    public static readonly Option<bool> OtpStdin = new("--otp-stdin")
+    {
+        Description = "Read the one-time code (or a backup code) from standard input: one line, after the Secret Key and password lines when those come from stdin too",
     };
 
     public static readonly Option<string?> CaFile = new("--ca-file")

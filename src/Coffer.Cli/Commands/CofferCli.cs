@@ -13,6 +13,7 @@ internal static class CofferCli
         GlobalOptions.AddTo(root);
         AccountCommands.AddTo(root);
         AdminCommands.AddTo(root);
+        MfaCommands.AddTo(root);
         root.Subcommands.Add(VaultCommands.Build());
         root.Subcommands.Add(ItemCommands.Build());
         OfflineWindowCommand.AddTo(root);

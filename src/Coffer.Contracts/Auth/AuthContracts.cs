@@ -62,10 +62,14 @@ public sealed record AuthVerifyRequest(
 
 /// <summary>What the session must present before it may do anything else.</summary>
 /// <param name="Required">True while a factor is still owed.</param>
-/// <param name="Methods">Allowed factor kinds in the organisation's order of preference.</param>
+/// <param name="Methods">The kinds the member may present, in the organisation's order of preference (allowed by policy and
+/// enrolled; <c>backup_code</c> last when they have codes left); when they have none, the kinds they may enrol.</param>
+/// <param name="EnrolmentRequired">True when the member has no factor yet: the session may only enrol one
+/// (<c>POST /api/v1/mfa/totp</c>) and confirm it, which satisfies it.</param>
 public sealed record MfaRequirementDto(
     [property: JsonRequired] bool Required,
-    [property: JsonRequired] IReadOnlyList<string> Methods);
+    [property: JsonRequired] IReadOnlyList<string> Methods,
+    bool EnrolmentRequired = false);
 
 /// <summary>Answer to <c>auth/verify</c>: the server's proof and the new session.</summary>
 /// <param name="M2">The server proof, 32 bytes, base64url.</param>

@@ -92,6 +92,15 @@ public static class ErrorTypes
     /// <summary>The certificate names another audit key than the one the server signs checkpoints with (docs/adr/0016).</summary>
     public const string AuditKeyMismatch = Prefix + "audit-key-mismatch";
 
+    /// <summary>An administrator's session without a presented factor: admin functions need MFA (POLICY.md). Enrol a factor and sign in with it.</summary>
+    public const string AdminMfaRequired = Prefix + "admin-mfa-required";
+
+    /// <summary>The code is wrong, was used already, or the factor is not one this session may use. Nothing was changed.</summary>
+    public const string MfaFailed = Prefix + "mfa-failed";
+
+    /// <summary>The policy document changed since the version the write expected: read it again and reapply the change.</summary>
+    public const string PolicyChanged = Prefix + "policy-changed";
+
     /// <summary>Something failed on the server; nothing was written.</summary>
     public const string Internal = Prefix + "internal";
 }

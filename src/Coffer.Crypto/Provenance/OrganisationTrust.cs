@@ -113,6 +113,16 @@ public sealed class OrganisationTrust
         return ProvenanceFailure.None;
     }
 
+    /// <summary>
+    /// Whether the organisation root signed <paramref name="record"/> (a key-related policy, PROTOCOL.md §5.2) with
+    /// <paramref name="signature"/> (64 bytes, P1363), and the record is this organisation's.
+    /// </summary>
+    public bool VerifyPolicy(PolicyTbs record, ReadOnlySpan<byte> signature)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return string.Equals(record.OrgId, OrgId, StringComparison.Ordinal) && record.Verify(_root, signature);
+    }
+
     /// <summary>True if the newest revocation list is recent enough to wrap keys to anyone.</summary>
     public bool MayWrap(long nowMs) =>
         Revocations is not null && nowMs - Revocations.Record.IssuedAt <= (long)RevocationListMaximumAge.TotalMilliseconds;

@@ -77,6 +77,25 @@ public sealed class Pins
     /// <summary>The version of this record; the seal's context names it.</summary>
     public long RecordVersion { get; private set; }
 
+    /// <summary>The newest version of the root-signed key-related policy (<c>key_settings</c>, PROTOCOL.md §5.2) seen; 0 for none.</summary>
+    public long KeyPolicyVersion { get; private set; }
+
+    /// <summary>
+    /// Records a verified key-related policy version (docs/adr/0022): an older one than pinned is a rollback
+    /// (<see cref="PinCheck.Conflict"/>); the same or a newer one moves the pin forward.
+    /// </summary>
+    public PinCheck ObserveKeyPolicyVersion(long version)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(version);
+        if (version < KeyPolicyVersion)
+        {
+            return PinCheck.Conflict;
+        }
+        PinCheck result = KeyPolicyVersion == 0 && version > 0 ? PinCheck.New : PinCheck.Consistent;
+        KeyPolicyVersion = version;
+        return result;
+    }
+
     /// <summary>
     /// The highest restore epoch accepted (docs/adr/0013-restore-epoch.md): how many times the server was restored from a
     /// backup, as far as this account has acknowledged. The vault and item versions pinned belong to this epoch.
@@ -306,6 +325,7 @@ public sealed class Pins
             conflict |= ObserveAuditKeyCertificate(other.AuditKeyIssuedAt, other.AuditKeyFingerprint) == PinCheck.Conflict;
         }
         RecordVersion = Math.Max(RecordVersion, other.RecordVersion);
+        KeyPolicyVersion = Math.Max(KeyPolicyVersion, other.KeyPolicyVersion);
         return conflict ? PinCheck.Conflict : PinCheck.Consistent;
     }
 
@@ -321,6 +341,7 @@ public sealed class Pins
             && RevocationListIssuedAt == other.RevocationListIssuedAt
             && RestoreEpoch == other.RestoreEpoch
             && AuditKeyIssuedAt == other.AuditKeyIssuedAt
+            && KeyPolicyVersion == other.KeyPolicyVersion
             && SameBytes(OrganisationFingerprint, other.OrganisationFingerprint)
             && SameBytes(AuditKeyFingerprint, other.AuditKeyFingerprint)
             && _subjects.Count == other._subjects.Count
@@ -389,6 +410,10 @@ public sealed class Pins
             w.WriteNumber("crlVersion", RevocationListVersion);
             w.WriteNumber("crlIssuedAt", RevocationListIssuedAt);
             w.WriteNumber("restoreEpoch", RestoreEpoch);
+            if (KeyPolicyVersion > 0)
+            {
+                w.WriteNumber("keyPolicyVersion", KeyPolicyVersion);
+            }
             if (AuditKeyFingerprint is not null)
             {
                 w.WriteString("auditKey", Base64Url.Encode(AuditKeyFingerprint));
@@ -432,6 +457,12 @@ public sealed class Pins
                 RestoreEpoch = root.TryGetProperty("restoreEpoch", out JsonElement epoch) ? epoch.GetInt64() : 0,
             };
             if (pins.RestoreEpoch < 0)
+            {
+                return null;
+            }
+            // Absent from records written before signed key policies existed (docs/adr/0022): none seen.
+            pins.KeyPolicyVersion = root.TryGetProperty("keyPolicyVersion", out JsonElement keyPolicy) ? keyPolicy.GetInt64() : 0;
+            if (pins.KeyPolicyVersion < 0)
             {
                 return null;
             }

@@ -39,6 +39,14 @@ public static class Signing
         return new IssuerCertificate(record, issuerSpki.ToArray(), record.Sign(rootKey));
     }
 
+    /// <summary>Signs a key-related policy record (PROTOCOL.md §5.2 <c>policy</c>) with the organisation root.</summary>
+    public static byte[] SignPolicy(EcdsaP256PrivateKey rootKey, PolicyTbs record)
+    {
+        ArgumentNullException.ThrowIfNull(rootKey);
+        ArgumentNullException.ThrowIfNull(record);
+        return record.Sign(rootKey);
+    }
+
     /// <summary>
     /// Certifies the server's audit key with the root (docs/adr/0016). The caller has checked that the key is the one the
     /// server presents as its own; a certificate supersedes every one with a smaller <paramref name="issuedAt"/>.

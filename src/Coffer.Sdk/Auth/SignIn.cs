@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using Coffer.Contracts.Auth;
+using Coffer.Contracts.Errors;
+using Coffer.Contracts.Mfa;
 using Coffer.Crypto.Accounts;
 using Coffer.Crypto.Kdf;
 using Coffer.Protocol.Encoding;
@@ -8,6 +10,7 @@ using Coffer.Protocol.Srp;
 using Coffer.Sdk.Accounts;
 using Coffer.Sdk.Errors;
 using Coffer.Sdk.Http;
+using Coffer.Sdk.Mfa;
 using Coffer.Sdk.Wire;
 
 namespace Coffer.Sdk.Auth;
@@ -32,8 +35,10 @@ public sealed class SignInResult : IDisposable
     /// <summary>The KDF parameters used (the iteration count goes into the pins).</summary>
     public KdfParameters Kdf { get; }
 
-    /// <summary>Whether a second factor is owed before anything else.</summary>
-    public MfaRequirementDto Mfa { get; }
+    /// <summary>Whether a second factor is owed before anything else (cleared once <see cref="SignIn.SatisfyMfaAsync"/> presented one).</summary>
+    public MfaRequirementDto Mfa { get; private set; }
+
+    internal void MfaSatisfied() => Mfa = new MfaRequirementDto(false, []);
 
     /// <summary>Zeroes the derived keys (the session stays the caller's).</summary>
     public void Dispose() => AccountKeys.Dispose();
@@ -76,6 +81,93 @@ public static class SignIn
         // One 2SKD run; the floor and this device's last count are checked before any work.
         DerivedAccountKeys keys = AccountKeyDerivation.Derive(password, secretKey, start.MemberId, start.Kdf, policy, lastIterations);
         return await CompleteAsync(connection, start, deviceId, keys, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Signs in like <see cref="SignInAsync(CofferConnection, string, string, SecretKey, string, DeviceInfoDto, KdfPolicy?, int?, CancellationToken)"/>
+    /// and, when the organisation requires a second factor of this sign-in, presents one through <paramref name="mfa"/>
+    /// (<see cref="SatisfyMfaAsync"/>): the session returned owes nothing.
+    /// </summary>
+    /// <exception cref="CofferApiException">The server refused the sign-in or the factor (<c>mfa-failed</c>, <c>too-many-attempts</c>).</exception>
+    public static async Task<SignInResult> SignInAsync(CofferConnection connection, string email, string password, SecretKey secretKey,
+        string deviceId, DeviceInfoDto device, IMfaHandler mfa, KdfPolicy? policy = null, int? lastIterations = null,
+        CancellationToken cancellationToken = default)
+    {
+        SignInResult result = await SignInAsync(connection, email, password, secretKey, deviceId, device, policy, lastIterations, cancellationToken)
+            .ConfigureAwait(false);
+        return await WithMfaAsync(result, mfa, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <see cref="SignInAgainAsync(CofferConnection, string, string, string, DeviceInfoDto, DerivedAccountKeys, KdfParameters, CancellationToken)"/>,
+    /// then a factor through <paramref name="mfa"/> when one is owed (on a device remembered for a factor none is).
+    /// </summary>
+    public static async Task<SignInResult> SignInAgainAsync(CofferConnection connection, string email, string accountId, string deviceId,
+        DeviceInfoDto device, DerivedAccountKeys keys, KdfParameters kdf, IMfaHandler mfa, CancellationToken cancellationToken = default)
+    {
+        SignInResult result = await SignInAgainAsync(connection, email, accountId, deviceId, device, keys, kdf, cancellationToken).ConfigureAwait(false);
+        return await WithMfaAsync(result, mfa, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Presents the factor a sign-in owes (docs/adr/0022): when the member has none yet, enrols TOTP (the handler shows the
+    /// URI and returns the app's first code) and confirms it; else asks the handler for a code of an allowed kind. A wrong
+    /// code is asked for again, up to <paramref name="attempts"/> times. Nothing happens when nothing is owed.
+    /// </summary>
+    /// <returns>What the server accepted, or null when nothing was owed.</returns>
+    /// <exception cref="CofferApiException">The last code was refused (<c>mfa-failed</c>), or <c>too-many-attempts</c>.</exception>
+    public static async Task<MfaAcceptedResponse?> SatisfyMfaAsync(SignInResult result, IMfaHandler handler, int attempts = 3,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentOutOfRangeException.ThrowIfLessThan(attempts, 1);
+        if (!result.Mfa.Required)
+        {
+            return null;
+        }
+        MfaClient client = new(result.Session);
+        TotpEnrolment? enrolment = result.Mfa.EnrolmentRequired
+            ? await client.EnrolTotpAsync(handler is TotpAuthenticator software ? software.FactorName : "Authenticator app", cancellationToken).ConfigureAwait(false)
+            : null;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                MfaAcceptedResponse accepted;
+                if (enrolment is not null)
+                {
+                    string code = attempt == 1
+                        ? await handler.EnrolAsync(enrolment, cancellationToken).ConfigureAwait(false)
+                        : (await handler.GetCodeAsync([MfaKinds.Totp], cancellationToken).ConfigureAwait(false)).Code;
+                    accepted = await client.ConfirmTotpAsync(enrolment.FactorId, code, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    MfaCode code = await handler.GetCodeAsync(result.Mfa.Methods, cancellationToken).ConfigureAwait(false);
+                    accepted = await client.VerifyAsync(code.Kind, code.Code, cancellationToken).ConfigureAwait(false);
+                }
+                result.MfaSatisfied();
+                return accepted;
+            }
+            catch (CofferApiException e) when (e.Type == ErrorTypes.MfaFailed && attempt < attempts)
+            {
+            }
+        }
+    }
+
+    private static async Task<SignInResult> WithMfaAsync(SignInResult result, IMfaHandler mfa, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SatisfyMfaAsync(result, mfa, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using Coffer.Contracts.Members;
 using Coffer.Sdk.Accounts;
 using Coffer.Sdk.Auth;
 using Coffer.Sdk.Members;
+using Coffer.Sdk.Mfa;
 using Coffer.Server.Features.Members;
 
 namespace Coffer.Server.Tests.Common;
@@ -26,6 +27,7 @@ internal sealed class TestMember : IDisposable
         _org = org;
         _accepted = accepted;
         MemberId = memberId;
+        Authenticator = new(org.Clock, "Member's phone");
         DeviceId = $"0190a1b2-0000-7000-8000-{Interlocked.Increment(ref _devices) + 0xd100:x12}";
     }
 
@@ -34,6 +36,9 @@ internal sealed class TestMember : IDisposable
     public string Email => _accepted.Account.Email;
 
     public string DeviceId { get; }
+
+    /// <summary>Their authenticator app (see <see cref="TestOrganisation.OwnerAuthenticator"/>).</summary>
+    public TotpAuthenticator Authenticator { get; }
 
     public RememberedAccount Account => _accepted.Account;
 
@@ -66,8 +71,8 @@ internal sealed class TestMember : IDisposable
     }
 
     public Task<SignInResult> SignInAsync(string? password = null, string? deviceId = null) =>
-        SignIn.SignInAsync(_org.Connection, Email, password ?? Password, _accepted.SecretKey, deviceId ?? DeviceId,
-            new DeviceInfoDto("Member laptop", "linux-cli", "0.1.0"), TestOrganisation.Policy);
+        TestOrganisation.SignInWithFactorAsync(Authenticator, () => SignIn.SignInAsync(_org.Connection, Email, password ?? Password, _accepted.SecretKey,
+            deviceId ?? DeviceId, new DeviceInfoDto("Member laptop", "linux-cli", "0.1.0"), TestOrganisation.Policy));
 
     /// <summary>Signs in and unlocks, checking every key's provenance to the pinned organisation root.</summary>
     public async Task<(SignInResult SignIn, UnlockedAccount Keys)> SignInAndUnlockAsync()
@@ -76,5 +81,9 @@ internal sealed class TestMember : IDisposable
         return (signIn, await TestOrganisation.UnlockAsync(signIn, Account));
     }
 
-    public void Dispose() => _accepted.Dispose();
+    public void Dispose()
+    {
+        Authenticator.Dispose();
+        _accepted.Dispose();
+    }
 }

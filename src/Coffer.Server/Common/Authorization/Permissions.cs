@@ -19,6 +19,12 @@ internal static class BuiltInPermissions
         OrgPermissions.ManageMembers, OrgPermissions.ManageGroups, OrgPermissions.ViewActivityLog, OrgPermissions.CreateVaults,
     ];
 
+    /// <summary>
+    /// Permissions only administrators hold (POLICY.md): a session without a presented factor may not use them, whatever
+    /// the policy's <c>require_mfa</c> (docs/adr/0022). <c>create_vaults</c> is every team member's.
+    /// </summary>
+    public static bool IsAdministrative(string permission) => permission != OrgPermissions.CreateVaults;
+
     /// <summary>The permissions a group of <paramref name="kind"/> grants; a custom group's are <paramref name="custom"/>.</summary>
     public static IEnumerable<string> Of(string kind, string custom) => kind switch
     {
@@ -71,9 +77,15 @@ internal sealed class PermissionFilter(string permission) : IEndpointFilter
         ArgumentNullException.ThrowIfNull(next);
         HttpContext http = context.HttpContext;
         PermissionStore store = http.RequestServices.GetRequiredService<PermissionStore>();
-        if (!await store.HasAsync(http.Caller().MemberId, permission, http.RequestAborted))
+        CofferCaller caller = http.Caller();
+        if (!await store.HasAsync(caller.MemberId, permission, http.RequestAborted))
         {
             return Problems.Of(CofferErrors.Forbidden, $"This needs the {permission} permission.");
+        }
+        if (BuiltInPermissions.IsAdministrative(permission) && !caller.MfaPresented)
+        {
+            return Problems.Of(CofferErrors.AdminMfaRequired,
+                $"{permission} is an administrative permission, and this session has not presented a second factor. Enrol one (coffer mfa add-totp), sign in again and present it.");
         }
         return await next(context);
     }

@@ -68,6 +68,12 @@ internal static class CofferErrors
         "A signature in the request is not the one the protocol asks of the key that must make it — a certificate of the server's audit key must be signed by the organisation root. Sign again with the right key (only Owners' clients hold the root); nothing was written.");
     public static readonly CofferError AuditKeyMismatch = new(ErrorTypes.AuditKeyMismatch, 409, "That is not the server's audit key.",
         "The certificate names another key than the one this server signs activity-log checkpoints with: the key file was replaced, or the key was read from elsewhere. Fetch GET /api/v1/audit/key, compare its fingerprint with the server's log, and certify that key; nothing was written.");
+    public static readonly CofferError AdminMfaRequired = new(ErrorTypes.AdminMfaRequired, 403, "Administrators need a second factor.",
+        "Administrative functions are refused to a session that has not presented a second factor (POLICY.md: MFA always for administrators). Enrol one (`coffer mfa add-totp`, or POST /api/v1/mfa/totp and confirm it with a first code), then sign in again and present it; nothing was changed.");
+    public static readonly CofferError MfaFailed = new(ErrorTypes.MfaFailed, 400, "The code was not accepted.",
+        "The code is wrong, was already used (each code works once), is outside the ±30 s window, or names a factor that is not yours or not active. Wait for the next code and try again; failures are throttled like sign-in failures. Nothing was changed.");
+    public static readonly CofferError PolicyChanged = new(ErrorTypes.PolicyChanged, 409, "The policy changed meanwhile.",
+        "Someone changed the organisation's policy after the version your write names. Read it again (GET /api/v1/policy), reapply your change and write it with the new version; nothing was written.");
     public static readonly CofferError Internal = new(ErrorTypes.Internal, 500, "Something went wrong on the server.",
         "The server failed to finish the request and wrote nothing. The administrator can find the trace id in the server's log.");
 
@@ -75,7 +81,8 @@ internal static class CofferErrors
     [
         InvalidRequest, ValidationFailed, PayloadTooLarge, Unauthenticated, Forbidden, NotFound, SignInFailed, AccountSuspended, TooManyAttempts,
         MfaRequired, StepUpRequired, ItemVersionConflict, VaultChanged, StaleVersion, StaleVaultKey, CursorExpired, AlreadySetUp, DeviceWiped, LastOwner,
-        OwnMembership, MemberState, ReauthenticationRequired, EmailTaken, EmailConfirmationFailed, BadSignature, AuditKeyMismatch, Internal,
+        OwnMembership, MemberState, ReauthenticationRequired, EmailTaken, EmailConfirmationFailed, BadSignature, AuditKeyMismatch, AdminMfaRequired,
+        MfaFailed, PolicyChanged, Internal,
     ];
 
     public static CofferError? FindBySlug(string slug) =>

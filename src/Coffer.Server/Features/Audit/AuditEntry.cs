@@ -153,6 +153,12 @@ internal static class AuditActions
     public const string IssuerCertify = "issuer.certify";
     public const string IssuerRenew = "issuer.renew";
     public const string IssuerList = "issuer.list";
+    public const string PolicyUpdate = "policy.update";
+    public const string MfaFactorAdd = "mfa.factor.add";
+    public const string MfaFactorActivate = "mfa.factor.activate";
+    public const string MfaFactorRemove = "mfa.factor.remove";
+    public const string MfaVerify = "mfa.verify";
+    public const string MfaBackupCodesRegenerate = "mfa.backup_codes.regenerate";
 }
 
 /// <summary>Target kinds (ADR 0004 §4).</summary>
@@ -171,4 +177,6 @@ internal static class AuditTargets
     public const string Group = "group";
     public const string RevocationList = "revocation_list";
     public const string Issuer = "issuer";
+    public const string Policy = "policy";
+    public const string MfaFactor = "mfa_factor";
 }

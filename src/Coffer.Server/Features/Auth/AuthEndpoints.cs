@@ -3,14 +3,14 @@ using System.Security.Cryptography;
 using Coffer.Contracts.Auth;
 using Coffer.Protocol.Encoding;
 using Coffer.Protocol.Srp;
-using Coffer.Server.Common.Configuration;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Time;
 using Coffer.Server.Common.Validation;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Devices;
+using Coffer.Server.Features.Mfa;
+using Coffer.Server.Features.Policies;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace Coffer.Server.Features.Auth;
 
@@ -32,7 +32,7 @@ internal static partial class AuthEndpoints
     }
 
     internal static async Task<Results<Ok<AuthStartResponse>, ProblemHttpResult>> Start(AuthStartRequest request, HttpContext http,
-        AuthStore store, ThrottlePolicy throttle, AuditLog audit, TimeProvider clock, CancellationToken ct)
+        AuthStore store, PolicyStore policies, AuditLog audit, TimeProvider clock, CancellationToken ct)
     {
         RequestValidation v = new();
         string email = v.Email("email", request.Email);
@@ -62,6 +62,7 @@ internal static partial class AuthEndpoints
         string decoyId = decoy.MemberId(email, org?.CreatedAt ?? decoy.CreatedAt, decoy.CreatedAt);
         byte[] decoySalt = decoy.Salt(email);
         bool knownDevice = await store.IsKnownDeviceAsync(member?.Id ?? decoyId, deviceId, ct) && member is not null;
+        ThrottlePolicy throttle = (await policies.CurrentAsync(ct)).Throttle;
         ThrottleState state = await store.ThrottleStateAsync(email, deviceId, ip, now - (long)throttle.Window.TotalMilliseconds, ct);
         TimeSpan wait = throttle.WaitBeforeAttempt(state, knownDevice, now);
         if (wait > TimeSpan.Zero)
@@ -126,7 +127,7 @@ internal static partial class AuthEndpoints
     }
 
     internal static async Task<Results<Ok<AuthVerifyResponse>, ProblemHttpResult>> Verify(AuthVerifyRequest request, AuthStore store,
-        IOptions<CofferOptions> options, AuditLog audit, NewDeviceMail newDeviceMail, TimeProvider clock, ILogger<AuthStore> log, CancellationToken ct)
+        PolicyStore policies, MfaStore mfa, AuditLog audit, NewDeviceMail newDeviceMail, TimeProvider clock, ILogger<AuthStore> log, CancellationToken ct)
     {
         RequestValidation v = new();
         string authId = v.Id("authId", request.AuthId);
@@ -172,16 +173,23 @@ internal static partial class AuthEndpoints
             await audit.RecordAsync(SignInEvent(attempt, now, member.Id, null, AuditOutcomes.Refused, AuditEntry.DetailsOf(("reason", "suspended"))), ct);
             return Problems.Of(CofferErrors.AccountSuspended);
         }
+        CurrentPolicy policy = await policies.CurrentAsync(ct);
+        // POLICY.md: a factor for everyone or for administrators; a device that presented one lately is remembered (docs/adr/0022).
+        MfaRequirement requirement = await mfa.RequirementAsync(member.Id, attempt.DeviceId, policy, now, ct);
+        string mfaLevel = !requirement.Required ? "not_required" : requirement.Remembered ? "satisfied" : "pending";
         byte[] k = srp.ExportSessionKey();
         string sessionId = Ids.New();
-        long expiresAt = now + (long)TimeSpan.FromHours(options.Value.Sessions.AbsoluteHours).TotalMilliseconds;
-        CreatedSession created = await store.CreateSessionAsync(attempt, member.Id, new NewSession(sessionId, k, expiresAt, "not_required"), now, ct);
+        long expiresAt = now + policy.SessionAbsoluteMs;
+        CreatedSession created = await store.CreateSessionAsync(attempt, member.Id, new NewSession(sessionId, k, expiresAt, mfaLevel), now, ct);
         CryptographicOperations.ZeroMemory(k);
         if (created.Outcome == SessionOutcome.DeviceOfAnotherMember)
         {
             return Problems.Validation("deviceId", "belongs to another account; use this device's own id");
         }
-        AuthVerifyResponse verified = new(Base64Url.Encode(m2), sessionId, new MfaRequirementDto(false, []));
+        // A deauthorised device's session carries only the wipe, whatever factor it might owe.
+        AuthVerifyResponse verified = new(Base64Url.Encode(m2), sessionId, requirement.Pending && created.Outcome == SessionOutcome.Created
+            ? new MfaRequirementDto(true, requirement.Methods, requirement.EnrolmentRequired)
+            : new MfaRequirementDto(false, []));
         if (created.Outcome == SessionOutcome.DeviceRevoked)
         {
             // The answer looks like a success on purpose: its session serves one request, answered with the wipe sealed
@@ -192,8 +200,17 @@ internal static partial class AuthEndpoints
             return TypedResults.Ok(verified);
         }
         LogSignedIn(log, member.Id, attempt.DeviceId, sessionId);
+        List<(string, object)> details = [];
+        if (created.NewDevice)
+        {
+            details.Add(("newDevice", true));
+        }
+        if (requirement.Required)
+        {
+            details.Add(("mfa", requirement.Remembered ? "remembered_device" : requirement.EnrolmentRequired ? "enrolment_required" : "pending"));
+        }
         await audit.RecordAsync(SignInEvent(attempt, now, member.Id, sessionId, AuditOutcomes.Success,
-            created.NewDevice ? AuditEntry.DetailsOf(("newDevice", true)) : null), ct);
+            details.Count > 0 ? AuditEntry.DetailsOf([.. details]) : null), ct);
         if (created.NewDevice)
         {
             await newDeviceMail.SendAsync(new NewDeviceSignIn(member.Id, created.Email, created.Name, attempt.DeviceName, attempt.DevicePlatform,

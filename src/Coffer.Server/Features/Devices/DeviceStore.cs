@@ -1,11 +1,10 @@
 using System.Data.Common;
 using Coffer.Contracts.Members;
 using Coffer.Server.Common.Authorization;
-using Coffer.Server.Common.Configuration;
 using Coffer.Server.Common.Data;
 using Coffer.Server.Features.Audit;
+using Coffer.Server.Features.Policies;
 using Coffer.Server.Features.Sessions;
-using Microsoft.Extensions.Options;
 
 namespace Coffer.Server.Features.Devices;
 
@@ -36,9 +35,8 @@ internal sealed record Deauthorisation(DeauthoriseOutcome Outcome, string? Membe
 /// Members' devices (POLICY.md "Devices, travel and remote working"). A device row is made by its first sign-in
 /// (<see cref="Auth.AuthStore"/>) and never deleted while its member exists, so the list shows deauthorised devices too.
 /// </summary>
-internal sealed class DeviceStore(IDatabase database, AuditStore audit, IOptions<CofferOptions> options)
+internal sealed class DeviceStore(IDatabase database, AuditStore audit, PolicyStore policies)
 {
-    private long IdleTimeoutMs => (long)TimeSpan.FromMinutes(options.Value.Sessions.IdleMinutes).TotalMilliseconds;
 
     /// <summary>The member's devices with their usable sessions counted the way the session layer judges them.</summary>
     public async Task<List<DeviceRow>> ListAsync(string memberId, long now, CancellationToken ct)
@@ -53,7 +51,7 @@ internal sealed class DeviceStore(IDatabase database, AuditStore audit, IOptions
             FROM devices d
             WHERE d.member_id = @memberId
             ORDER BY d.created_at, d.id
-            """, new { memberId, now, idleSince = now - IdleTimeoutMs }, ct);
+            """, new { memberId, now, idleSince = now - (await policies.CurrentAsync(ct)).SessionIdleMs }, ct);
     }
 
     public async Task<bool> MemberExistsAsync(string memberId, CancellationToken ct)

@@ -22,7 +22,7 @@ internal static class SessionEndpoints
 
     public static RouteGroupBuilder MapSignOut(this RouteGroupBuilder authGroup)
     {
-        authGroup.MapPost("/signout", SignOut).WithName("Auth_SignOut").RequireCofferSession();
+        authGroup.MapPost("/signout", SignOut).WithName("Auth_SignOut").RequireCofferSession().AllowWhileMfaPending();
         return authGroup;
     }
 

@@ -13,6 +13,12 @@ namespace Coffer.Server.Features.Sessions;
 internal sealed class RequiresCofferSession;
 
 /// <summary>
+/// Endpoint metadata: a session that still owes a second factor may call this endpoint (the MFA calls and sign-out,
+/// PROTOCOL.md §6); every other endpoint answers it 403 <c>mfa-required</c> (docs/adr/0022).
+/// </summary>
+internal sealed class AllowedWhileMfaPending;
+
+/// <summary>
 /// Endpoint metadata: this endpoint answers a stream of Server-Sent Events, each sealed on its own (ADR 0008). The
 /// session layer does not buffer its answer; the endpoint writes through <see cref="SealedEventStream"/>.
 /// </summary>
@@ -76,8 +82,10 @@ internal sealed class SealedEventStream(HttpContext context, SessionKeys keys, u
 /// <param name="Seq">The request's sequence number: a write records (session, seq) in its own transaction (table session_writes)
 /// so the same write replayed to another node fails (PROTOCOL.md §6).</param>
 /// <param name="SignedInAt">When the session's SRP proof was checked (Unix ms): how recent its authentication is (docs/adr/0017).</param>
+/// <param name="MfaPresented">True when this session presented a factor, or signed in from a device remembered for one (docs/adr/0022):
+/// what administrative functions need.</param>
 internal sealed record CofferCaller(string SessionId, string MemberId, string DeviceId, bool MfaSatisfied, string? Ip, ulong Seq, bool Confirmed = true,
-    long SignedInAt = 0);
+    long SignedInAt = 0, bool MfaPresented = false);
 
 /// <summary>
 /// The server half of the session layer (PROTOCOL.md §6). For endpoints marked
@@ -175,8 +183,15 @@ internal sealed partial class SessionLayerMiddleware(RequestDelegate next, ISess
             context.Request.ContentType = "application/json";
         }
         context.Features.Set(new CofferCaller(record.SessionId, record.MemberId, record.DeviceId, record.MfaSatisfied,
-            context.Connection.RemoteIpAddress?.ToString(), seq, record.Confirmed, record.CreatedAt));
+            context.Connection.RemoteIpAddress?.ToString(), seq, record.Confirmed, record.CreatedAt, record.MfaLevel == "satisfied"));
 
+        if (!record.MfaSatisfied && context.GetEndpoint()?.Metadata.GetMetadata<AllowedWhileMfaPending>() is null)
+        {
+            await WriteSealedProblemAsync(context, live.Keys, seq, CofferErrors.MfaRequired,
+                "This session owes a second factor: present one (POST /api/v1/mfa/verify), or enrol your first (POST /api/v1/mfa/totp) and confirm it.");
+            CryptographicOperations.ZeroMemory(plaintext);
+            return;
+        }
         if (context.GetEndpoint()?.Metadata.GetMetadata<StreamsSealedEvents>() is not null)
         {
             await RunStreamAsync(context, live, seq, ct);
@@ -344,6 +359,13 @@ internal static class SessionLayerExtensions
     public static TBuilder RequireCofferSession<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
     {
         builder.WithMetadata(new RequiresCofferSession());
+        return builder;
+    }
+
+    /// <summary>A session that still owes a factor may call this endpoint (docs/adr/0022).</summary>
+    public static TBuilder AllowWhileMfaPending<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.WithMetadata(new AllowedWhileMfaPending());
         return builder;
     }
 

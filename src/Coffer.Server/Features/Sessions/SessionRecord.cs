@@ -17,6 +17,7 @@ namespace Coffer.Server.Features.Sessions;
 /// <param name="WipeDue">The session's device was deauthorised while the session was open (or it signed in again while
 /// revoked) and the sealed wipe answer has not gone out yet (ADR 0012).</param>
 /// <param name="DeviceRevokedAt">Unix ms of the device's deauthorisation, if any.</param>
+/// <param name="MfaLevel"><c>not_required</c>, <c>pending</c> or <c>satisfied</c> (a factor presented, or a device remembered for it).</param>
 internal sealed record SessionRecord(
     string SessionId,
     string MemberId,
@@ -30,7 +31,8 @@ internal sealed record SessionRecord(
     bool Revoked,
     bool Confirmed = true,
     bool WipeDue = false,
-    long? DeviceRevokedAt = null)
+    long? DeviceRevokedAt = null,
+    string MfaLevel = "not_required")
 {
     public bool IsUsableAt(long now) => !Revoked && now < ExpiresAt && now - LastUsedAt < IdleTimeoutMs;
 

@@ -1,8 +1,7 @@
 using System.Data.Common;
-using Coffer.Server.Common.Configuration;
 using Coffer.Server.Common.Data;
 using Coffer.Server.Features.Audit;
-using Microsoft.Extensions.Options;
+using Coffer.Server.Features.Policies;
 
 namespace Coffer.Server.Features.Sessions;
 
@@ -19,13 +18,12 @@ internal sealed class SessionRow
 }
 
 /// <summary>Sessions in the database, shared by every node.</summary>
-internal sealed class SessionStore(IDatabase database, AuditStore audit, IOptions<CofferOptions> options) : ISessionStore
+internal sealed class SessionStore(IDatabase database, AuditStore audit, PolicyStore policies) : ISessionStore
 {
     // Writing last_used_at on every request would turn every read into a write; within this much the
     // idle timer is accurate enough.
     private const long TouchGranularityMs = 15_000;
 
-    private long IdleTimeoutMs => (long)TimeSpan.FromMinutes(options.Value.Sessions.IdleMinutes).TotalMilliseconds;
 
     // Read on every request, so suspending or removing a member (docs/adr/0009) stops their sessions on every node at once.
     private static readonly HotQuery<Row> FindSession = new("""
@@ -95,8 +93,9 @@ internal sealed class SessionStore(IDatabase database, AuditStore audit, IOption
         }
         bool revoked = r.EndedAt is not null || r.DeviceRevokedAt is not null || r.MemberRemovedAt is not null
             || r.MemberState is not ("active" or "pending_confirmation");
-        return new SessionRecord(r.SessionId, r.MemberId, r.DeviceId, r.KeyMaterial, r.CreatedAt, r.LastUsedAt, r.ExpiresAt, IdleTimeoutMs,
-            r.MfaLevel != "pending", revoked, r.MemberState == "active", r.WipeDueAt is not null && r.WipeSentAt is null, r.DeviceRevokedAt);
+        return new SessionRecord(r.SessionId, r.MemberId, r.DeviceId, r.KeyMaterial, r.CreatedAt, r.LastUsedAt, r.ExpiresAt,
+            (await policies.CurrentAsync(ct)).SessionIdleMs, r.MfaLevel != "pending", revoked, r.MemberState == "active",
+            r.WipeDueAt is not null && r.WipeSentAt is null, r.DeviceRevokedAt, r.MfaLevel);
     }
 
     public Task<bool> MarkWipeSentAsync(SessionRecord session, AuditEntry delivered, long now, CancellationToken ct) =>
@@ -135,7 +134,7 @@ internal sealed class SessionStore(IDatabase database, AuditStore audit, IOption
             FROM sessions s JOIN devices d ON d.id = s.device_id
             WHERE s.member_id = @memberId AND s.ended_at IS NULL AND s.expires_at > @now AND s.last_used_at > @idleSince AND d.revoked_at IS NULL
             ORDER BY s.created_at
-            """, new { memberId, now, idleSince = now - IdleTimeoutMs }, ct);
+            """, new { memberId, now, idleSince = now - (await policies.CurrentAsync(ct)).SessionIdleMs }, ct);
     }
 
     /// <summary>Ends one of the member's own sessions; false when there is no such session of theirs (the same 404).</summary>

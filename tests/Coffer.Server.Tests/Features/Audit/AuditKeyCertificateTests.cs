@@ -50,7 +50,7 @@ public class AuditKeyCertificateTests
 
         await org.Connection.PostAsync("/api/v1/setup", setup.Request with { Token = await org.SetupTokenAsync() }, Json.SetupRequest, Json.SetupResponse);
         using SignInResult signIn = await SignIn.SignInAsync(org.Connection, setup.Request.Owner.Email, TestOrganisation.Password, setup.SecretKey,
-            "0190a1b2-0000-7000-8000-00000000d001", new DeviceInfoDto("Test laptop", "linux-cli", "0.1.0"), TestOrganisation.Policy);
+            "0190a1b2-0000-7000-8000-00000000d001", new DeviceInfoDto("Test laptop", "linux-cli", "0.1.0"), org.OwnerAuthenticator, TestOrganisation.Policy);
         using UnlockedAccount owner = await TestOrganisation.UnlockAsync(signIn, setup.Account);
         AuditClient client = new(signIn.Session, owner);
 

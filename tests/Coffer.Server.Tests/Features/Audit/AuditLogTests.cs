@@ -37,7 +37,9 @@ public class AuditLogTests
         await Log(org).FlushAsync(CancellationToken.None);
 
         List<AuditEventRow> events = await Store(org).EventsAsync(0, 100, CancellationToken.None);
-        Assert.Equal(["org.create", "auth.signin", "auth.signin", "session.list", "account.keys.read"], events.Select(e => e.Action));
+        // The first sign-in enrols the Owner's authenticator (docs/adr/0022): the factor, its first code, the backup codes.
+        Assert.Equal(["org.create", "auth.signin", "auth.signin", "mfa.factor.add", "mfa.verify", "mfa.backup_codes.regenerate", "session.list",
+            "account.keys.read"], events.Select(e => e.Action));
         Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Seq));
         AuditEventRow failed = events[1];
         Assert.Equal(("failure", TestOrganisation.OwnerId, null), (failed.Outcome, failed.ActorMemberId, failed.SessionId));

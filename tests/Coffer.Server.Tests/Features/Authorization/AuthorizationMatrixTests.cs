@@ -10,6 +10,8 @@ using Coffer.Contracts.Groups;
 using Coffer.Contracts.Issuers;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Members;
+using Coffer.Contracts.Mfa;
+using Coffer.Contracts.Policies;
 using Coffer.Contracts.Vaults;
 using Coffer.Protocol.Encoding;
 using Coffer.Protocol.Envelopes;
@@ -153,6 +155,18 @@ public sealed class AuthorizationMatrixTests
             Body: (_, _) => Bytes(new CertifyIssuerRequest(new IssuerCertificateDto("x", "admin", "x", "AA", 0, 0, "AA")), Json.CertifyIssuerRequest)),
 
         // What ends something. Sessions: only one's own (the Team Member's spare session; everyone else's id is 404).
+        // The policy document (docs/adr/0022): everyone reads it, manage_policies writes it (an invalid body: 400 for them).
+        new("GET", "/api/v1/policy", "AAAAAUU"),
+        new("PUT", "/api/v1/policy", "AAFFFUU", Body: (_, _) => Bytes(new PolicyUpdateRequest(0,
+            new PolicySettingsDto(1, "never", [], 0, [], 0, [], 0, 0, 0, 0, 0, 0, 0, false, 0)), Json.PolicyUpdateRequest)),
+        // Second factors: each member's own (malformed bodies, so nothing changes; an unknown factor is 404).
+        new("GET", "/api/v1/mfa/factors", "AAAAAUU"),
+        new("POST", "/api/v1/mfa/totp", "AAAAAUU", Body: (_, _) => Bytes(new TotpEnrolRequest(""), Json.TotpEnrolRequest)),
+        new("POST", "/api/v1/mfa/totp/{factorId}/confirm", "AAAAAUU", Body: (_, _) => Bytes(new MfaCodeRequest("totp", ""), Json.MfaCodeRequest),
+            Ids: (_, _) => new() { ["factorId"] = "not-an-id" }),
+        new("POST", "/api/v1/mfa/verify", "AAAAAUU", Body: (_, _) => Bytes(new MfaCodeRequest("nothing", "1"), Json.MfaCodeRequest)),
+        new("DELETE", "/api/v1/mfa/factors/{factorId}", "NNNNNUU", Ids: (_, _) => new() { ["factorId"] = "0190a1b2-0000-7000-8000-0000000000ff" }),
+
         new("DELETE", "/api/v1/sessions/{sessionId}", "NNANNUU"),
         // Devices: one's own, or anyone's with manage_members (the Team Member's second device).
         new("DELETE", "/api/v1/devices/{deviceId}", "AAANNUU"),
@@ -162,6 +176,7 @@ public sealed class AuthorizationMatrixTests
         new("POST", "/api/v1/members/{memberId}/suspend", "AAFFFUU", Ids: (s, r) => new() { ["memberId"] = s.SpareFor(r) }),
         new("POST", "/api/v1/members/{memberId}/reactivate", "AAFFFUU", Ids: (s, r) => new() { ["memberId"] = s.SpareFor(r) }),
         new("DELETE", "/api/v1/members/{memberId}", "AAFFFUU", Ids: (s, r) => new() { ["memberId"] = s.SpareFor(r) }),
+        new("POST", "/api/v1/mfa/backup-codes", "AAAAAUU"),
         new("POST", "/api/v1/auth/signout", "AAAAAUU"),
     ];
 

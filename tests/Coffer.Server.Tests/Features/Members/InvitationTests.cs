@@ -23,6 +23,9 @@ namespace Coffer.Server.Tests.Features.Members;
 /// <summary>Invitations (PROTOCOL.md §8): the link is mailed to the outbox, the token is stored only hashed and never answered.</summary>
 public class InvitationTests
 {
+    // The invitee's authenticator app (docs/adr/0022): their first sign-in on each test's server enrols it.
+    private static readonly Coffer.Sdk.Mfa.TotpAuthenticator InviteeAuthenticator = new();
+
     private static readonly CofferJsonContext Json = CofferJsonContext.Default;
 
     [Theory, BothEngines]
@@ -105,7 +108,7 @@ public class InvitationTests
 
         // The pending member can sign in, but has nothing certified to unlock yet.
         using SignInResult invitee = await SignIn.SignInAsync(org.Connection, "ivy@example.org", InviteePassword, accepted.SecretKey,
-            "0190a1b2-0000-7000-8000-00000000d0a1", new DeviceInfoDto("Ivy's laptop", "linux-cli", "0.1.0"), TestOrganisation.Policy);
+            "0190a1b2-0000-7000-8000-00000000d0a1", new DeviceInfoDto("Ivy's laptop", "linux-cli", "0.1.0"), InviteeAuthenticator, TestOrganisation.Policy);
         CofferApiException noKeys = await Assert.ThrowsAsync<CofferApiException>(() =>
             invitee.Session.SendAsync(HttpMethod.Get, "/api/v1/account/keys", Json.AccountKeysResponse));
         Assert.Equal(404, noKeys.Status);
@@ -234,7 +237,7 @@ public class InvitationTests
 
     private static Task<SignInResult> SignInInviteeAsync(TestOrganisation org, InvitationAcceptanceResult accepted) =>
         SignIn.SignInAsync(org.Connection, accepted.Account.Email, InviteePassword, accepted.SecretKey,
-            "0190a1b2-0000-7000-8000-00000000d0a2", new DeviceInfoDto("Ivy's laptop", "linux-cli", "0.1.0"), TestOrganisation.Policy);
+            "0190a1b2-0000-7000-8000-00000000d0a2", new DeviceInfoDto("Ivy's laptop", "linux-cli", "0.1.0"), InviteeAuthenticator, TestOrganisation.Policy);
 
     private static async Task<UnlockedAccount> UnlockAsync(SignInResult signIn, RememberedAccount account)
     {
