@@ -14,6 +14,7 @@ namespace Coffer.EndToEnd.Tests;
 internal static partial class SecondFactors
 {
     private static readonly ConcurrentDictionary<string, TotpAuthenticator> ByEmail = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly ConcurrentDictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The note the command writes when it reads the code from stdin: the harness answers it.</summary>
     public const string StdinNote = "Reading the one-time code from standard input.";
@@ -22,15 +23,21 @@ internal static partial class SecondFactors
     public static TotpAuthenticator For(Uri server, string email) => For(ServerOf(server.ToString()), email);
 
     public static TotpAuthenticator For(string? server, string email) =>
-        ByEmail.TryGetValue(server + "|" + email, out TotpAuthenticator? authenticator) ? authenticator
+        ByEmail.TryGetValue(Key(server, email), out TotpAuthenticator? authenticator) ? authenticator
             : throw new InvalidOperationException("No authenticator was enrolled for " + email);
 
     /// <summary>The person's email changed: the same authenticator app signs in under the new one.</summary>
     public static void EmailChanged(Uri server, string from, string to) =>
-        ByEmail[ServerOf(server.ToString()) + "|" + to] = For(server, from);
+        ByEmail[Key(ServerOf(server.ToString()), to)] = For(server, from);
 
     public static TotpAuthenticator? Find(string? server, string? email) =>
-        email is not null && ByEmail.TryGetValue(server + "|" + email, out TotpAuthenticator? authenticator) ? authenticator : null;
+        email is not null && ByEmail.TryGetValue(Key(server, email), out TotpAuthenticator? authenticator) ? authenticator : null;
+
+    /// <summary>Another address of the same server (a proxy in front of it): people's authenticators are the same there.</summary>
+    public static void Alias(Uri alias, Uri server) => Aliases[ServerOf(alias.ToString())!] = ServerOf(server.ToString())!;
+
+    private static string Key(string? server, string email) =>
+        (server is not null && Aliases.TryGetValue(server, out string? real) ? real : server) + "|" + email;
 
     /// <summary>scheme://host:port of a server address or a link to it; null when it is not one.</summary>
     public static string? ServerOf(string text) =>
@@ -44,7 +51,7 @@ internal static partial class SecondFactors
         {
             email = parsed.AccountName;
         }
-        TotpAuthenticator authenticator = ByEmail.GetOrAdd(server + "|" + email, _ => new TotpAuthenticator());
+        TotpAuthenticator authenticator = ByEmail.GetOrAdd(Key(server, email), _ => new TotpAuthenticator());
         authenticator.Load(uri);
         return email;
     }

@@ -120,6 +120,8 @@ public sealed class TamperingTests(TamperingFixture fixture) : IClassFixture<Tam
         (CofferHomeDirectory accepted, string email, string password, string memberId) = await CliMember.AcceptAsync(fixture.Org, "dave");
         using CofferHomeDirectory acceptedDevice = accepted;
         SharedVaultFixture.Succeeded(await Owner.RunAsync(null, "member", "confirm", email, "--yes"));
+        // His first unlock enrols his authenticator app (MFA is required of everyone).
+        SharedVaultFixture.Succeeded(await accepted.RunAsync(password + "\n", "unlock", "--password-stdin"));
         string secretKey = TamperingFixture.SecretKeyOf(accepted);
         string newPassword = password + " raised";
         await ChangePasswordAsync(email, password, newPassword, secretKey, memberId, iterations: 700_000);
@@ -372,7 +374,7 @@ public sealed class TamperingTests(TamperingFixture fixture) : IClassFixture<Tam
         using CofferConnection connection = new(fixture.Org.ServerUrl);
         using SecretKey secretKey = SecretKey.Parse(secretKeyText);
         using SignInResult signIn = await SignIn.SignInAsync(connection, email, password, secretKey, Coffer.Sdk.Ids.UuidV7.New(TimeProvider.System),
-            new DeviceInfoDto("e2e", "linux-cli", "0.1.0"), KdfPolicy.Default);
+            new DeviceInfoDto("e2e", "linux-cli", "0.1.0"), SecondFactors.For(fixture.Org.ServerUrl, email), KdfPolicy.Default);
         AccountKeysResponse keys = await signIn.Session.SendAsync(HttpMethod.Get, "/api/v1/account/keys", CofferJsonContext.Default.AccountKeysResponse);
         using EnvelopeKey auk = signIn.AccountKeys.CreateAukKey();
         RememberedAccount remembered = new(fixture.Org.OrgId, memberId, email, secretKey.AccountId, Fingerprint.Parse(fixture.Org.OrganisationFingerprint), 0);
