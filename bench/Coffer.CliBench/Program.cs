@@ -15,6 +15,7 @@ using Coffer.Sdk.Accounts;
 using Coffer.Sdk.Auth;
 using Coffer.Sdk.Http;
 using Coffer.Sdk.Items;
+using Coffer.Sdk.Mfa;
 using Coffer.Sdk.Setup;
 using Coffer.Sdk.Vaults;
 
@@ -29,6 +30,10 @@ namespace Coffer.CliBench;
 /// </summary>
 internal static class Program
 {
+    // MFA is required of everyone: the Owner's first sign-in (the seeder's) enrols this authenticator, and every coffer sign-in
+    // on a new device reads its next code from stdin (--otp-stdin).
+    private static readonly TotpAuthenticator Factor = new(factorName: "cli benchmark");
+
     private const string Password = "cli bench password, long enough 2026";
     private const string Email = "owner@bench.example";
 
@@ -73,8 +78,8 @@ internal static class Program
             {
                 string home = NewHome(root, homes, "new-" + r);
                 Stopwatch watch = Stopwatch.StartNew();
-                Run(coffer, home, secretKey + "\n" + Password + "\n", "signin", address.ToString(), "--email", Email, "--org-fingerprint", organisation,
-                    "--secret-key-stdin", "--password-stdin");
+                Run(coffer, home, secretKey + "\n" + Password + "\n" + Factor.NextCode().Code + "\n", "signin", address.ToString(), "--email", Email, "--org-fingerprint", organisation,
+                    "--secret-key-stdin", "--password-stdin", "--otp-stdin");
                 Run(coffer, home, null, "item", "list", "--format", "json");
                 signIns.Add(watch.Elapsed.TotalMilliseconds);
                 Run(coffer, home, null, "lock");
@@ -83,8 +88,8 @@ internal static class Program
             // A known device: its cache holds every item; `coffer unlock` (a new agent) until `item list` answers, and until one
             // `item get` answers (coffer's cold lookup), then lookups with the agent unlocked (warm).
             string known = NewHome(root, homes, "known");
-            Run(coffer, known, secretKey + "\n" + Password + "\n", "signin", address.ToString(), "--email", Email, "--org-fingerprint", organisation,
-                "--secret-key-stdin", "--password-stdin");
+            Run(coffer, known, secretKey + "\n" + Password + "\n" + Factor.NextCode().Code + "\n", "signin", address.ToString(), "--email", Email, "--org-fingerprint", organisation,
+                "--secret-key-stdin", "--password-stdin", "--otp-stdin");
             Run(coffer, known, null, "item", "list", "--format", "json");
             List<double> unlocks = [];
             List<double> coldGets = [];
@@ -272,7 +277,8 @@ internal static class Program
     private static async Task SeedAsync(CofferConnection connection, OrganisationSetupResult setup, int count)
     {
         using SignInResult owner = await SignIn.SignInAsync(connection, Email, Password, setup.SecretKey, "0190a1b2-0000-7000-8000-00000000be01",
-            new DeviceInfoDto("cli bench seeder", "linux-cli", "bench"));
+            new DeviceInfoDto("cli bench seeder", "linux-cli", "bench"), Factor);
+        Factor.AddBackupCodes(await new MfaClient(owner.Session).RegenerateBackupCodesAsync());
         AccountKeysResponse keys = await owner.Session.SendAsync(HttpMethod.Get, "/api/v1/account/keys", CofferJsonContext.Default.AccountKeysResponse);
         using EnvelopeKey auk = owner.AccountKeys.CreateAukKey();
         using UnlockedAccount account = AccountUnlock.WithAuk(keys, auk, owner.Kdf.Iterations, setup.Account, new Pins(), TimeProvider.System);

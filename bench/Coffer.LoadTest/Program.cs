@@ -11,6 +11,7 @@ using Coffer.Protocol.Envelopes;
 using Coffer.Sdk.Accounts;
 using Coffer.Sdk.Auth;
 using Coffer.Sdk.Http;
+using Coffer.Sdk.Mfa;
 using Coffer.Sdk.Setup;
 using Coffer.Sdk.Vaults;
 using Microsoft.Data.Sqlite;
@@ -53,7 +54,11 @@ internal static class Program
             await connection.PostAsync("/api/v1/setup", setup.Request, CofferJsonContext.Default.SetupRequest, CofferJsonContext.Default.SetupResponse);
 
             DeviceInfoDto device = new("load client", "linux-cli", "bench");
-            using SignInResult owner = await SignIn.SignInAsync(connection, setup.Request.Owner.Email, Password, setup.SecretKey, DeviceId(0), device);
+            // MFA is required of everyone: the Owner's first sign-in enrols this authenticator; the load client's device is then
+            // remembered, so the measured sign-ins are SRP and the session layer only.
+            using TotpAuthenticator factor = new(factorName: "load benchmark");
+            using SignInResult owner = await SignIn.SignInAsync(connection, setup.Request.Owner.Email, Password, setup.SecretKey, DeviceId(0), device, factor);
+            factor.AddBackupCodes(await new MfaClient(owner.Session).RegenerateBackupCodesAsync());
             using UnlockedAccount keys = await UnlockAsync(owner, setup.Account);
             using VaultClient vaults = new(owner.Session, keys);
             VaultDto readVault = await vaults.CreateVaultAsync("shared", "Reads");
@@ -61,7 +66,7 @@ internal static class Program
                 Encoding.UTF8.GetBytes("{\"v\":1,\"fields\":[{\"id\":\"password\",\"value\":\"" + new string('x', 24) + "\"}]}"));
 
             Func<Task<SignInResult>> signInAgain = () => SignIn.SignInAgainAsync(connection, setup.Request.Owner.Email, setup.SecretKey.AccountId,
-                DeviceId(1), device, owner.AccountKeys, owner.Kdf);
+                DeviceId(1), device, owner.AccountKeys, owner.Kdf, factor);
 
             // 1. Authenticated item reads with N sessions, next to the bare endpoint and raw SQLite.
             List<SignInResult> clients = [];

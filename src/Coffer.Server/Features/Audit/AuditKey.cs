@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Coffer.Protocol.Signatures;
+using Coffer.Server.Common.Configuration;
 
 namespace Coffer.Server.Features.Audit;
 
@@ -68,47 +69,15 @@ internal sealed class AuditKey : IDisposable
 
     private static void TryCreate(string path)
     {
-        string directory = Path.GetDirectoryName(path)!;
-        if (!Directory.Exists(directory))
-        {
-            if (OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(directory);
-            }
-            else
-            {
-                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-        }
         using EcdsaP256PrivateKey key = EcdsaP256.GenerateKey();
         byte[] pkcs8 = key.ExportPkcs8();
-        // Written under a temporary name and moved, so another node never reads half a key.
-        string temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         try
         {
-            FileStreamOptions options = new() { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-            using (FileStream file = new(temporary, options))
-            {
-                file.Write(pkcs8);
-                file.Flush(flushToDisk: true);
-            }
-            try
-            {
-                File.Move(temporary, path, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process made it first; use theirs.
-            }
+            PrivateKeyFile.CreateOnce(path, pkcs8);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(pkcs8);
-            File.Delete(temporary);
         }
     }
 }

@@ -69,46 +69,14 @@ internal sealed partial class MfaKey(IOptions<CofferOptions> options)
     {
         if (!File.Exists(path))
         {
-            string directory = Path.GetDirectoryName(path)!;
-            if (!Directory.Exists(directory))
-            {
-                if (OperatingSystem.IsWindows())
-                {
-                    Directory.CreateDirectory(directory);
-                }
-                else
-                {
-                    Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                }
-            }
             byte[] fresh = RandomNumberGenerator.GetBytes(KeySize);
-            // Written under a temporary name and moved, so another node never reads half a key.
-            string temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
             try
             {
-                FileStreamOptions create = new() { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-                if (!OperatingSystem.IsWindows())
-                {
-                    create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                }
-                using (FileStream file = new(temporary, create))
-                {
-                    file.Write(fresh);
-                    file.Flush(flushToDisk: true);
-                }
-                try
-                {
-                    File.Move(temporary, path, overwrite: false);
-                }
-                catch (IOException) when (File.Exists(path))
-                {
-                    // Another node made it first; use theirs.
-                }
+                PrivateKeyFile.CreateOnce(path, fresh);
             }
             finally
             {
                 CryptographicOperations.ZeroMemory(fresh);
-                File.Delete(temporary);
             }
         }
         byte[] key = File.ReadAllBytes(path);
