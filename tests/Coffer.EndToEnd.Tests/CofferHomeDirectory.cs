@@ -138,7 +138,7 @@ internal sealed class CofferHomeDirectory : IDisposable
                 // No authenticator known: no answer (stdin closed), so the command fails rather than waits.
                 if (SecondFactors.Find(server, email()) is { } authenticator)
                 {
-                    await process.StandardInput.WriteAsync(authenticator.NextCode().Code + "\n");
+                    await process.StandardInput.WriteAsync((await authenticator.NextCodeAsync()).Code + "\n");
                 }
                 await process.StandardInput.FlushAsync();
                 process.StandardInput.Close();

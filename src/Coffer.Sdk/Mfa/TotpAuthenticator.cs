@@ -120,8 +120,37 @@ public sealed class TotpAuthenticator : IMfaHandler, IDisposable
         }
     }
 
+    /// <summary>
+    /// Like <see cref="NextCode"/>, but when the server's window (the current step and the next) is spent and no backup code
+    /// is left, waits (on the system clock) for the next time step rather than offer a code the server will refuse.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">It holds no secret.</exception>
+    public async Task<MfaCode> NextCodeAsync(IReadOnlyList<string>? methods = null, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            TimeSpan wait;
+            lock (_gate)
+            {
+                byte[] secret = _secret ?? throw new InvalidOperationException("This authenticator holds no TOTP secret.");
+                using Totp totp = new(secret);
+                DateTimeOffset now = _clock.GetUtcNow();
+                long current = totp.TimeStep(now);
+                bool backups = (methods is null || methods.Contains(MfaKinds.BackupCode)) && _backupCodes.Count > 0;
+                // Only real time passes by itself: with another clock (a test's), the caller moves time.
+                if (_lastStep + 1 <= current + 1 || backups || _clock != TimeProvider.System)
+                {
+                    return NextCode(methods);
+                }
+                long periodSeconds = Totp.DefaultPeriod;
+                wait = DateTimeOffset.FromUnixTimeSeconds((current + 1) * periodSeconds) - now + TimeSpan.FromMilliseconds(50);
+            }
+            await Task.Delay(wait, _clock, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <inheritdoc/>
-    public Task<MfaCode> GetCodeAsync(IReadOnlyList<string> methods, CancellationToken cancellationToken) => Task.FromResult(NextCode(methods));
+    public Task<MfaCode> GetCodeAsync(IReadOnlyList<string> methods, CancellationToken cancellationToken) => NextCodeAsync(methods, cancellationToken);
 
     /// <inheritdoc/>
     public Task<string> EnrolAsync(TotpEnrolment enrolment, CancellationToken cancellationToken)
