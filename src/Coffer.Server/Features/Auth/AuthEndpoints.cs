@@ -228,8 +228,8 @@ internal static partial class AuthEndpoints
     private static async Task<(string Identity, byte[] Salt, byte[] Verifier, SignInMember? Member)> CredentialsAsync(AuthStore store, AuthAttempt attempt,
         long now, CancellationToken ct)
     {
-        // The decoy verifier costs one modular exponentiation; it is computed for real members too, so that
-        // exchange and verify take as long for an email that exists as for one that does not.
+        // The decoy verifier (an HKDF expansion reduced mod N, no exponentiation) is made for real members too, so that
+        // exchange and verify do the same work for an email that exists as for one that does not.
         OrganisationInfo? org = await store.OrganisationAsync(ct);
         DecoyIdentity decoy = await store.DecoyAsync(now, ct);
         byte[] decoyVerifier = decoy.Verifier(attempt.EmailNormalized);

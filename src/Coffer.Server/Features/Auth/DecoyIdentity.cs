@@ -46,7 +46,7 @@ internal sealed class DecoyIdentity(byte[] serverSecret, long createdAt)
         byte[] x = Mac("coffer/decoy/x", normalizedEmail);
         try
         {
-            return SrpVerifier.Compute(SrpParameters.Coffer, x);
+            return SrpVerifier.Decoy(SrpParameters.Coffer, x);
         }
         finally
         {
