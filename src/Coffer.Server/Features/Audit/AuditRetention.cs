@@ -1,6 +1,7 @@
 using System.Globalization;
 using Coffer.Server.Common.Configuration;
 using Coffer.Server.Common.Time;
+using Coffer.Server.Features.Policies;
 using Microsoft.Extensions.Options;
 
 namespace Coffer.Server.Features.Audit;
@@ -8,11 +9,13 @@ namespace Coffer.Server.Features.Audit;
 /// <summary>
 /// Activity-log retention (POLICY.md "Accounting": at least 6 months, at most 2 years unless overridden with a logged
 /// reason). Once at start-up and then every <see cref="Interval"/> by the server's <see cref="TimeProvider"/>, it
-/// purges events older than <c>Coffer:Audit:RetentionDays</c> through <see cref="AuditLog.PurgeAsync"/>, which signs a
+/// purges events older than the policy document's <c>activityLogRetentionDays</c> (whose default is
+/// <c>Coffer:Audit:RetentionDays</c>; a configured override outside the range wins) through <see cref="AuditLog.PurgeAsync"/>, which signs a
 /// checkpoint at the cut so the rest still verifies. Every node runs it: the purge locks the chain head and is
 /// idempotent. An override is logged and recorded in the activity log at every start-up.
 /// </summary>
-internal sealed partial class AuditRetention(AuditLog audit, IOptions<CofferOptions> options, TimeProvider clock, ILogger<AuditRetention> log)
+internal sealed partial class AuditRetention(AuditLog audit, PolicyStore policies, IOptions<CofferOptions> options, TimeProvider clock,
+    ILogger<AuditRetention> log)
     : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromDays(1);
@@ -47,7 +50,6 @@ internal sealed partial class AuditRetention(AuditLog audit, IOptions<CofferOpti
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         AuditOptions settings = options.Value.Audit;
-        TimeSpan retention = TimeSpan.FromDays(settings.RetentionDays);
         using PeriodicTimer timer = new(Interval, clock);
         try
         {
@@ -62,10 +64,11 @@ internal sealed partial class AuditRetention(AuditLog audit, IOptions<CofferOpti
             {
                 try
                 {
-                    long deleted = await audit.PurgeAsync(clock.NowMs() - (long)retention.TotalMilliseconds, stoppingToken);
+                    int days = await RetentionDaysAsync(settings, stoppingToken);
+                    long deleted = await audit.PurgeAsync(clock.NowMs() - (long)TimeSpan.FromDays(days).TotalMilliseconds, stoppingToken);
                     if (deleted > 0)
                     {
-                        LogPurged(log, deleted, settings.RetentionDays);
+                        LogPurged(log, deleted, days);
                     }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -79,6 +82,14 @@ internal sealed partial class AuditRetention(AuditLog audit, IOptions<CofferOpti
         {
         }
     }
+
+    /// <summary>
+    /// The retention in force at this purge: a configured override (outside POLICY.md's range, with its logged reason) wins;
+    /// otherwise the policy document's <c>activityLogRetentionDays</c>, which administrators change without a restart and
+    /// which starts from the configured value.
+    /// </summary>
+    private async Task<int> RetentionDaysAsync(AuditOptions settings, CancellationToken ct) =>
+        IsOverride(settings) ? settings.RetentionDays : (await policies.CurrentAsync(ct)).Settings.ActivityLogRetentionDays;
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Activity-log retention is {Days} days, outside the policy's {Minimum}..{Maximum}, by override: {Reason}")]

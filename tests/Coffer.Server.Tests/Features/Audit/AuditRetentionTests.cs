@@ -1,4 +1,7 @@
 using System.Globalization;
+using Coffer.Contracts;
+using Coffer.Contracts.Policies;
+using Coffer.Sdk.Auth;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Tests.Common;
 using Coffer.Server.Tests.Common.Data;
@@ -13,6 +16,7 @@ namespace Coffer.Server.Tests.Features.Audit;
 public class AuditRetentionTests
 {
     private static readonly TimeSpan Day = TimeSpan.FromDays(1);
+    private static readonly CofferJsonContext Json = CofferJsonContext.Default;
 
     [Theory, BothEngines]
     public async Task DailyPurge_EventsOlderThanRetention_AreDeleted_WithACheckpointAtTheCut_AndTheChainVerifies(Engine engine)
@@ -44,6 +48,35 @@ public class AuditRetentionTests
         AuditVerifyReport report = await new AuditVerifier(store).VerifyAsync(log.Key.PublicKey.ExportSpki(), CancellationToken.None);
         Assert.True(report.Intact, report.Message);
         Assert.Equal(cut, report.StartSeq);
+    }
+
+    // POLICY.md's retention is a policy setting: administrators shorten it through the policy document, and the next
+    // daily purge keeps that many days, with no restart (the configured 730 days only seeded the document).
+    [Theory, BothEngines]
+    public async Task DailyPurge_PolicyRetentionShortened_KeepsThePolicysDays(Engine engine)
+    {
+        ManualClock clock = new(DateTimeOffset.UtcNow, drivesTimers: true);
+        await using TestOrganisation org = await TestOrganisation.StartAsync(engine, clock: clock);
+        AuditStore store = new(org.Database.Database);
+        long start = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await store.AppendAsync([.. Enumerable.Range(0, 3).Select(i => Entry(start + i))], CancellationToken.None);
+        using (SignInResult owner = await org.SignInOwnerAsync())
+        {
+            PolicyDocumentResponse current = await owner.Session.SendAsync(HttpMethod.Get, "/api/v1/policy", Json.PolicyDocumentResponse);
+            Assert.Equal(730, current.Settings.ActivityLogRetentionDays);
+            await owner.Session.SendAsync(HttpMethod.Put, "/api/v1/policy",
+                new PolicyUpdateRequest(current.Version, current.Settings with { ActivityLogRetentionDays = 183 }), Json.PolicyUpdateRequest,
+                Json.PolicyDocumentResponse);
+        }
+        await org.Server.Services.GetRequiredService<AuditLog>().FlushAsync(CancellationToken.None);
+        long cut = (await store.EventsAsync(0, 1000, CancellationToken.None))[^1].Seq;
+
+        // Past 183 days and far short of 730: only the policy's number can make this purge happen.
+        clock.Advance(184 * Day);
+        AuditPurgeRow purge = await WaitForPurgeAsync(store);
+
+        Assert.Equal(cut, purge.CutSeq);
+        Assert.DoesNotContain(await store.EventsAsync(0, 1000, CancellationToken.None), e => e.Seq <= cut);
     }
 
     [Theory]
