@@ -4,7 +4,8 @@ namespace Coffer.EndToEnd.Tests;
 
 /// <summary>
 /// Reading from the local cache with the server stopped (its own organisation: the test stops the server). Offline access
-/// is off by default; <c>coffer account offline-window</c> allows it on this device, and the next online unlock records it.
+/// is off by default; <c>coffer account offline-window</c> allows it on this device within the organisation's window (the
+/// policy's <c>offlineWindowDays</c>), and the next online unlock records it.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class OfflineItemTests(OrganisationFixture org) : IClassFixture<OrganisationFixture>
@@ -21,8 +22,14 @@ public sealed class OfflineItemTests(OrganisationFixture org) : IClassFixture<Or
             "--password-stdin-field"));
         CofferRun window = Succeeded(await owner.RunAsync(null, "account", "offline-window", "3d", "--format", "json"));
         Assert.Equal(259_200, JsonDocument.Parse(window.Stdout).RootElement.GetProperty("offlineWindowSeconds").GetInt64());
+        // The organisation's window bounds the device's: none by default, then two days once the policy says so.
         Succeeded(await owner.RunAsync(null, "lock"));
-        Succeeded(await owner.RunAsync(OrganisationFixture.OwnerPassword + "\n", "unlock", "--password-stdin"));
+        CofferRun refused = Succeeded(await owner.RunAsync(OrganisationFixture.OwnerPassword + "\n", "unlock", "--password-stdin"));
+        Assert.Contains("Your organisation does not allow offline access", OneLine(refused.Stderr), StringComparison.Ordinal);
+        Succeeded(await owner.RunAsync(null, "policy", "set", "offlineWindowDays=2"));
+        Succeeded(await owner.RunAsync(null, "lock"));
+        CofferRun shortened = Succeeded(await owner.RunAsync(OrganisationFixture.OwnerPassword + "\n", "unlock", "--password-stdin"));
+        Assert.Contains("at most 2 days", OneLine(shortened.Stderr), StringComparison.Ordinal);
         Succeeded(await other.RunAsync(null, "item", "list"));
         Succeeded(await other.RunAsync(null, "lock"));
 

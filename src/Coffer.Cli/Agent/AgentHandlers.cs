@@ -20,6 +20,7 @@ using Coffer.Sdk.Errors;
 using Coffer.Sdk.Ids;
 using Coffer.Sdk.Members;
 using Coffer.Sdk.Mfa;
+using Coffer.Sdk.Policies;
 using Coffer.Sdk.Restores;
 using Coffer.Sdk.Sessions;
 using Coffer.Sdk.Setup;
@@ -406,6 +407,41 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
     }
 
     /// <summary>
+    /// The offline window this unlock records in the cache: the device's own setting, but never longer than the organisation's
+    /// (POLICY.md: "offline access only within the org's window"; the policy's <c>offlineWindowDays</c>, 0 by default). Read
+    /// from the policy only when the device allows offline access at all; when the policy cannot be read, nothing is allowed.
+    /// </summary>
+    private static async Task<(TimeSpan Window, string? Notice)> OfflineWindowAsync(UnlockedSession session, StoredAccount account,
+        CancellationToken cancellationToken)
+    {
+        TimeSpan device = TimeSpan.FromSeconds(account.OfflineWindowSeconds ?? 0);
+        if (device <= TimeSpan.Zero)
+        {
+            return (TimeSpan.Zero, null);
+        }
+        int days;
+        try
+        {
+            OrganisationPolicy policy = await session.RunAsync(s => new PolicyClient(s, session.Keys).GetAsync(cancellationToken), cancellationToken)
+                .ConfigureAwait(false);
+            days = policy.Settings.OfflineWindowDays;
+        }
+        catch (Exception e) when (e is CofferException or HttpRequestException)
+        {
+            return (TimeSpan.Zero, "The organisation's policy could not be read, so this unlock allows no offline access; the next one tries again.");
+        }
+        TimeSpan organisation = TimeSpan.FromDays(days);
+        if (device <= organisation)
+        {
+            return (device, null);
+        }
+        return days == 0
+            ? (TimeSpan.Zero, "Your organisation does not allow offline access, so this device's offline window is not used.")
+            : (organisation, string.Create(CultureInfo.InvariantCulture,
+                $"Your organisation allows offline access for at most {days} days, so this device's offline window is shortened to that."));
+    }
+
+    /// <summary>
     /// Stores what the unlock learned (the iteration count), hands the session to the agent's state, and runs the upkeep of an
     /// unlock (pins stored; an administrator's duties), whose warnings the session carries for the command.
     /// </summary>
@@ -415,9 +451,11 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
         session.Account = updated;
         // The account's items: its local cache opened (the unlock recorded in it), loaded and synced in the background.
         state.RemoveOffline(updated.MemberId);
+        string? offlineNotice;
         try
         {
-            session.Items ??= HostedLibrary.Open(session, store.Home, TimeSpan.FromSeconds(updated.OfflineWindowSeconds ?? 0));
+            (TimeSpan offlineWindow, offlineNotice) = await OfflineWindowAsync(session, updated, cancellationToken).ConfigureAwait(false);
+            session.Items ??= HostedLibrary.Open(session, store.Home, offlineWindow);
         }
         catch
         {
@@ -426,7 +464,8 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
         }
         state.Add(session);
         await store.SaveAsync(updated, cancellationToken).ConfigureAwait(false);
-        session.Warnings = await AccountUpkeep.RunAtUnlockAsync(session, store, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<string> warnings = await AccountUpkeep.RunAtUnlockAsync(session, store, cancellationToken).ConfigureAwait(false);
+        session.Warnings = offlineNotice is null ? warnings : [.. warnings, offlineNotice];
         return updated;
     }
 

@@ -7,9 +7,10 @@ namespace Coffer.Cli.Commands;
 
 /// <summary>
 /// <c>account offline-window [&lt;duration&gt;|off]</c>: whether, and for how long after an online unlock, this device may
-/// unlock the account from its local cache when the server cannot be reached (read-only). The organisation has no offline
-/// policy yet (PROTOCOL.md §7 leaves it to the organisation), so it is a setting of this device, off by default; it is
-/// recorded, sealed, in the cache at the next online unlock, which the offline unlock then enforces.
+/// unlock the account from its local cache when the server cannot be reached (read-only). It is a setting of this device, off
+/// by default, and never reaches past the organisation's window (the policy's <c>offlineWindowDays</c>, 0 by default: POLICY.md
+/// "offline access only within the org's window"). The next online unlock records the shorter of the two, sealed, in the cache;
+/// the offline unlock then enforces it.
 /// </summary>
 internal static class OfflineWindowCommand
 {
