@@ -40,6 +40,30 @@ public sealed class AccountUpkeepTests(OrganisationFixture org) : IClassFixture<
         Assert.Equal(0, (await gina.Device.RunAsync(newPassword + "\n", "unlock", "--password-stdin")).Exit);
     }
 
+    // The server never sees a password, so the organisation's minimum length is the client's to enforce (POLICY.md).
+    [Fact]
+    public async Task ChangePassword_ShorterThanThePolicysMinimum_IsRefused_AndTheOldPasswordStillWorks()
+    {
+        using CliMember hal = await CliMember.JoinAsync(org, "hal");
+        const string newPassword = "twenty-six chars long 2031";
+        SharedVaultFixture.Succeeded(await org.Owner.RunAsync(null, "policy", "set", "minPasswordLength=30"));
+        CofferRun change;
+        try
+        {
+            change = await hal.Device.RunAsync(hal.Password + "\n" + newPassword + "\n", "account", "change-password", "--password-stdin");
+        }
+        finally
+        {
+            SharedVaultFixture.Succeeded(await org.Owner.RunAsync(null, "policy", "set", "minPasswordLength=14"));
+        }
+        using CofferHomeDirectory other = new("hal-other");
+        CofferRun old = await SignInAsync(other, hal.Email, SecretKeyOf(hal), hal.Password);
+
+        Assert.Equal(2, change.Exit);
+        Assert.Contains("Use at least 30 characters (this password has 26)", change.Stderr, StringComparison.Ordinal);
+        Assert.True(old.Exit == 0, old.ToString());
+    }
+
     [Fact]
     public async Task RegenerateSecretKey_TheOldKitNoLongerSignsIn_TheNewOneDoes()
     {

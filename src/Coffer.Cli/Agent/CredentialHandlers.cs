@@ -3,11 +3,13 @@ using Coffer.Cli.State;
 using Coffer.Contracts.Accounts;
 using Coffer.Contracts.Errors;
 using Coffer.Crypto.Accounts;
+using Coffer.Crypto.Generators;
 using Coffer.Crypto.Kdf;
 using Coffer.Protocol.Signatures;
 using Coffer.Sdk.Accounts;
 using Coffer.Sdk.Auth;
 using Coffer.Sdk.Errors;
+using Coffer.Sdk.Policies;
 using Coffer.Sdk.Setup;
 
 namespace Coffer.Cli.Agent;
@@ -41,8 +43,9 @@ internal sealed class CredentialHandlers(AgentState state, AccountStore store)
         StoredAccount account = session.Account;
         using SecretKey secretKey = store.ReadSecretKey(account.MemberId);
         SignInResult fresh = await session.SignInAgainAsync(cancellationToken).ConfigureAwait(false);
+        CredentialChangeOptions options = await PasswordOptionsAsync(session, cancellationToken).ConfigureAwait(false);
         CredentialChange change = Prepare(() => AccountCredentials.PreparePasswordChange(session.Keys, fresh.AccountKeys, fresh.Kdf, secretKey,
-            r.CurrentPassword, r.NewPassword, OrganisationName(account), Options()));
+            r.CurrentPassword, r.NewPassword, OrganisationName(account), options));
         using (change)
         {
             await SubmitAsync(fresh, change, cancellationToken).ConfigureAwait(false);
@@ -175,6 +178,17 @@ internal sealed class CredentialHandlers(AgentState state, AccountStore store)
     private static string OrganisationName(StoredAccount account) => account.OrganisationName ?? new Uri(account.ServerUrl).Host;
 
     private static CredentialChangeOptions Options() => new() { Policy = KdfPolicy.Default };
+
+    /// <summary>
+    /// A new password is checked against the organisation's minimum length (the policy's <c>minPasswordLength</c>, at least
+    /// 14); the server never sees the password, so only the client can hold it to the policy.
+    /// </summary>
+    private static async Task<CredentialChangeOptions> PasswordOptionsAsync(UnlockedSession session, CancellationToken cancellationToken)
+    {
+        OrganisationPolicy policy = await session.RunAsync(s => new PolicyClient(s, session.Keys).GetAsync(cancellationToken), cancellationToken)
+            .ConfigureAwait(false);
+        return Options() with { MinimumPasswordLength = Math.Max(PasswordRules.DefaultMinimumLength, policy.Settings.MinPasswordLength) };
+    }
 
     private static JsonElement Result<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) => JsonSerializer.SerializeToElement(value, type);
 }
