@@ -56,6 +56,11 @@ public sealed class CollectedClientData
     /// base64url challenge and a boolean crossOrigin when present.</exception>
     public static CollectedClientData Parse(ReadOnlySpan<byte> clientDataJson)
     {
+        // The JSON reader leaves string contents unchecked until they are read; check all of it first.
+        if (!System.Text.Unicode.Utf8.IsValid(clientDataJson))
+        {
+            throw new WebAuthnFormatException("clientDataJSON is not valid UTF-8.");
+        }
         JsonDocument document;
         try
         {
