@@ -15,51 +15,46 @@ public class WebAuthnFixtureTests
     [MemberData(nameof(Registrations))]
     public void VerifyRegistration_Fixture_GivesExpectedOutcome(string name)
     {
-        JsonElement fixture = WebAuthnFixtures.Get("registrations", name);
-        WebAuthnRelyingParty rp = new(WebAuthnFixtures.RpId, WebAuthnFixtures.Origin);
-
-        WebAuthnRegistrationResult result = rp.VerifyRegistration(
-            WebAuthnFixtures.Bytes(fixture, "attestationObject"),
-            WebAuthnFixtures.Bytes(fixture, "clientDataJSON"),
-            WebAuthnFixtures.Bytes(fixture, "challenge"),
-            fixture.GetProperty("requireUserVerification").GetBoolean());
-
-        Assert.Equal(Enum.Parse<WebAuthnFailure>(fixture.GetProperty("expect").GetString()!), result.Failure);
-        if (result.Succeeded)
-        {
-            RegisteredCredential credential = result.Credential!;
-            Assert.Equal(WebAuthnFixtures.Bytes(fixture, "credentialId"), credential.CredentialId.ToArray());
-            Assert.Equal(WebAuthnFixtures.Bytes(fixture, "credentialPublicKey"), credential.PublicKey.ToArray());
-            Assert.Equal(fixture.GetProperty("signCount").GetUInt32(), credential.SignCount);
-            Assert.True(credential.Flags.HasFlag(AuthenticatorFlagBits.UserPresent));
-            Assert.Equal(new byte[16], credential.Aaguid.ToArray());
-            Assert.Contains(credential.AttestationFormat, new[] { "none", "packed" });
-        }
-        else
-        {
-            Assert.Null(result.Credential);
-        }
+        CheckRegistration(WebAuthnFixtures.Get("registrations", name), WebAuthnFixtures.RpId, WebAuthnFixtures.Origin);
     }
 
     [Theory]
     [MemberData(nameof(Assertions))]
     public void VerifyAssertion_Fixture_GivesExpectedOutcome(string name)
     {
-        JsonElement fixture = WebAuthnFixtures.Get("assertions", name);
-        WebAuthnRelyingParty rp = new(WebAuthnFixtures.RpId, WebAuthnFixtures.Origin);
-        CoseKey key = CoseKey.Parse(WebAuthnFixtures.Bytes(fixture, "credentialPublicKey"));
+        CheckAssertion(WebAuthnFixtures.Get("assertions", name), WebAuthnFixtures.RpId, WebAuthnFixtures.Origin);
+    }
 
-        WebAuthnAssertionResult result = rp.VerifyAssertion(
-            WebAuthnFixtures.Bytes(fixture, "authenticatorData"),
-            WebAuthnFixtures.Bytes(fixture, "clientDataJSON"),
-            WebAuthnFixtures.Bytes(fixture, "signature"),
-            WebAuthnFixtures.Bytes(fixture, "challenge"),
-            key,
-            fixture.GetProperty("storedSignCount").GetUInt32(),
-            fixture.GetProperty("requireUserVerification").GetBoolean());
-
-        Assert.Equal(Enum.Parse<WebAuthnFailure>(fixture.GetProperty("expect").GetString()!), result.Failure);
-        Assert.Equal(result.Succeeded ? fixture.GetProperty("signCount").GetUInt32() : 0u, result.SignCount);
+    [Fact]
+    public void MakeFixturesScript_FreshRun_EveryCaseGivesExpectedOutcome()
+    {
+        // The committed file is one run; a fresh one (new keys, new challenges) must agree too, so the
+        // generator and the verifier cannot drift apart unnoticed.
+        string output = Path.Combine(Path.GetTempPath(), "coffer-webauthn-" + Guid.NewGuid().ToString("N") + ".json");
+        try
+        {
+            NodeScript.RunAndAssertSuccess(Path.Combine("webauthn", "make-fixtures.mjs"), output);
+            using JsonDocument fresh = JsonDocument.Parse(File.ReadAllBytes(output));
+            JsonElement root = fresh.RootElement;
+            string rpId = root.GetProperty("rpId").GetString()!;
+            string origin = root.GetProperty("origin").GetString()!;
+            JsonElement[] registrations = [.. root.GetProperty("registrations").EnumerateArray()];
+            JsonElement[] assertions = [.. root.GetProperty("assertions").EnumerateArray()];
+            Assert.Equal(WebAuthnFixtures.NameList("registrations").Length, registrations.Length);
+            Assert.Equal(WebAuthnFixtures.NameList("assertions").Length, assertions.Length);
+            foreach (JsonElement fixture in registrations)
+            {
+                CheckRegistration(fixture, rpId, origin);
+            }
+            foreach (JsonElement fixture in assertions)
+            {
+                CheckAssertion(fixture, rpId, origin);
+            }
+        }
+        finally
+        {
+            File.Delete(output);
+        }
     }
 
     [Fact]
@@ -169,5 +164,54 @@ public class WebAuthnFixtureTests
             WebAuthnFixtures.Bytes(fixture, "challenge"), false);
 
         Assert.Equal(WebAuthnFailure.Malformed, result.Failure);
+    }
+
+    private static void CheckRegistration(JsonElement fixture, string rpId, string origin)
+    {
+        WebAuthnRelyingParty rp = new(rpId, origin);
+
+        WebAuthnRegistrationResult result = rp.VerifyRegistration(
+            WebAuthnFixtures.Bytes(fixture, "attestationObject"),
+            WebAuthnFixtures.Bytes(fixture, "clientDataJSON"),
+            WebAuthnFixtures.Bytes(fixture, "challenge"),
+            fixture.GetProperty("requireUserVerification").GetBoolean());
+
+        string name = fixture.GetProperty("name").GetString()!;
+        Assert.True(Enum.Parse<WebAuthnFailure>(fixture.GetProperty("expect").GetString()!) == result.Failure,
+            $"registration {name}: expected {fixture.GetProperty("expect").GetString()}, got {result.Failure}");
+        if (result.Succeeded)
+        {
+            RegisteredCredential credential = result.Credential!;
+            Assert.Equal(WebAuthnFixtures.Bytes(fixture, "credentialId"), credential.CredentialId.ToArray());
+            Assert.Equal(WebAuthnFixtures.Bytes(fixture, "credentialPublicKey"), credential.PublicKey.ToArray());
+            Assert.Equal(fixture.GetProperty("signCount").GetUInt32(), credential.SignCount);
+            Assert.True(credential.Flags.HasFlag(AuthenticatorFlagBits.UserPresent));
+            Assert.Equal(new byte[16], credential.Aaguid.ToArray());
+            Assert.Contains(credential.AttestationFormat, new[] { "none", "packed" });
+        }
+        else
+        {
+            Assert.Null(result.Credential);
+        }
+    }
+
+    private static void CheckAssertion(JsonElement fixture, string rpId, string origin)
+    {
+        WebAuthnRelyingParty rp = new(rpId, origin);
+        CoseKey key = CoseKey.Parse(WebAuthnFixtures.Bytes(fixture, "credentialPublicKey"));
+
+        WebAuthnAssertionResult result = rp.VerifyAssertion(
+            WebAuthnFixtures.Bytes(fixture, "authenticatorData"),
+            WebAuthnFixtures.Bytes(fixture, "clientDataJSON"),
+            WebAuthnFixtures.Bytes(fixture, "signature"),
+            WebAuthnFixtures.Bytes(fixture, "challenge"),
+            key,
+            fixture.GetProperty("storedSignCount").GetUInt32(),
+            fixture.GetProperty("requireUserVerification").GetBoolean());
+
+        string name = fixture.GetProperty("name").GetString()!;
+        Assert.True(Enum.Parse<WebAuthnFailure>(fixture.GetProperty("expect").GetString()!) == result.Failure,
+            $"assertion {name}: expected {fixture.GetProperty("expect").GetString()}, got {result.Failure}");
+        Assert.Equal(result.Succeeded ? fixture.GetProperty("signCount").GetUInt32() : 0u, result.SignCount);
     }
 }

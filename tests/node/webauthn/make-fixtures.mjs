@@ -3,14 +3,17 @@
 // authenticator does not produce (RS256 keys, packed self attestation) and for every refusal Coffer
 // must make. Node.js WebCrypto does the keys and signatures; CBOR (RFC 8949, CTAP2 canonical map
 // order) and DER are encoded by hand here so that no CBOR package is involved. Keys and challenges
-// are fresh on every run. Usage: node tests/node/webauthn/make-fixtures.mjs
+// are fresh on every run. Usage: node tests/node/webauthn/make-fixtures.mjs [output.json]
+// (default: testdata/webauthn/fixtures.json; the C# suite also writes a fresh set elsewhere and verifies it).
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const { subtle } = globalThis.crypto;
-const outFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../testdata/webauthn/fixtures.json');
+const outFile = process.argv[2]
+  ? path.resolve(process.argv[2])
+  : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../testdata/webauthn/fixtures.json');
 
 const RP_ID = 'localhost';
 const ORIGIN = 'http://localhost:8443';
