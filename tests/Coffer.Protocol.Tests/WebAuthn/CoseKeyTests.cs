@@ -103,4 +103,22 @@ public class CoseKeyTests
     private static byte[] Rsa(byte[] n, byte[] e, long alg = -257) => CborBytes.Map(
         CborBytes.Int(1), CborBytes.Int(3), CborBytes.Int(3), CborBytes.Int(alg), CborBytes.Int(-1), CborBytes.Bytes(n),
         CborBytes.Int(-2), CborBytes.Bytes(e));
+
+    // WebAuthn L2 §6.5.6: ES256 signatures are ASN.1 DER Ecdsa-Sig-Value; BER variants and trailing bytes are not DER.
+    [Fact]
+    public void Verify_Es256SignatureWithTrailingByte_False()
+    {
+        using ECDsa ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        ECParameters p = ecdsa.ExportParameters(false);
+        CoseKey key = CoseKey.Parse(CborBytes.Map(
+            CborBytes.Int(1), CborBytes.Int(2), CborBytes.Int(3), CborBytes.Int(-7), CborBytes.Int(-1), CborBytes.Int(1),
+            CborBytes.Int(-2), CborBytes.Bytes(p.Q.X!), CborBytes.Int(-3), CborBytes.Bytes(p.Q.Y!)));
+        byte[] data = [1, 2, 3];
+        byte[] der = ecdsa.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+
+        Assert.True(key.Verify(data, der));
+        Assert.False(key.Verify(data, [.. der, 0]));
+        // The same sequence with a long-form length (0x81 nn): valid BER, not DER.
+        Assert.False(key.Verify(data, [0x30, 0x81, der[1], .. der[2..]]));
+    }
 }
