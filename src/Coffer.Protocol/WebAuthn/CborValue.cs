@@ -42,7 +42,7 @@ public sealed class CborValue
     /// <exception cref="WebAuthnFormatException">The item is not an integer.</exception>
     public Int128 Number => Kind == CborKind.Number ? _integer : throw Mismatch(CborKind.Number);
 
-    /// <summary>The content of a byte string; the same array on every call, so do not modify it.</summary>
+    /// <summary>A read-only view of a byte string's content.</summary>
     /// <exception cref="WebAuthnFormatException">The item is not a byte string.</exception>
     public ReadOnlySpan<byte> Bytes => Kind == CborKind.ByteString ? _bytes : throw Mismatch(CborKind.ByteString);
 
