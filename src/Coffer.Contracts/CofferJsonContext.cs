@@ -53,6 +53,7 @@ namespace Coffer.Contracts;
 [JsonSerializable(typeof(MemberDto))]
 [JsonSerializable(typeof(MemberListResponse))]
 [JsonSerializable(typeof(MemberLifecycleResponse))]
+[JsonSerializable(typeof(MemberUnlockResponse))]
 [JsonSerializable(typeof(MetaResponse))]
 [JsonSerializable(typeof(AuthStartRequest))]
 [JsonSerializable(typeof(AuthStartResponse))]

@@ -144,6 +144,7 @@ internal static class CofferServer
         builder.Services.AddSingleton<SetupLink>();
         builder.Services.AddHostedService<SetupLinkService>();
         builder.Services.AddSingleton<AuthStore>();
+        builder.Services.AddSingleton<AuthFailures>();
         builder.Services.AddSingleton<PolicyStore>();
         builder.Services.AddSingleton<MfaKey>();
         builder.Services.AddSingleton<MfaStore>();

@@ -140,6 +140,19 @@ public sealed class AdministrationTests(OrganisationFixture org) : IClassFixture
     }
 
     [Fact]
+    public async Task MemberUnlock_ReleasesTheAccount_AndNeedsManageMembers()
+    {
+        using CliMember kate = await CliMember.JoinAsync(org, "kate");
+
+        CofferRun released = await org.Owner.RunAsync(null, "member", "unlock", kate.Email);
+        CofferRun refused = await kate.Device.RunAsync(null, "member", "unlock", kate.Email);
+
+        Assert.True(released.Exit == 0, released.ToString());
+        Assert.Contains("Released the lock on " + kate.Email, released.Stdout, StringComparison.Ordinal);
+        Assert.NotEqual(0, refused.Exit);
+    }
+
+    [Fact]
     public async Task Groups_CreateAddRemove_RemovalRotatesTheKey_AndRemovingAMemberListsWhatToRotate()
     {
         using CliMember frank = await CliMember.JoinAsync(org, "frank");

@@ -17,7 +17,7 @@ namespace Coffer.Cli.Agent;
 
 /// <summary>
 /// Administration in the agent: confirming members (fingerprints and SAS shown first, by the CLI; the agent confirms only
-/// the keys that were shown), suspending, reactivating and removing them, groups (a removal rotates the group's key), and
+/// the keys that were shown), suspending, reactivating, unlocking and removing them, groups (a removal rotates the group's key), and
 /// the activity log (read, export, verify here, countersign, certify the audit key). Whatever these verify moves the pins
 /// forward; they are stored afterwards.
 /// </summary>
@@ -109,6 +109,9 @@ internal sealed class AdminHandlers(AgentState state, AccountStore store)
         {
             "suspend" => await session.RunAsync(s => new MemberDirectory(s).SuspendAsync(member.Id, cancellationToken), cancellationToken).ConfigureAwait(false),
             "remove" => await session.RunAsync(s => new MemberDirectory(s).RemoveAsync(member.Id, cancellationToken), cancellationToken).ConfigureAwait(false),
+            "unlock" => new MemberLifecycleResponse(
+                (await session.RunAsync(s => new MemberDirectory(s).UnlockAsync(member.Id, cancellationToken), cancellationToken).ConfigureAwait(false)).Member,
+                0, [], []),
             "reactivate" => new MemberLifecycleResponse(
                 await session.RunAsync(s => new MemberDirectory(s).ReactivateAsync(member.Id, cancellationToken), cancellationToken).ConfigureAwait(false), 0, [], []),
             _ => throw new CliException(ExitCodes.Usage, "Unknown member action: " + r.Action),

@@ -123,7 +123,7 @@ internal sealed record MemberPendingRequest(string Account, string Member) : Acc
 internal sealed record MemberConfirmRequest(string Account, string MemberId, string EncryptionFingerprint, string SigningFingerprint, bool Administrator)
     : AccountRequest(Account);
 
-/// <summary><paramref name="Action"/>: suspend, reactivate or remove.</summary>
+/// <summary><paramref name="Action"/>: suspend, reactivate, unlock or remove.</summary>
 internal sealed record MemberLifecycleRequest(string Account, string Member, string Action) : AccountRequest(Account);
 
 internal sealed record GroupListRequest(string Account) : AccountRequest(Account);

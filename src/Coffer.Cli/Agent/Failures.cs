@@ -40,9 +40,14 @@ internal static class Failures
         {
             ErrorTypes.SignInFailed => (ExitCodes.AuthFailed, "Sign-in failed: wrong password or Secret Key."),
             ErrorTypes.AccountSuspended => (ExitCodes.AuthFailed, "Your account is suspended: ask an administrator of your organisation to reactivate it."),
-            ErrorTypes.TooManyAttempts => (ExitCodes.AuthFailed, e.RetryAfterSeconds is int s
-                ? string.Create(CultureInfo.InvariantCulture, $"Too many attempts: try again in {s} seconds.")
-                : "Too many attempts: try again later."),
+            // Delays never exceed a minute (docs/adr/0025); a longer wait is the account's lock on devices it never completed a sign-in on.
+            ErrorTypes.TooManyAttempts => (ExitCodes.AuthFailed, e.RetryAfterSeconds switch
+            {
+                int s when s > 60 => string.Create(CultureInfo.InvariantCulture,
+                    $"Too many attempts: this account is locked on new devices for {(s + 59) / 60} more minute(s). Sign in from a device you used before, or ask an administrator to release it (coffer member unlock)."),
+                int s => string.Create(CultureInfo.InvariantCulture, $"Too many attempts: try again in {s} seconds."),
+                _ => "Too many attempts: try again later.",
+            }),
             ErrorTypes.MfaRequired or ErrorTypes.StepUpRequired or ErrorTypes.AdminMfaRequired => (ExitCodes.AuthFailed, SecondFactorMessage),
             ErrorTypes.MfaFailed => (ExitCodes.AuthFailed, "That one-time code was not accepted: use the current code from your authenticator app, or a backup code."),
             ErrorTypes.Unauthenticated => (ExitCodes.Locked, LockedMessage),

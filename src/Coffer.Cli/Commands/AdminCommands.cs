@@ -117,6 +117,7 @@ internal static class AdminCommands
         {
             list, invite, MemberAdministration.Confirm(), MemberAdministration.Lifecycle("suspend", "Suspend a member: their sessions end and they cannot sign in until reactivated"),
             MemberAdministration.Lifecycle("reactivate", "Reactivate a suspended member"),
+            MemberAdministration.Lifecycle("unlock", "Release a member's account locked after too many failed sign-ins or codes"),
             MemberAdministration.Lifecycle("remove", "Remove a member from the organisation (prints the vaults and groups whose keys to rotate)"),
         };
     }

@@ -9,7 +9,7 @@ using Coffer.Contracts.Members;
 
 namespace Coffer.Cli.Commands;
 
-/// <summary>member confirm | suspend | reactivate | remove; group list | create | add | remove.</summary>
+/// <summary>member confirm | suspend | reactivate | unlock | remove; group list | create | add | remove.</summary>
 internal static class MemberAdministration
 {
     private static readonly AgentJsonContext Json = AgentJsonContext.Default;
@@ -131,6 +131,7 @@ internal static class MemberAdministration
             {
                 "suspend" => "Suspended",
                 "reactivate" => "Reactivated",
+                "unlock" => "Released the lock on",
                 _ => "Removed",
             };
             c.Output.Line($"{done} {result.Member.Email}" + (result.SessionsEnded > 0 ? $"; {result.SessionsEnded} session(s) ended." : "."));

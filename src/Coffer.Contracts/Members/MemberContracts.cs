@@ -187,3 +187,15 @@ public sealed record MemberLifecycleResponse(
     [property: JsonRequired] int SessionsEnded,
     [property: JsonRequired] IReadOnlyList<ReadableVaultDto> Vaults,
     [property: JsonRequired] IReadOnlyList<string> Groups);
+
+/// <summary>
+/// The answer to <c>POST /api/v1/members/{id}/unlock</c> (<c>manage_members</c>): the member's account is no longer locked for
+/// unknown devices and the failures counted against it are gone (POLICY.md "Brute force").
+/// </summary>
+/// <param name="Member">The member.</param>
+/// <param name="WasLocked">True when a lock was running (false: only failures, if any, were cleared).</param>
+/// <param name="FailuresCleared">How many failures counted against the account were cleared.</param>
+public sealed record MemberUnlockResponse(
+    [property: JsonRequired] MemberDto Member,
+    [property: JsonRequired] bool WasLocked,
+    [property: JsonRequired] int FailuresCleared);

@@ -98,6 +98,19 @@ public sealed class MemberDirectory
     }
 
     /// <summary>
+    /// Releases a member's account locked for unknown devices after too many failed sign-ins or codes (POLICY.md "Brute force"),
+    /// and clears the failures counted against it. Needs <c>manage_members</c>; the answer says whether a lock was running.
+    /// </summary>
+    public async Task<MemberUnlockResponse> UnlockAsync(string memberId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(memberId);
+        MemberUnlockResponse answer = await _session.SendAsync(HttpMethod.Post, MemberPath(memberId, "/unlock"), Json.MemberUnlockResponse,
+            cancellationToken).ConfigureAwait(false);
+        _ = Checked(answer.Member, memberId);
+        return answer;
+    }
+
+    /// <summary>
     /// Removes a member (any state; an invited one's invitation dies): sessions end, devices are deauthorised, group
     /// memberships and grants go, the email may be invited again. Their personal vault stays. Returns what they could read:
     /// rotate those vaults and the keys of those groups.

@@ -148,6 +148,7 @@ internal static class AuditActions
     public const string MemberSuspend = "member.suspend";
     public const string MemberReactivate = "member.reactivate";
     public const string MemberRemove = "member.remove";
+    public const string MemberUnlock = "member.unlock";
     public const string IssuerRequest = "issuer.request";
     public const string IssuerRequestList = "issuer.request.list";
     public const string IssuerCertify = "issuer.certify";

@@ -32,7 +32,7 @@ internal static partial class AuthEndpoints
     }
 
     internal static async Task<Results<Ok<AuthStartResponse>, ProblemHttpResult>> Start(AuthStartRequest request, HttpContext http,
-        AuthStore store, PolicyStore policies, AuditLog audit, TimeProvider clock, CancellationToken ct)
+        AuthStore store, AuthFailures failures, PolicyStore policies, AuditLog audit, TimeProvider clock, CancellationToken ct)
     {
         RequestValidation v = new();
         string email = v.Email("email", request.Email);
@@ -61,10 +61,7 @@ internal static partial class AuthEndpoints
         DecoyIdentity decoy = await store.DecoyAsync(now, ct);
         string decoyId = decoy.MemberId(email, org?.CreatedAt ?? decoy.CreatedAt, decoy.CreatedAt);
         byte[] decoySalt = decoy.Salt(email);
-        bool knownDevice = await store.IsKnownDeviceAsync(member?.Id ?? decoyId, deviceId, ct) && member is not null;
-        ThrottlePolicy throttle = (await policies.CurrentAsync(ct)).Throttle;
-        ThrottleState state = await store.ThrottleStateAsync(email, deviceId, ip, now - (long)throttle.Window.TotalMilliseconds, ct);
-        TimeSpan wait = throttle.WaitBeforeAttempt(state, knownDevice, now);
+        TimeSpan wait = await WaitAsync(failures, policies, member?.Id, decoyId, email, deviceId, ip, now, ct);
         if (wait > TimeSpan.Zero)
         {
             await audit.RecordAsync(new AuditEntry(now, member?.Id, deviceId, null, AuditEntry.CanonicalIp(ip), AuditActions.SignIn,
@@ -126,8 +123,9 @@ internal static partial class AuthEndpoints
         }
     }
 
-    internal static async Task<Results<Ok<AuthVerifyResponse>, ProblemHttpResult>> Verify(AuthVerifyRequest request, AuthStore store,
-        PolicyStore policies, MfaStore mfa, AuditLog audit, NewDeviceMail newDeviceMail, TimeProvider clock, ILogger<AuthStore> log, CancellationToken ct)
+    internal static async Task<Results<Ok<AuthVerifyResponse>, ProblemHttpResult>> Verify(AuthVerifyRequest request, HttpContext http, AuthStore store,
+        AuthFailures failures, PolicyStore policies, MfaStore mfa, AuditLog audit, NewDeviceMail newDeviceMail, TimeProvider clock, ILogger<AuthStore> log,
+        CancellationToken ct)
     {
         RequestValidation v = new();
         string authId = v.Id("authId", request.AuthId);
@@ -149,6 +147,20 @@ internal static partial class AuthEndpoints
             return Problems.Of(CofferErrors.SignInFailed, "The sign-in attempt is unknown, used or expired; start again.");
         }
         (string identity, byte[] salt, SignInMember? member) = await IdentityAsync(store, attempt, now, ct);
+        // Checked again before the proof: attempts started together before the first failure was counted must not each get an
+        // answer, and a lock that began since this attempt started answers like any lock, whatever the proof (docs/adr/0025).
+        TimeSpan wait = await WaitAsync(failures, policies, member?.Id, identity, attempt.EmailNormalized, attempt.DeviceId, attempt.Ip, now, ct);
+        if (wait > TimeSpan.Zero)
+        {
+            CryptographicOperations.ZeroMemory(attempt.SrpB!);
+            CryptographicOperations.ZeroMemory(attempt.SrpVerifier);
+            if (member?.SrpVerifier is not null)
+            {
+                CryptographicOperations.ZeroMemory(member.SrpVerifier);
+            }
+            await audit.RecordAsync(SignInEvent(attempt, now, attempt.MemberId, null, AuditOutcomes.Refused, AuditEntry.DetailsOf(("reason", "throttled"))), ct);
+            return TooManyAttempts(http, wait);
+        }
         // The exchange's own B and verifier (its decoy for an unknown email): no modular exponentiation is repeated here, for
         // either kind of email. A member whose verifier changed since the exchange (a new password) fails like a wrong proof.
         bool sameVerifier = member?.SrpVerifier is { } current && CryptographicOperations.FixedTimeEquals(current, attempt.SrpVerifier);
@@ -162,9 +174,11 @@ internal static partial class AuthEndpoints
         byte[]? m2 = srp.VerifyClientProof(attempt.SrpA!, m1);
         if (m2 is null || member is null || !sameVerifier)
         {
-            await store.RecordFailureAsync(attempt.EmailNormalized, attempt.DeviceId, attempt.Ip, now, ct);
+            bool locked = await failures.RecordAsync((await policies.CurrentAsync(ct)).Throttle,
+                new FailureKeys(member?.Id ?? attempt.EmailNormalized, attempt.DeviceId, attempt.Ip), FailureKinds.Password, now, ct);
             LogSignInFailed(log, attempt.MemberId ?? "(unknown email)", attempt.DeviceId);
-            await audit.RecordAsync(SignInEvent(attempt, now, attempt.MemberId, null, AuditOutcomes.Failure, null), ct);
+            await audit.RecordAsync(SignInEvent(attempt, now, attempt.MemberId, null, AuditOutcomes.Failure,
+                locked ? AuditEntry.DetailsOf(("locked", true)) : null), ct);
             return Problems.Of(CofferErrors.SignInFailed);
         }
         if (member.State == "suspended")
@@ -256,6 +270,18 @@ internal static partial class AuthEndpoints
             return (m.Id, m.KdfSalt!, m);
         }
         return (decoy.MemberId(attempt.EmailNormalized, org?.CreatedAt ?? decoy.CreatedAt, decoy.CreatedAt), decoy.Salt(attempt.EmailNormalized), null);
+    }
+
+    /// <summary>
+    /// The wait owed before an attempt on the account (the member's id, or the email nobody has), device and IP. The device
+    /// lookup runs for unknown emails too (against the decoy id, never a member), so the work is the same either way.
+    /// </summary>
+    private static async Task<TimeSpan> WaitAsync(AuthFailures failures, PolicyStore policies, string? memberId, string decoyId, string email,
+        string deviceId, string ip, long now, CancellationToken ct)
+    {
+        bool knownDevice = await failures.IsKnownDeviceAsync(memberId ?? decoyId, deviceId, ct) && memberId is not null;
+        ThrottlePolicy throttle = (await policies.CurrentAsync(ct)).Throttle;
+        return await failures.WaitAsync(throttle, new FailureKeys(memberId ?? email, deviceId, ip), knownDevice, now, ct);
     }
 
     private static ProblemHttpResult TooManyAttempts(HttpContext http, TimeSpan wait)

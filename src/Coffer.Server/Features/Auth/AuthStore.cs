@@ -101,32 +101,6 @@ internal sealed class AuthStore(IDatabase database)
             """, new { memberId }, ct);
     }
 
-    public async Task<bool> IsKnownDeviceAsync(string memberId, string deviceId, CancellationToken ct)
-    {
-        await using DbConnection c = await database.OpenAsync(ct);
-        return await c.ScalarAsync<long>(null, "SELECT count(*) FROM devices WHERE id = @deviceId AND member_id = @memberId AND revoked_at IS NULL",
-            new { memberId, deviceId }, ct) > 0;
-    }
-
-    public async Task<ThrottleState> ThrottleStateAsync(string account, string deviceId, string ip, long since, CancellationToken ct)
-    {
-        await using DbConnection c = await database.OpenAsync(ct);
-        const string sql = "SELECT count(*) AS N, max(failed_at) AS Last FROM auth_failures WHERE key_kind = @kind AND key_value = @value AND failed_at >= @since";
-        Counted a = (await c.OneAsync<Counted>(null, sql, new { kind = "account", value = account, since }, ct))!;
-        Counted d = (await c.OneAsync<Counted>(null, sql, new { kind = "device", value = deviceId, since }, ct))!;
-        Counted i = (await c.OneAsync<Counted>(null, sql, new { kind = "ip", value = ip, since }, ct))!;
-        return new ThrottleState((int)a.N, a.Last, (int)d.N, d.Last, (int)i.N, i.Last);
-    }
-
-    public Task RecordFailureAsync(string account, string deviceId, string ip, long now, CancellationToken ct) =>
-        database.InTransactionAsync(async (c, tx) =>
-        {
-            const string sql = "INSERT INTO auth_failures (key_kind, key_value, failed_at) VALUES (@kind, @value, @now)";
-            await c.ExecAsync(tx, sql, new { kind = "account", value = account, now }, ct);
-            await c.ExecAsync(tx, sql, new { kind = "device", value = deviceId, now }, ct);
-            await c.ExecAsync(tx, sql, new { kind = "ip", value = ip, now }, ct);
-        }, ct);
-
     public Task CreateAttemptAsync(AuthAttempt a, long now, CancellationToken ct) =>
         database.InTransactionAsync(async (c, tx) =>
         {
@@ -169,7 +143,9 @@ internal sealed class AuthStore(IDatabase database)
         }, ct);
 
     /// <summary>
-    /// Creates the session (and the device on its first sign-in) and clears the account's and device's failures.
+    /// Creates the session (and the device on its first sign-in) and clears the account's and device's password failures (never
+    /// guessed codes: docs/adr/0025). A session that owes no factor makes its device known (<c>verified_at</c>); one that owes
+    /// a factor leaves that to the factor.
     /// A device that was deauthorised gets a session too, born ended and owing the sealed wipe answer: the proof was
     /// right, so this is the one way to tell a device that was offline until its sessions expired to wipe (ADR 0012).
     /// </summary>
@@ -205,8 +181,13 @@ internal sealed class AuthStore(IDatabase database)
                                       wipe_due_at, wipe_sent_at)
                 VALUES (@SessionId, @memberId, @DeviceId, @Key, @now, @now, @ExpiresAt, @MfaLevel, NULL, @Ip, @endedAt, @endedAt, NULL)
                 """, new { s.SessionId, memberId, a.DeviceId, s.Key, now, s.ExpiresAt, s.MfaLevel, a.Ip, endedAt = revoked ? now : (long?)null }, ct);
-            await c.ExecAsync(tx, "DELETE FROM auth_failures WHERE (key_kind = 'account' AND key_value = @EmailNormalized) OR (key_kind = 'device' AND key_value = @DeviceId)",
-                new { a.EmailNormalized, a.DeviceId }, ct);
+            await c.ExecAsync(tx, """
+                DELETE FROM auth_failures WHERE factor = 'password' AND ((key_kind = 'account' AND key_value = @memberId) OR (key_kind = 'device' AND key_value = @DeviceId))
+                """, new { memberId, a.DeviceId }, ct);
+            if (!revoked && s.MfaLevel != "pending")
+            {
+                await c.ExecAsync(tx, "UPDATE devices SET verified_at = @now WHERE id = @DeviceId AND verified_at IS NULL", new { a.DeviceId, now }, ct);
+            }
             MemberContact contact = (await c.OneAsync<MemberContact>(tx, "SELECT email AS Email, name AS Name FROM members WHERE id = @memberId",
                 new { memberId }, ct))!;
             return new CreatedSession(revoked ? SessionOutcome.DeviceRevoked : SessionOutcome.Created, device is null, contact.Email, contact.Name);
@@ -235,11 +216,5 @@ internal sealed class AuthStore(IDatabase database)
     {
         public byte[] Value { get; set; } = [];
         public long CreatedAt { get; set; }
-    }
-
-    private sealed class Counted
-    {
-        public long N { get; set; }
-        public long? Last { get; set; }
     }
 }

@@ -29,6 +29,7 @@ internal static class MemberDirectoryEndpoints
         group.MapPost("/{memberId}/suspend", Suspend).WithName("Members_Suspend").RequireCofferSession().RequirePermission(OrgPermissions.ManageMembers);
         group.MapPost("/{memberId}/reactivate", Reactivate).WithName("Members_Reactivate").RequireCofferSession()
             .RequirePermission(OrgPermissions.ManageMembers);
+        group.MapPost("/{memberId}/unlock", Unlock).WithName("Members_Unlock").RequireCofferSession().RequirePermission(OrgPermissions.ManageMembers);
         group.MapDelete("/{memberId}", Remove).WithName("Members_Remove").RequireCofferSession().RequirePermission(OrgPermissions.ManageMembers);
         return group;
     }
@@ -79,6 +80,25 @@ internal static class MemberDirectoryEndpoints
         LifecycleResult result = await ChangeAsync(http, memberId, AuditActions.MemberReactivate, audit, clock, live,
             (caller, now) => store.ReactivateAsync(caller, memberId, now, ct), ct);
         return result is { Outcome: LifecycleOutcome.Done, Member: { } member } ? TypedResults.Ok(member) : Refusal(result.Outcome);
+    }
+
+    /// <summary>
+    /// POLICY.md "Brute force": an administrator releases an account locked for unknown devices before its lock ends (and clears
+    /// the failures counted against it, so its delays go too). Any member not removed, Owners included: a release only gives back
+    /// what the policy took, and the devices that guessed stay delayed.
+    /// </summary>
+    internal static async Task<Results<Ok<MemberUnlockResponse>, ProblemHttpResult>> Unlock(string memberId, HttpContext http, MemberDirectoryStore store,
+        AuditLog audit, TimeProvider clock, CancellationToken ct)
+    {
+        CofferCaller caller = http.Caller();
+        long now = clock.NowMs();
+        bool named = Ids.IsValid(memberId);
+        MemberUnlockResponse? released = named ? await store.UnlockAsync(memberId, now, ct) : null;
+        await audit.RecordAsync(AuditEntry.By(caller, now, AuditActions.MemberUnlock, named ? AuditTargets.Member : null, named ? memberId : null,
+            released is null ? AuditOutcomes.Refused : AuditOutcomes.Success,
+            released is null ? AuditEntry.DetailsOf(("reason", CofferErrors.NotFound.Slug))
+                : AuditEntry.DetailsOf(("wasLocked", released.WasLocked), ("failuresCleared", (long)released.FailuresCleared))), ct);
+        return released is null ? Problems.Of(CofferErrors.NotFound) : TypedResults.Ok(released);
     }
 
     internal static async Task<Results<Ok<MemberLifecycleResponse>, ProblemHttpResult>> Remove(string memberId, HttpContext http,

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Coffer.Contracts.Members;
 using Coffer.Protocol.Signatures;
 using Coffer.Server.Common.Data;
+using Coffer.Server.Features.Auth;
 
 namespace Coffer.Server.Features.Members;
 
@@ -51,6 +52,22 @@ internal sealed class MemberDirectoryStore(IDatabase database)
         ILookup<string, GroupRow> byMember = groups.ToLookup(g => g.MemberId, StringComparer.Ordinal);
         return [.. rows.Select(r => r.ToDto(byMember[r.Id]))];
     }
+
+    /// <summary>
+    /// Releases the lock on a member's account and clears the failures counted against it (POLICY.md "Brute force"); null for a
+    /// member that does not exist or was removed.
+    /// </summary>
+    public Task<MemberUnlockResponse?> UnlockAsync(string memberId, long now, CancellationToken ct) =>
+        database.InTransactionAsync(async (c, tx) =>
+        {
+            MemberDto? member = await ReadAsync(c, tx, memberId, ct);
+            if (member is null || member.State == RemovedState)
+            {
+                return null;
+            }
+            (bool wasLocked, int cleared) = await AuthFailures.ReleaseAsync(c, tx, memberId, now, ct);
+            return new MemberUnlockResponse(member, wasLocked, cleared);
+        }, ct);
 
     /// <summary>One member the caller may see, or null.</summary>
     public async Task<MemberDto?> FindAsync(bool everyone, string memberId, CancellationToken ct)

@@ -84,7 +84,7 @@ internal static partial class MfaEndpoints
         MfaFactorRow? factor = await store.CheckTotpAsync(caller.MemberId, factorId, request.Code, activate: true, ct);
         if (factor is null)
         {
-            return await FailedAsync(caller, store, clock, MfaKinds.Totp, ct);
+            return await FailedAsync(caller, store, policies, clock, MfaKinds.Totp, ct);
         }
         await store.RecordAsync(AuditEntry.By(caller, clock.NowMs(), AuditActions.MfaFactorAdd, AuditTargets.MfaFactor, factor.Id,
             details: AuditEntry.DetailsOf(("kind", MfaKinds.Totp))), ct);
@@ -110,11 +110,11 @@ internal static partial class MfaEndpoints
         {
             return await store.UseBackupCodeAsync(caller.MemberId, request.Code, ct)
                 ? await AcceptedAsync(caller, store, policies, clock, MfaKinds.BackupCode, null, ct)
-                : await FailedAsync(caller, store, clock, MfaKinds.BackupCode, ct);
+                : await FailedAsync(caller, store, policies, clock, MfaKinds.BackupCode, ct);
         }
         MfaFactorRow? factor = await store.CheckTotpAsync(caller.MemberId, null, request.Code, activate: false, ct);
         return factor is null
-            ? await FailedAsync(caller, store, clock, MfaKinds.Totp, ct)
+            ? await FailedAsync(caller, store, policies, clock, MfaKinds.Totp, ct)
             : await AcceptedAsync(caller, store, policies, clock, MfaKinds.Totp, factor.Id, ct);
     }
 
@@ -174,35 +174,39 @@ internal static partial class MfaEndpoints
             : null;
     }
 
+    /// <summary>
+    /// POLICY.md "Brute force" for codes (docs/adr/0025): failures count with sign-in failures per account, device and IP, with
+    /// the same growing delays; while the account is locked, a session on a device that never completed a sign-in is refused
+    /// whatever the code, one on a known device only delayed. The refusal is logged like any failure.
+    /// </summary>
     private static async Task<ProblemHttpResult?> ThrottledAsync(HttpContext http, CofferCaller caller, MfaStore store, PolicyStore policies,
         TimeProvider clock, CancellationToken ct)
     {
-        Auth.ThrottlePolicy throttle = (await policies.CurrentAsync(ct)).Throttle;
         long now = clock.NowMs();
-        (int failures, long? last) = await store.FailuresAsync(caller.MemberId, now - (long)throttle.Window.TotalMilliseconds, ct);
-        if (last is not long at)
+        TimeSpan wait = await store.ThrottleWaitAsync(caller, (await policies.CurrentAsync(ct)).Throttle, now, ct);
+        if (wait <= TimeSpan.Zero)
         {
             return null;
         }
-        long wait = at + (long)throttle.DelayAfter(failures, throttle.FreeFailures).TotalMilliseconds - now;
-        if (failures >= throttle.LockoutThreshold)
-        {
-            wait = Math.Max(wait, at + (long)throttle.LockoutDuration.TotalMilliseconds - now);
-        }
-        if (wait <= 0)
-        {
-            return null;
-        }
-        int seconds = (int)Math.Ceiling(wait / 1000.0);
+        await store.RecordAsync(AuditEntry.By(caller, now, AuditActions.MfaVerify, AuditTargets.Member, caller.MemberId, AuditOutcomes.Refused,
+            AuditEntry.DetailsOf(("reason", "throttled"))), ct);
+        int seconds = (int)Math.Ceiling(wait.TotalSeconds);
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         return Problems.Of(CofferErrors.TooManyAttempts, $"Try again in {seconds} seconds.", new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
     }
 
-    private static async Task<ProblemHttpResult> FailedAsync(CofferCaller caller, MfaStore store, TimeProvider clock, string kind, CancellationToken ct)
+    private static async Task<ProblemHttpResult> FailedAsync(CofferCaller caller, MfaStore store, PolicyStore policies, TimeProvider clock, string kind,
+        CancellationToken ct)
     {
-        await store.RecordFailureAsync(caller.MemberId, ct);
-        await store.RecordAsync(AuditEntry.By(caller, clock.NowMs(), AuditActions.MfaVerify, AuditTargets.Member, caller.MemberId, AuditOutcomes.Failure,
-            AuditEntry.DetailsOf(("kind", kind))), ct);
+        long now = clock.NowMs();
+        bool locked = await store.RecordFailureAsync(caller, (await policies.CurrentAsync(ct)).Throttle, kind, now, ct);
+        List<(string, object)> details = [("kind", kind)];
+        if (locked)
+        {
+            details.Add(("locked", true));
+        }
+        await store.RecordAsync(AuditEntry.By(caller, now, AuditActions.MfaVerify, AuditTargets.Member, caller.MemberId, AuditOutcomes.Failure,
+            AuditEntry.DetailsOf([.. details])), ct);
         return Problems.Of(CofferErrors.MfaFailed);
     }
 

@@ -9,6 +9,7 @@ using Coffer.Server.Common.Data;
 using Coffer.Server.Common.Time;
 using Coffer.Server.Common.Validation;
 using Coffer.Server.Features.Audit;
+using Coffer.Server.Features.Auth;
 using Coffer.Server.Features.Policies;
 using Coffer.Server.Features.Sessions;
 
@@ -49,7 +50,7 @@ internal enum MfaCheck
 /// Members' second factors (docs/adr/0022): TOTP (RFC 6238, SHA-1, 6 digits, 30 s, ±1 step; each step accepted once per
 /// factor), single-use backup codes stored as SHA-256, and the devices remembered for a factor.
 /// </summary>
-internal sealed class MfaStore(IDatabase database, MfaKey key, AuditStore audit, TimeProvider clock)
+internal sealed class MfaStore(IDatabase database, MfaKey key, AuditStore audit, AuthFailures failures, TimeProvider clock)
 {
     public const int BackupCodeCount = 10;
     private const int TotpSecretBytes = 20;   // 160 bits, RFC 4226 §4's recommendation for HMAC-SHA-1
@@ -286,6 +287,13 @@ internal sealed class MfaStore(IDatabase database, MfaKey key, AuditStore audit,
         return database.InTransactionAsync(async (c, tx) =>
         {
             await c.ExecAsync(tx, "UPDATE sessions SET mfa_level = 'satisfied', mfa_at = @now WHERE id = @SessionId", new { now, caller.SessionId }, ct);
+            // The factor makes the device known (only delayed while the account is locked) and clears the codes guessed on the
+            // account and this device; password failures are the password's to clear (docs/adr/0025).
+            await c.ExecAsync(tx, "UPDATE devices SET verified_at = @now WHERE id = @DeviceId AND member_id = @MemberId AND verified_at IS NULL",
+                new { now, caller.DeviceId, caller.MemberId }, ct);
+            await c.ExecAsync(tx, """
+                DELETE FROM auth_failures WHERE factor <> 'password' AND ((key_kind = 'account' AND key_value = @MemberId) OR (key_kind = 'device' AND key_value = @DeviceId))
+                """, new { caller.MemberId, caller.DeviceId }, ct);
             if (rememberDevice)
             {
                 await c.ExecAsync(tx, "DELETE FROM mfa_remembered_devices WHERE member_id = @MemberId AND device_id = @DeviceId",
@@ -299,25 +307,21 @@ internal sealed class MfaStore(IDatabase database, MfaKey key, AuditStore audit,
 
     public Task RecordAsync(AuditEntry entry, CancellationToken ct) => database.InTransactionAsync((c, tx) => audit.AppendAsync(c, tx, [entry], ct), ct);
 
-    /// <summary>Failed codes of the member inside the window, and the newest one's time (for the throttle).</summary>
-    public async Task<(int Failures, long? Last)> FailuresAsync(string memberId, long since, CancellationToken ct)
+    /// <summary>
+    /// The wait owed before the caller presents a code (docs/adr/0025): counted with sign-in failures per account (the member),
+    /// device and IP; while the account is locked a device that never completed a sign-in is refused, a known one only delayed.
+    /// </summary>
+    public async Task<TimeSpan> ThrottleWaitAsync(CofferCaller caller, ThrottlePolicy policy, long now, CancellationToken ct)
     {
-        await using DbConnection c = await database.OpenAsync(ct);
-        Counted n = (await c.OneAsync<Counted>(null,
-            "SELECT count(*) AS N, max(failed_at) AS Last FROM auth_failures WHERE key_kind = 'account' AND key_value = @key AND failed_at >= @since",
-            new { key = FailureKey(memberId), since }, ct))!;
-        return ((int)n.N, n.Last);
+        bool knownDevice = await failures.IsKnownDeviceAsync(caller.MemberId, caller.DeviceId, ct);
+        return await failures.WaitAsync(policy, FailureKeysOf(caller), knownDevice, now, ct);
     }
 
-    public Task RecordFailureAsync(string memberId, CancellationToken ct)
-    {
-        long now = clock.NowMs();
-        return database.InTransactionAsync((c, tx) => c.ExecAsync(tx,
-            "INSERT INTO auth_failures (key_kind, key_value, failed_at) VALUES ('account', @key, @now)", new { key = FailureKey(memberId), now }, ct), ct);
-    }
+    /// <summary>Counts a failed code of <paramref name="kind"/> (<see cref="FailureKinds"/>); true when it locked the account.</summary>
+    public Task<bool> RecordFailureAsync(CofferCaller caller, ThrottlePolicy policy, string kind, long now, CancellationToken ct) =>
+        failures.RecordAsync(policy, FailureKeysOf(caller), FailureKinds.OfFactor(kind), now, ct);
 
-    // Counted with sign-in failures (POLICY.md "Brute force": sign-in, MFA and verification codes), under a key no email can be.
-    private static string FailureKey(string memberId) => "mfa:" + memberId;
+    private static FailureKeys FailureKeysOf(CofferCaller caller) => new(caller.MemberId, caller.DeviceId, caller.Ip ?? "unknown");
 
     /// <summary>SHA-256 of a backup code as typed (case, spaces and dashes ignored), or null when it cannot be one.</summary>
     private static byte[]? HashBackupCode(string code)
@@ -329,11 +333,5 @@ internal sealed class MfaStore(IDatabase database, MfaKey key, AuditStore audit,
         }
         CryptographicOperations.ZeroMemory(raw);
         return SHA256.HashData(Encoding.ASCII.GetBytes(normal));
-    }
-
-    private sealed class Counted
-    {
-        public long N { get; set; }
-        public long? Last { get; set; }
     }
 }

@@ -22,11 +22,23 @@ public class ThrottlePolicyTests
     [Fact]
     public void TenFailures_LockUnknownDevicesForAnHour_KnownDevicesOnlyWait()
     {
-        ThrottleState state = new(10, Now, 0, null, 10, Now);
+        Assert.False(Policy.Locks(9));
+        Assert.True(Policy.Locks(10));
+        ThrottleState state = new(10, Now, 0, null, 10, Now, LockedUntil: Now + (long)Policy.LockoutDuration.TotalMilliseconds);
         Assert.Equal(TimeSpan.FromHours(1), Policy.WaitBeforeAttempt(state, knownDevice: false, Now));
         Assert.Equal(TimeSpan.FromMinutes(1), Policy.WaitBeforeAttempt(state, knownDevice: true, Now));
         Assert.Equal(TimeSpan.Zero, Policy.WaitBeforeAttempt(state, knownDevice: true, Now + 60_000));
         Assert.True(Policy.WaitBeforeAttempt(state, knownDevice: false, Now + 60_000) > TimeSpan.FromMinutes(58));
+    }
+
+    [Fact]
+    public void ALock_LastsItsDuration_EvenWhenItsFailuresLeftTheWindow()
+    {
+        // The window (15 minutes) is shorter than the lock (an hour): the failures no longer count, the lock still holds.
+        ThrottleState state = new(0, null, 0, null, 0, null, LockedUntil: Now + 60_000);
+        Assert.Equal(TimeSpan.FromMinutes(1), Policy.WaitBeforeAttempt(state, knownDevice: false, Now));
+        Assert.Equal(TimeSpan.Zero, Policy.WaitBeforeAttempt(state, knownDevice: true, Now));
+        Assert.Equal(TimeSpan.Zero, Policy.WaitBeforeAttempt(state, knownDevice: false, Now + 60_000));
     }
 
     [Fact]

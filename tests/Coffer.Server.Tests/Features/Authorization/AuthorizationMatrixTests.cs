@@ -170,6 +170,8 @@ public sealed class AuthorizationMatrixTests
         new("DELETE", "/api/v1/sessions/{sessionId}", "NNANNUU"),
         // Devices: one's own, or anyone's with manage_members (the Team Member's second device).
         new("DELETE", "/api/v1/devices/{deviceId}", "AAANNUU"),
+        // Releasing a lock: manage_members, on any member not removed (the Owner's account has nothing to release; harmless).
+        new("POST", "/api/v1/members/{memberId}/unlock", "AAFFFUU", Ids: (_, _) => new() { ["memberId"] = TestOrganisation.OwnerId }),
         // Lifecycle: manage_members, each allowed caller on its own spare member (suspend, then reactivate, then remove).
         // Only an Owner acts on an Owner (docs/adr/0009); the Owner, the last one, meets 409 acting on themselves.
         new("POST", "/api/v1/members/{memberId}/suspend", "AFFFFUU", Ids: (_, _) => new() { ["memberId"] = TestOrganisation.OwnerId }),
