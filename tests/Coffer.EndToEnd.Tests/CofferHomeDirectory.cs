@@ -47,7 +47,7 @@ internal sealed class CofferHomeDirectory : IDisposable
     private static readonly HashSet<(string, string)> StepsUp =
     [
         ("policy", "set"), ("device", "revoke"), ("audit", "export"), ("member", "confirm"), ("group", "add"), ("mfa", "remove"),
-        ("mfa", "backup-codes"), ("account", "change-email"),
+        ("mfa", "backup-codes"), ("account", "change-email"), ("item", "delete"),
     ];
 
     /// <summary>
