@@ -23,6 +23,7 @@ using Coffer.Server.Features.Policies;
 using Coffer.Server.Features.Revocations;
 using Coffer.Server.Features.Sessions;
 using Coffer.Server.Features.Setup;
+using Coffer.Server.Features.StepUp;
 using Coffer.Server.Features.Sync;
 using Coffer.Server.Features.Vaults;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -148,6 +149,8 @@ internal static class CofferServer
         builder.Services.AddSingleton<PolicyStore>();
         builder.Services.AddSingleton<MfaKey>();
         builder.Services.AddSingleton<MfaStore>();
+        builder.Services.AddSingleton<StepUpStore>();
+        builder.Services.AddSingleton<StepUpGate>();
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<SessionStore>());
         builder.Services.AddSingleton<LiveSessions>();
@@ -202,7 +205,7 @@ internal static class CofferServer
         RouteGroupBuilder api = app.MapGroup("/api/v1");
         api.MapGroup("/meta").WithTags("Meta").MapMetaEndpoints();
         api.MapGroup("/setup").WithTags("Setup").MapSetupEndpoints();
-        api.MapGroup("/auth").WithTags("Auth").MapAuthEndpoints().MapSignOut();
+        api.MapGroup("/auth").WithTags("Auth").MapAuthEndpoints().MapSignOut().MapStepUpEndpoints();
         api.MapGroup("/sessions").WithTags("Sessions").MapSessionEndpoints();
         api.MapGroup("/account").WithTags("Account").MapAccountEndpoints().MapCredentialEndpoints();
         api.MapGroup("/vaults").WithTags("Vaults").AddEndpointFilter<AuditedEndpointFilter>().AddEndpointFilter<ConfirmedMemberFilter>()

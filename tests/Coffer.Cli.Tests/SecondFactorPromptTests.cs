@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Coffer.Cli.Agent;
 using Coffer.Cli.Terminal;
+using Coffer.Contracts.Auth;
 using Coffer.Contracts.Mfa;
 using Coffer.Sdk.Mfa;
 
@@ -38,6 +39,20 @@ public class SecondFactorPromptTests
         Assert.Null(again.Code);
         Assert.Contains(Uri, stderr.ToString(), StringComparison.Ordinal);
         Assert.Contains('█', stderr.ToString());
+        Assert.Empty(stdout.ToString());
+    }
+
+    [Fact]
+    public void Answer_StepUp_NamesTheActionOnStderr_AndReadsOneCodeFromStdin()
+    {
+        using StringWriter stdout = new();
+        using StringWriter stderr = new();
+        SecondFactorPrompt prompt = new(new Input(new StringReader("112233\n"), stderr), new Terminal.Output(false, stdout, stderr), otpStdin: true);
+
+        AgentAnswer answer = prompt.Answer(new AgentPrompt(PromptKinds.StepUp, [MfaKinds.Totp], Action: StepUpActions.DeauthoriseOtherDevice));
+
+        Assert.Equal("112233", answer.Code);
+        Assert.Contains("Confirm deauthorising another member's device", stderr.ToString(), StringComparison.Ordinal);
         Assert.Empty(stdout.ToString());
     }
 

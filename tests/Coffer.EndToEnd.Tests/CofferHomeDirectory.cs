@@ -43,15 +43,23 @@ internal sealed class CofferHomeDirectory : IDisposable
     public int? AgentProcessId => File.Exists(Path.Combine(RunDirectory, "agent.pid"))
         && int.TryParse(File.ReadAllText(Path.Combine(RunDirectory, "agent.pid")).Trim(), out int pid) ? pid : null;
 
+    /// <summary>Commands whose request may be refused for want of a fresh factor (step-up, docs/adr/0024): the agent then asks for a code.</summary>
+    private static readonly HashSet<(string, string)> StepsUp =
+    [
+        ("policy", "set"), ("device", "revoke"), ("audit", "export"), ("member", "confirm"), ("group", "add"), ("mfa", "remove"),
+        ("mfa", "backup-codes"), ("account", "change-email"), ("item", "delete"),
+    ];
+
     /// <summary>
-    /// Runs coffer with <paramref name="stdin"/>. A command that signs in (setup, signin, unlock) or adds an app without its own
-    /// <c>--otp-stdin</c> gets one, with stdin held open: when it enrols, the test's authenticator takes the URI it
+    /// Runs coffer with <paramref name="stdin"/>. A command that signs in (setup, signin, unlock), adds an app or may need a step-up,
+    /// without its own <c>--otp-stdin</c>, gets one, with stdin held open: when it enrols, the test's authenticator takes the URI it
     /// printed; when it asks for the code, the authenticator's next code is written (<see cref="SecondFactors"/>).
     /// </summary>
     public async Task<CofferRun> RunAsync(string? stdin, params string[] args)
     {
         Assert.True(File.Exists(Binary), "the coffer binary is missing: " + Binary);
-        bool signsIn = ((args.Length > 0 && args[0] is "setup" or "signin" or "unlock") || (args.Length > 1 && args[0] == "mfa" && args[1] == "add-totp"))
+        bool signsIn = ((args.Length > 0 && args[0] is "setup" or "signin" or "unlock") || (args.Length > 1 && args[0] == "mfa" && args[1] == "add-totp")
+            || (args.Length > 1 && StepsUp.Contains((args[0], args[1]))))
             && !args.Contains("--otp-stdin");
         ProcessStartInfo psi = new(Binary)
         {

@@ -30,6 +30,14 @@ internal sealed class AgentConversation(Stream stream) : IMfaHandler
         return AskCodeAsync(new AgentPrompt(PromptKinds.MfaEnrol, [MfaKinds.Totp], enrolment.Uri), cancellationToken);
     }
 
+    /// <summary>A code to confirm <paramref name="action"/> (step-up, docs/adr/0024): the prompt names what is being confirmed.</summary>
+    public async Task<MfaCode> GetStepUpCodeAsync(string action, IReadOnlyList<string> methods, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(methods);
+        string code = await AskCodeAsync(new AgentPrompt(PromptKinds.StepUp, methods, Action: action), cancellationToken).ConfigureAwait(false);
+        return new MfaCode(KindOf(code, methods), code);
+    }
+
     /// <summary>Shows backup codes once (the CLI acknowledges).</summary>
     public async Task ShowBackupCodesAsync(IReadOnlyList<string> codes, CancellationToken cancellationToken) =>
         _ = await AskAsync(new AgentPrompt(PromptKinds.BackupCodes, BackupCodes: codes), cancellationToken).ConfigureAwait(false);

@@ -39,6 +39,8 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
 
     public async Task<JsonElement> HandleAsync(AgentRequest request, AgentConversation? person, CancellationToken cancellationToken)
     {
+        // Flows into every SDK call this request makes: a step-up refusal asks this request's person (docs/adr/0024).
+        AgentStepUp.Person = person;
         try
         {
             return request switch

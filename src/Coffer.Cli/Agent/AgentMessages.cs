@@ -158,7 +158,9 @@ internal sealed record AgentReply(bool Ok, JsonElement? Result = null, AgentFail
 /// <param name="Methods">For a code: the kinds the member may present.</param>
 /// <param name="Uri">For an enrolment: the <c>otpauth://</c> URI to show (it holds the secret; shown, never stored).</param>
 /// <param name="BackupCodes">To show once.</param>
-internal sealed record AgentPrompt(string Kind, IReadOnlyList<string>? Methods = null, string? Uri = null, IReadOnlyList<string>? BackupCodes = null);
+/// <param name="Action">For a step-up: the action being confirmed (<c>StepUpActions</c>).</param>
+internal sealed record AgentPrompt(string Kind, IReadOnlyList<string>? Methods = null, string? Uri = null, IReadOnlyList<string>? BackupCodes = null,
+    string? Action = null);
 
 /// <summary>The CLI's answer to a prompt: the code typed (null when there is none to give, or for a notice).</summary>
 internal sealed record AgentAnswer(string? Code);
@@ -168,6 +170,9 @@ internal static class PromptKinds
     public const string MfaCode = "mfa.code";
     public const string MfaEnrol = "mfa.enrol";
     public const string BackupCodes = "mfa.backup-codes";
+
+    /// <summary>A privileged action needs a fresh factor (docs/adr/0024); <see cref="AgentPrompt.Action"/> names it.</summary>
+    public const string StepUp = "mfa.step-up";
 }
 
 /// <summary>Why a request failed: the exit code, a one-line message, and the server's problem as received.</summary>

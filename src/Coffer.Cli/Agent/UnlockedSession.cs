@@ -33,6 +33,7 @@ internal sealed class UnlockedSession : IDisposable
         _connection = connection;
         _signIn = signIn;
         _keys = keys;
+        AgentStepUp.Attach(signIn);
     }
 
     /// <summary>What the device remembers of the account (replaced as the unlock's findings are stored).</summary>
@@ -88,6 +89,7 @@ internal sealed class UnlockedSession : IDisposable
     /// <summary>Holds a new sign-in (after a credential change) in place of the current one.</summary>
     public void ReplaceSignIn(SignInResult next)
     {
+        AgentStepUp.Attach(next);
         SignInResult old = Interlocked.Exchange(ref _signIn, next);
         lock (_retired)
         {
@@ -183,6 +185,7 @@ internal sealed class UnlockedSession : IDisposable
                 next.Dispose();
                 throw new CliException(ExitCodes.AuthFailed, Failures.SecondFactorMessage);
             }
+            AgentStepUp.Attach(next);
             // Calls still in flight hold the old session; it is zeroed with the rest at lock.
             lock (_retired)
             {

@@ -68,7 +68,7 @@ internal static class AdminCommands
                 }));
         });
         Argument<string> id = new("device-id") { Description = "The device to deauthorise (from `coffer device list`)" };
-        Command revoke = new("revoke", "Deauthorise a device: its sessions end and it wipes its Coffer data at its next contact") { id };
+        Command revoke = new("revoke", "Deauthorise a device: its sessions end and it wipes its Coffer data at its next contact") { id, GlobalOptions.OtpStdin };
         CofferCli.SetAction(revoke, async (c, ct) =>
         {
             StoredAccount account = c.Account();

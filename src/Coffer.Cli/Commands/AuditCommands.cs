@@ -76,7 +76,7 @@ internal static class AuditCommands
             Description = "From this event seq on, or from this time on (ISO 8601, e.g. 2025-01-31 or 2025-01-31T12:00Z)",
         };
         Option<string?> output = new("--output", "-o") { Description = "Write to this file (0600, never overwritten) instead of standard output" };
-        Command command = new("export", "Export the activity log: JSON Lines by default, a JSON array with --format json, CSV with --format csv") { since, output };
+        Command command = new("export", "Export the activity log: JSON Lines by default, a JSON array with --format json, CSV with --format csv") { since, output, GlobalOptions.OtpStdin };
         CofferCli.SetAction(command, async (c, ct) =>
         {
             StoredAccount account = c.Account();

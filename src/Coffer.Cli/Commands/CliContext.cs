@@ -114,7 +114,7 @@ internal static class GlobalOptions
         Recursive = true,
     };
 
-    /// <summary>Only on the commands that sign in (setup, signin, unlock) and <c>mfa</c>; item commands have their own.</summary>
+    /// <summary>On the commands that sign in (setup, signin, unlock), <c>mfa</c>, and those that may need a step-up (docs/adr/0024); item create and edit have their own.</summary>
     public static readonly Option<bool> OtpStdin = new("--otp-stdin")
     {
         Description = "Read the one-time code (or a backup code) from standard input: one line, after the Secret Key and password lines when those come from stdin too",

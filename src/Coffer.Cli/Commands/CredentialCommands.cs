@@ -73,7 +73,7 @@ internal static class CredentialCommands
     public static Command ChangeEmail()
     {
         Argument<string> email = new("new-email") { Description = "The address to sign in with from now on" };
-        Command command = new("change-email", "Change your sign-in email: a code is mailed to the new address for `coffer account confirm-email`") { email };
+        Command command = new("change-email", "Change your sign-in email: a code is mailed to the new address for `coffer account confirm-email`") { email, GlobalOptions.OtpStdin };
         CofferCli.SetAction(command, async (c, ct) =>
         {
             StoredAccount account = c.Account();

@@ -280,7 +280,7 @@ internal static class ItemCommands
         Argument<string> item = ItemArgument();
         Option<string?> vault = VaultOption();
         Option<bool> yes = new("--yes") { Description = "Do not ask (needed without a terminal)" };
-        Command command = new("delete", "Delete an item for good (`item trash` keeps it restorable)") { item, vault, yes };
+        Command command = new("delete", "Delete an item for good (`item trash` keeps it restorable)") { item, vault, yes, GlobalOptions.OtpStdin };
         CofferCli.SetAction(command, async (c, ct) =>
         {
             string selector = c.Parse.GetValue(item)!;

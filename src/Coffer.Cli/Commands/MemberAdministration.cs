@@ -32,7 +32,7 @@ internal static class MemberAdministration
         Option<bool> yes = new("--yes") { Description = "Confirm without asking (after comparing the fingerprints another way)" };
         Command command = new("confirm", "Confirm a member who accepted an invitation: certify their keys after comparing fingerprints")
         {
-            who, admin, sas, words, yes,
+            who, admin, sas, words, yes, GlobalOptions.OtpStdin,
         };
         CofferCli.SetAction(command, async (c, ct) =>
         {
@@ -212,7 +212,7 @@ internal static class MemberAdministration
         Argument<string[]> members = new("members") { Description = "Members' emails or ids", Arity = ArgumentArity.OneOrMore };
         Command command = remove
             ? new("remove", "Remove members from a group: its key is rotated, so they cannot read what is shared with it from now on") { group, members }
-            : new("add", "Add members to a group (its key is wrapped to their certified keys)") { group, members };
+            : new("add", "Add members to a group (its key is wrapped to their certified keys)") { group, members, GlobalOptions.OtpStdin };
         CofferCli.SetAction(command, async (c, ct) =>
         {
             StoredAccount account = c.Account();

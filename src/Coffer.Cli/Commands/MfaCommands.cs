@@ -51,7 +51,7 @@ internal static class MfaCommands
         });
 
         Argument<string> factor = new("factor-id") { Description = "The factor to remove (from `coffer mfa list`)" };
-        Command remove = new("remove", "Remove a second factor; every device remembered for a factor must present one again") { factor };
+        Command remove = new("remove", "Remove a second factor; every device remembered for a factor must present one again") { factor, GlobalOptions.OtpStdin };
         CofferCli.SetAction(remove, async (c, ct) =>
         {
             StoredAccount account = c.Account();
@@ -64,7 +64,7 @@ internal static class MfaCommands
             c.Output.Line("Factor removed.");
         });
 
-        Command backup = new("backup-codes", "Make ten new backup codes (the old ones stop working); they are shown once");
+        Command backup = new("backup-codes", "Make ten new backup codes (the old ones stop working); they are shown once") { GlobalOptions.OtpStdin };
         CofferCli.SetAction(backup, async (c, ct) =>
         {
             StoredAccount account = c.Account();
@@ -122,7 +122,7 @@ internal static class MfaCommands
         };
         Command set = new("set", "Change policy settings (needs manage_policies; key settings — webSigning, confirmWithSas, recoveryQuorum — only an Owner)")
         {
-            changes,
+            changes, GlobalOptions.OtpStdin,
         };
         CofferCli.SetAction(set, async (c, ct) =>
         {

@@ -1,4 +1,5 @@
 using Coffer.Cli.Agent;
+using Coffer.Contracts.Auth;
 using QRCoder;
 
 namespace Coffer.Cli.Terminal;
@@ -25,6 +26,9 @@ internal sealed class SecondFactorPrompt(Input input, Output output, bool otpStd
                 output.Note(prompt.Uri ?? "");
                 return new AgentAnswer(ReadCode("Code the app shows: "));
             case PromptKinds.MfaCode:
+                return new AgentAnswer(ReadCode("One-time code (or a backup code): "));
+            case PromptKinds.StepUp:
+                output.Note($"Confirm {StepUpActions.Describe(prompt.Action ?? "")}: this needs your second factor again.");
                 return new AgentAnswer(ReadCode("One-time code (or a backup code): "));
             case PromptKinds.BackupCodes:
                 output.Note("Your backup codes, each usable once when you do not have your authenticator app. They are shown only now:");

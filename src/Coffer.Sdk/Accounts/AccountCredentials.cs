@@ -193,13 +193,14 @@ public static class AccountCredentials
     /// Asks to make <paramref name="newEmail"/> the sign-in email: the server mails a one-time token to that address (valid 24
     /// hours; a newer request replaces it; at most 3 an hour). Nothing changes until <see cref="ConfirmEmailChangeAsync"/>.
     /// </summary>
-    /// <param name="session">A session that signed in within the last <see cref="ReauthenticationWindow"/>.</param>
+    /// <param name="session">A session with a fresh factor (step-up, docs/adr/0024; for a member without one, a recent SRP proof).</param>
     /// <param name="newEmail">The new address.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>When the mailed token expires.</returns>
     /// <exception cref="ArgumentException">The address is empty.</exception>
-    /// <exception cref="CofferApiException">The server refused: <c>reauthentication-required</c>, <c>too-many-attempts</c>, or
-    /// <c>validation-failed</c> (not an address, or already the sign-in email).</exception>
+    /// <exception cref="CofferApiException">The server refused: <c>step-up-required</c> (unless the session's
+    /// <see cref="CofferSession.StepUpHandler"/> stepped up), <c>too-many-attempts</c>, or <c>validation-failed</c> (not an address,
+    /// or already the sign-in email).</exception>
     public static Task<EmailChangeResponse> RequestEmailChangeAsync(CofferSession session, string newEmail, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);

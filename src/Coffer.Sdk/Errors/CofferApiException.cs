@@ -1,4 +1,5 @@
 using Coffer.Contracts.Errors;
+using Coffer.Sdk.Mfa;
 
 namespace Coffer.Sdk.Errors;
 
@@ -24,4 +25,10 @@ public sealed class CofferApiException : CofferException
 
     /// <summary>Seconds to wait before retrying, from Retry-After, when the server gave one.</summary>
     public int? RetryAfterSeconds { get; init; }
+
+    /// <summary>
+    /// For <see cref="ErrorTypes.StepUpRequired"/>: the action, the window and what the member may present (docs/adr/0024).
+    /// Nothing was changed, so the request may be sent again after stepping up (<see cref="MfaClient.StepUpAsync"/>).
+    /// </summary>
+    public StepUpChallenge? StepUp { get; init; }
 }

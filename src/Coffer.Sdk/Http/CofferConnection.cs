@@ -100,7 +100,24 @@ public sealed class CofferConnection : IDisposable
             }
         }
         int? seconds = retryAfter?.Delta is TimeSpan d ? (int)Math.Ceiling(d.TotalSeconds) : null;
-        return new CofferApiException(status, problem) { RetryAfterSeconds = seconds };
+        return new CofferApiException(status, problem) { RetryAfterSeconds = seconds, StepUp = StepUpOf(problem, body) };
+    }
+
+    private static Mfa.StepUpChallenge? StepUpOf(ProblemDto? problem, ReadOnlySpan<byte> body)
+    {
+        if (problem?.Type != ErrorTypes.StepUpRequired)
+        {
+            return null;
+        }
+        try
+        {
+            Contracts.Auth.StepUpRequiredProblem? p = JsonSerializer.Deserialize(body, Json.StepUpRequiredProblem);
+            return p is null ? null : new Mfa.StepUpChallenge(p.Action, p.WindowMinutes, p.Methods);
+        }
+        catch (JsonException)
+        {
+            return null;   // a step-up refusal without its details: reported as it is, not acted on
+        }
     }
 
     internal static string Decimal(ulong value) => value.ToString(CultureInfo.InvariantCulture);

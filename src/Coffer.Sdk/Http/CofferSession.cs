@@ -48,6 +48,13 @@ public sealed class CofferSession : IDisposable
     /// </summary>
     public bool WipeRequested { get; private set; }
 
+    /// <summary>
+    /// When set, a request refused with <c>step-up-required</c> is answered by stepping up through this handler and sent once
+    /// more (docs/adr/0024); when null (the default) the refusal is thrown as <see cref="CofferApiException"/> with
+    /// <see cref="CofferApiException.StepUp"/> set.
+    /// </summary>
+    public Mfa.IStepUpHandler? StepUpHandler { get; set; }
+
     /// <summary>The connection this session runs on.</summary>
     public CofferConnection Connection => _connection;
 
@@ -86,6 +93,20 @@ public sealed class CofferSession : IDisposable
     /// <see cref="CofferProtocolException"/> for anything that does not open.
     /// </summary>
     internal async Task<byte[]> ExchangeAsync(HttpMethod method, string path, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ExchangeOnceAsync(method, path, plaintext, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CofferApiException e) when (e.StepUp is not null && StepUpHandler is not null)
+        {
+            // The refusal changed nothing (docs/adr/0024): step up, then send the same request once more, with a new seq.
+            await StepUpHandler.StepUpAsync(this, e.StepUp, cancellationToken).ConfigureAwait(false);
+            return await ExchangeOnceAsync(method, path, plaintext, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<byte[]> ExchangeOnceAsync(HttpMethod method, string path, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentException.ThrowIfNullOrEmpty(path);

@@ -1,5 +1,11 @@
+using System.Security.Cryptography;
 using Coffer.Contracts;
+using Coffer.Contracts.Auth;
+using Coffer.Contracts.Errors;
 using Coffer.Contracts.Mfa;
+using Coffer.Crypto.Kdf;
+using Coffer.Protocol.Encoding;
+using Coffer.Protocol.Srp;
 using Coffer.Sdk.Errors;
 using Coffer.Sdk.Http;
 
@@ -60,6 +66,67 @@ public sealed class MfaClient
         ArgumentException.ThrowIfNullOrEmpty(code);
         return _session.SendAsync(HttpMethod.Post, "/api/v1/mfa/verify", new MfaCodeRequest(kind, code), Json.MfaCodeRequest,
             Json.MfaAcceptedResponse, cancellationToken);
+    }
+
+    /// <summary>
+    /// Steps the session up (docs/adr/0024): asks <paramref name="handler"/> for a code of one of <paramref name="methods"/> and
+    /// presents it, so the session's factor is fresh for the step-up window. A refused code is asked for again, up to
+    /// <paramref name="attempts"/> times. A session may do this whenever it owes nothing; each TOTP step still counts once.
+    /// </summary>
+    /// <exception cref="CofferApiException">The last code was refused (<c>mfa-failed</c>), or <c>too-many-attempts</c>.</exception>
+    public async Task<MfaAcceptedResponse> StepUpAsync(IMfaHandler handler, IReadOnlyList<string> methods, int attempts = 3,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(methods);
+        ArgumentOutOfRangeException.ThrowIfLessThan(attempts, 1);
+        for (int attempt = 1; ; attempt++)
+        {
+            MfaCode code = await handler.GetCodeAsync(methods, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await VerifyAsync(code.Kind, code.Code, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CofferApiException e) when (e.Type == ErrorTypes.MfaFailed && attempt < attempts)
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// Steps the session up for a member without a second factor (docs/adr/0024): proves the password and Secret Key again by
+    /// SRP-6a with the account keys the client already derived (<paramref name="keys"/>, from <paramref name="kdf"/>), inside
+    /// this session; nothing is asked of the person. The server must prove it holds the verifier too.
+    /// </summary>
+    /// <returns>The session's new step-up time.</returns>
+    /// <exception cref="CofferApiException">A wrong proof (<c>sign-in-failed</c>), <c>too-many-attempts</c>, or <c>member-state</c>
+    /// when the member has a factor (present it with <see cref="StepUpAsync"/>).</exception>
+    /// <exception cref="CofferProtocolException">The account's key derivation changed, or the server's proof is wrong.</exception>
+    public async Task<DateTimeOffset> StepUpWithSrpAsync(DerivedAccountKeys keys, KdfParameters kdf, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(kdf);
+        using SrpClient srp = new(SrpParameters.Coffer, _session.MemberId, kdf.Salt, keys.SrpX);
+        StepUpStartResponse start = await _session.SendAsync(HttpMethod.Post, "/api/v1/auth/step-up/start",
+            new StepUpStartRequest(Base64Url.Encode(srp.PublicKey)), Json.StepUpStartRequest, Json.StepUpStartResponse, cancellationToken).ConfigureAwait(false);
+        if (!string.Equals(start.Kdf.Alg, kdf.Algorithm, StringComparison.Ordinal) || start.Kdf.Iterations != kdf.Iterations
+            || !Base64Url.TryDecode(start.Kdf.Salt, out byte[]? salt) || !CryptographicOperations.FixedTimeEquals(salt, kdf.Salt))
+        {
+            throw new CofferProtocolException("The account's key derivation changed since this device unlocked; sign in with the password.");
+        }
+        if (!Base64Url.TryDecode(start.B, out byte[]? b))
+        {
+            throw new CofferProtocolException("The server sent a malformed SRP value B.");
+        }
+        byte[] m1 = srp.ComputeProof(b) ?? throw new CofferProtocolException("The server sent an SRP value B that is not allowed; refusing to continue.");
+        StepUpFinishResponse finish = await _session.SendAsync(HttpMethod.Post, "/api/v1/auth/step-up/finish",
+            new StepUpFinishRequest(start.AuthId, Base64Url.Encode(m1)), Json.StepUpFinishRequest, Json.StepUpFinishResponse, cancellationToken)
+            .ConfigureAwait(false);
+        if (!Base64Url.TryDecode(finish.M2, out byte[]? m2) || !srp.VerifyServerProof(m2))
+        {
+            throw new CofferProtocolException("The server could not prove it knows this account's verifier.");
+        }
+        return DateTimeOffset.FromUnixTimeMilliseconds(finish.SteppedUpAt);
     }
 
     /// <summary>Removes a factor; every device remembered for a factor must present one again.</summary>

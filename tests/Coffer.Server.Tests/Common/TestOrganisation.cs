@@ -128,12 +128,15 @@ internal sealed class TestOrganisation : IAsyncDisposable
 
     /// <summary>
     /// Signs in with <paramref name="signIn"/> and presents the factor the server asks for through the SDK with
-    /// <paramref name="authenticator"/>; after a first enrolment it also fetches backup codes into it, for sign-ins on more
+    /// <paramref name="authenticator"/>, which also answers step-up refusals (the session's <see cref="CofferSession.StepUpHandler"/>); after a first enrolment it also fetches backup codes into it, for sign-ins on more
     /// new devices within one 30-second step than TOTP allows.
     /// </summary>
     public static async Task<SignInResult> SignInWithFactorAsync(TotpAuthenticator authenticator, Func<Task<SignInResult>> signIn)
     {
         SignInResult result = await signIn();
+        // Like a person at a prompt: a privileged action refused for want of a fresh factor is stepped up and sent again
+        // (docs/adr/0024). Tests of the refusal itself clear the handler.
+        result.Session.StepUpHandler = new MfaStepUp(authenticator, () => (result.AccountKeys, result.Kdf));
         bool enrolling = result.Mfa.EnrolmentRequired;
         await SignIn.SatisfyMfaAsync(result, authenticator);
         if (enrolling)

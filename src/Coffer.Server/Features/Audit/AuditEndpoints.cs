@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Coffer.Contracts;
 using Coffer.Contracts.Audit;
+using Coffer.Contracts.Auth;
 using Coffer.Contracts.Members;
 using Coffer.Protocol.Encoding;
 using Coffer.Protocol.Signatures;
@@ -10,6 +11,7 @@ using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Time;
 using Coffer.Server.Common.Validation;
 using Coffer.Server.Features.Sessions;
+using Coffer.Server.Features.StepUp;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coffer.Server.Features.Audit;
@@ -28,6 +30,7 @@ internal static class AuditEndpoints
     {
         group.MapGet("/events", ListEvents).WithName("Audit_Events").RequireCofferSession().RequirePermission(OrgPermissions.ViewActivityLog);
         group.MapGet("/export", Export).WithName("Audit_Export").RequireCofferSession().RequirePermission(OrgPermissions.ViewActivityLog)
+            .RequireStepUp(StepUpActions.BulkExport)
             .Produces<string>(StatusCodes.Status200OK, "application/jsonl");
         group.MapGet("/checkpoints/latest", LatestCheckpoint).WithName("Audit_LatestCheckpoint").RequireCofferSession().RequirePermission(OrgPermissions.ViewActivityLog);
         group.MapPost("/countersignatures", Countersign).WithName("Audit_Countersign").RequireCofferSession().RequirePermission(OrgPermissions.ViewActivityLog);

@@ -160,6 +160,7 @@ internal static class AuditActions
     public const string MfaFactorRemove = "mfa.factor.remove";
     public const string MfaVerify = "mfa.verify";
     public const string MfaBackupCodesRegenerate = "mfa.backup_codes.regenerate";
+    public const string StepUp = "auth.step_up";
 }
 
 /// <summary>Target kinds (ADR 0004 §4).</summary>

@@ -1,3 +1,4 @@
+using Coffer.Contracts.Auth;
 using Coffer.Contracts.Devices;
 using Coffer.Contracts.Members;
 using Coffer.Server.Common.Authorization;
@@ -6,6 +7,7 @@ using Coffer.Server.Common.Time;
 using Coffer.Server.Common.Validation;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Sessions;
+using Coffer.Server.Features.StepUp;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coffer.Server.Features.Devices;
@@ -58,12 +60,20 @@ internal static partial class DeviceEndpoints
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> Deauthorise(string deviceId, HttpContext http, DeviceStore store,
-        TimeProvider clock, ILogger<DeviceStore> log, CancellationToken ct)
+        StepUpGate stepUp, TimeProvider clock, ILogger<DeviceStore> log, CancellationToken ct)
     {
         CofferCaller caller = http.Caller();
         if (!Ids.IsValid(deviceId))
         {
             return Problems.Of(CofferErrors.NotFound);
+        }
+        // POLICY.md: deauthorising another's device is a step-up action (docs/adr/0024); asked only once the device is known
+        // to be visible, so a refusal says nothing about ids the caller may not see.
+        string? owner = await store.VisibleOwnerAsync(caller, deviceId, ct);
+        if (owner is not null && owner != caller.MemberId
+            && await stepUp.CheckAsync(http, StepUpActions.DeauthoriseOtherDevice, ct) is { } stepUpRequired)
+        {
+            return stepUpRequired;
         }
         Deauthorisation done = await store.DeauthoriseAsync(caller, deviceId, clock.NowMs(), ct);
         if (done.Outcome == DeauthoriseOutcome.NotFound)

@@ -61,6 +61,22 @@ internal sealed class DeviceStore(IDatabase database, AuditStore audit, PolicySt
     }
 
     /// <summary>
+    /// The member whose device <paramref name="deviceId"/> is, when the caller may see it (their own, or any with
+    /// <c>manage_members</c>); null otherwise, exactly as for a device that does not exist. The endpoint asks for step-up
+    /// (docs/adr/0024) before deauthorising another member's device.
+    /// </summary>
+    public async Task<string?> VisibleOwnerAsync(CofferCaller caller, string deviceId, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        string? owner = await c.ScalarAsync<string>(null, "SELECT member_id FROM devices WHERE id = @deviceId", new { deviceId }, ct);
+        if (owner is null || owner == caller.MemberId)
+        {
+            return owner;
+        }
+        return (await PermissionStore.OfAsync(c, null, caller.MemberId, ct)).Contains(OrgPermissions.ManageMembers) ? owner : null;
+    }
+
+    /// <summary>
     /// Deauthorises a device the caller may see: one of their own, or any member's when they hold <c>manage_members</c>;
     /// any other id is <see cref="DeauthoriseOutcome.NotFound"/>, exactly like one that does not exist. In one transaction
     /// with its activity-log event: the device is revoked, and every session of it that its client may still hold (not
@@ -81,9 +97,6 @@ internal sealed class DeviceStore(IDatabase database, AuditStore audit, PolicySt
             {
                 return new Deauthorisation(DeauthoriseOutcome.NotFound);
             }
-            // Step-up hook (POLICY.md: "deauthorising another's device" needs a factor at most 5 minutes old): when
-            // the MFA issue lands, a caller deauthorising another member's device (!own) without a fresh factor is
-            // answered CofferErrors.StepUpRequired here, before anything changes.
             if (device.RevokedAt is not null)
             {
                 await audit.AppendAsync(c, tx, [AuditEntry.By(caller, now, AuditActions.DeviceDeauthorise, AuditTargets.Device, deviceId,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Coffer.Contracts.Auth;
 using Coffer.Contracts.Groups;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Members;
@@ -10,6 +11,7 @@ using Coffer.Server.Common.Validation;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Sessions;
 using Coffer.Server.Features.Setup;
+using Coffer.Server.Features.StepUp;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coffer.Server.Features.Groups;
@@ -102,7 +104,7 @@ internal static class GroupEndpoints
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> AddMember(string groupId, AddGroupMemberRequest request, HttpContext http,
-        GroupStore store, AuditLog audit, TimeProvider clock, CancellationToken ct)
+        GroupStore store, AuditLog audit, StepUpStore stepUps, StepUpGate stepUp, TimeProvider clock, CancellationToken ct)
     {
         if (!Ids.IsValid(groupId))
         {
@@ -113,6 +115,11 @@ internal static class GroupEndpoints
         if (!v.IsValid)
         {
             return v.ToProblem();
+        }
+        // Joining Owners or Administrators is POLICY.md's "adding an Owner/Administrator": a step-up action (docs/adr/0024).
+        if (await stepUps.AnyAdministrativeGroupAsync([groupId], ct) && await stepUp.CheckAsync(http, StepUpActions.AddAdmin, ct) is { } stepUpRequired)
+        {
+            return stepUpRequired;
         }
         CofferCaller caller = http.Caller();
         long now = clock.NowMs();

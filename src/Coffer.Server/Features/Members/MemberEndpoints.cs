@@ -1,11 +1,14 @@
+using Coffer.Contracts.Auth;
 using Coffer.Contracts.Members;
 using Coffer.Protocol.Encoding;
+using Coffer.Protocol.Signatures;
 using Coffer.Server.Common.Authorization;
 using Coffer.Server.Common.Configuration;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Time;
 using Coffer.Server.Common.Validation;
 using Coffer.Server.Features.Sessions;
+using Coffer.Server.Features.StepUp;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -66,12 +69,18 @@ internal static class MemberEndpoints
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> Confirm(string memberId, ConfirmMemberRequest request, HttpContext http,
-        InvitationStore invitations, MemberStore store, TimeProvider clock, CancellationToken ct)
+        InvitationStore invitations, MemberStore store, StepUpStore stepUps, StepUpGate stepUp, TimeProvider clock, CancellationToken ct)
     {
         CofferCaller caller = http.Caller();
         if (!Ids.IsValid(memberId))
         {
             return Problems.Of(CofferErrors.NotFound);
+        }
+        // A confirmation that wraps the Owners' or Administrators' group key for the member makes them one (add_admin, docs/adr/0024).
+        string[] groupIds = [.. (request.Wraps ?? []).Where(w => w?.ObjectKind == WrapObjectKinds.Group).Select(w => w.ObjectId).Where(Ids.IsValid).Distinct(StringComparer.Ordinal)];
+        if (await stepUps.AnyAdministrativeGroupAsync(groupIds, ct) && await stepUp.CheckAsync(http, StepUpActions.AddAdmin, ct) is { } stepUpRequired)
+        {
+            return stepUpRequired;
         }
         (ConfirmOutcome outcome, string? problem) = await store.ConfirmAsync(caller, memberId, request, clock.NowMs(), ct);
         return outcome switch

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Coffer.Contracts.Auth;
 using Coffer.Contracts.Mfa;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Time;
@@ -6,6 +7,7 @@ using Coffer.Server.Common.Validation;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Policies;
 using Coffer.Server.Features.Sessions;
+using Coffer.Server.Features.StepUp;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coffer.Server.Features.Mfa;
@@ -14,8 +16,8 @@ namespace Coffer.Server.Features.Mfa;
 /// A member's second factors (docs/adr/0022). A session that still owes a factor may list the factors, present one
 /// (<c>verify</c>), and — only while the member has no active factor — enrol TOTP and confirm it, which satisfies the
 /// session: with the password and Secret Key alone one may set up a first factor, never add a second one past the first.
-/// Adding (past the first), removing and regenerating backup codes need a session that owes nothing; the fresh-factor
-/// step-up POLICY.md asks for them comes with the next slice (<see cref="StepUpSeam"/>).
+/// Adding (past the first), removing and regenerating backup codes need a session that owes nothing and a fresh factor
+/// (<see cref="StepUpGate"/>, docs/adr/0024). A session that presents a factor again moves its step-up time.
 /// </remarks>
 internal static partial class MfaEndpoints
 {
@@ -40,7 +42,7 @@ internal static partial class MfaEndpoints
     }
 
     internal static async Task<Results<Ok<TotpEnrolResponse>, ProblemHttpResult>> EnrolTotp(TotpEnrolRequest request, HttpContext http, MfaStore store,
-        PolicyStore policies, CancellationToken ct)
+        PolicyStore policies, StepUpGate stepUp, CancellationToken ct)
     {
         RequestValidation v = new();
         string name = v.Text("name", request.Name, 100);
@@ -54,7 +56,7 @@ internal static partial class MfaEndpoints
         {
             return Problems.Of(CofferErrors.Forbidden, "The organisation's policy does not allow authenticator apps (totp).");
         }
-        if (await RefuseBeyondFirstAsync(caller, store, ct) is { } refused)
+        if (await RefuseBeyondFirstAsync(http, caller, store, stepUp, ct) is { } refused)
         {
             return refused;
         }
@@ -63,7 +65,7 @@ internal static partial class MfaEndpoints
     }
 
     internal static async Task<Results<Ok<MfaAcceptedResponse>, ProblemHttpResult>> ConfirmTotp(string factorId, MfaCodeRequest request, HttpContext http,
-        MfaStore store, PolicyStore policies, TimeProvider clock, CancellationToken ct)
+        MfaStore store, PolicyStore policies, StepUpGate stepUp, TimeProvider clock, CancellationToken ct)
     {
         RequestValidation v = new();
         v.Id("factorId", factorId);
@@ -73,7 +75,7 @@ internal static partial class MfaEndpoints
             return v.ToProblem();
         }
         CofferCaller caller = http.Caller();
-        if (await RefuseBeyondFirstAsync(caller, store, ct) is { } refused)
+        if (await RefuseBeyondFirstAsync(http, caller, store, stepUp, ct) is { } refused)
         {
             return refused;
         }
@@ -119,14 +121,17 @@ internal static partial class MfaEndpoints
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> Remove(string factorId, HttpContext http, MfaStore store, PolicyStore policies,
-        CancellationToken ct)
+        StepUpGate stepUp, CancellationToken ct)
     {
         if (!Ids.IsValid(factorId))
         {
             return Problems.Of(CofferErrors.NotFound);
         }
         CofferCaller caller = http.Caller();
-        StepUpSeam(caller);
+        if (await stepUp.CheckAsync(http, StepUpActions.MfaFactorRemove, ct) is { } stepUpRequired)
+        {
+            return stepUpRequired;
+        }
         List<MfaFactorRow> factors = await store.FactorsAsync(caller.MemberId, ct);
         MfaFactorRow? factor = factors.FirstOrDefault(f => f.Id == factorId);
         if (factor is null)
@@ -143,33 +148,33 @@ internal static partial class MfaEndpoints
     }
 
     internal static async Task<Results<Ok<BackupCodesResponse>, ProblemHttpResult>> RegenerateBackupCodes(HttpContext http, MfaStore store,
-        CancellationToken ct)
+        StepUpGate stepUp, CancellationToken ct)
     {
         CofferCaller caller = http.Caller();
-        StepUpSeam(caller);
         if (!(await store.FactorsAsync(caller.MemberId, ct)).Any(f => f.ConfirmedAt is not null))
         {
             return Problems.Of(CofferErrors.MemberState, "Backup codes stand in for a factor: enrol one first (coffer mfa add-totp).");
+        }
+        if (await stepUp.CheckAsync(http, StepUpActions.MfaBackupCodes, ct) is { } stepUpRequired)
+        {
+            return stepUpRequired;
         }
         return TypedResults.Ok(new BackupCodesResponse(await store.RegenerateBackupCodesAsync(caller, ct)));
     }
 
     /// <summary>
-    /// Where the next slice asks for a fresh factor (POLICY.md step-up: within the policy's window, <c>sessions.mfa_at</c>)
-    /// before a factor is added past the first, removed, or backup codes are regenerated. Today a session that owes
-    /// nothing may do these.
+    /// A session that owes a factor may only enrol the member's first one; with one active, it must present it. A session that
+    /// owes nothing adds one past the first only with a fresh factor (step-up, docs/adr/0024).
     /// </summary>
-    private static void StepUpSeam(CofferCaller caller) => _ = caller;
-
-    /// <summary>A session that owes a factor may only enrol the member's first one; with one active, it must present it.</summary>
-    private static async Task<ProblemHttpResult?> RefuseBeyondFirstAsync(CofferCaller caller, MfaStore store, CancellationToken ct)
+    private static async Task<ProblemHttpResult?> RefuseBeyondFirstAsync(HttpContext http, CofferCaller caller, MfaStore store, StepUpGate stepUp,
+        CancellationToken ct)
     {
+        bool hasFactor = (await store.FactorsAsync(caller.MemberId, ct)).Any(f => f.ConfirmedAt is not null);
         if (caller.MfaSatisfied)
         {
-            StepUpSeam(caller);
-            return null;
+            return hasFactor ? await stepUp.CheckAsync(http, StepUpActions.MfaFactorAdd, ct) : null;
         }
-        return (await store.FactorsAsync(caller.MemberId, ct)).Any(f => f.ConfirmedAt is not null)
+        return hasFactor
             ? Problems.Of(CofferErrors.MfaRequired, "You already have a factor: present it (POST /api/v1/mfa/verify) before adding another.")
             : null;
     }
@@ -218,6 +223,10 @@ internal static partial class MfaEndpoints
         int days = policy.Settings.MfaRememberDeviceDays;
         int left = await store.BackupCodesLeftAsync(caller.MemberId, ct);
         List<(string, object)> details = [("kind", kind)];
+        if (caller.MfaSatisfied)
+        {
+            details.Add(("stepUp", true));   // presented again by a session that owed nothing: a step-up (docs/adr/0024)
+        }
         if (kind == MfaKinds.BackupCode)
         {
             details.Add(("backupCodesLeft", (long)left));

@@ -1,9 +1,11 @@
+using Coffer.Contracts.Auth;
 using Coffer.Contracts.Members;
 using Coffer.Contracts.Policies;
 using Coffer.Server.Common.Authorization;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Validation;
 using Coffer.Server.Features.Sessions;
+using Coffer.Server.Features.StepUp;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coffer.Server.Features.Policies;
@@ -11,14 +13,15 @@ namespace Coffer.Server.Features.Policies;
 /// <remarks>
 /// The organisation's policy document (POLICY.md; docs/adr/0022). Every member may read it (their clients act on it);
 /// only <c>manage_policies</c> writes it, whole, naming the version read (409 <c>policy-changed</c> otherwise).
-/// Step-up for the write (POLICY.md: "changing policies") comes with the next slice: <see cref="Put"/> is its seam.
+/// Every write needs a fresh factor (step-up, POLICY.md "changing policies"), whatever the step-up list says (docs/adr/0024).
 /// </remarks>
 internal static class PolicyEndpoints
 {
     public static RouteGroupBuilder MapPolicyEndpoints(this RouteGroupBuilder group)
     {
         group.MapGet("/", Get).WithName("Policy_Get").RequireCofferSession();
-        group.MapPut("/", Put).WithName("Policy_Put").RequireCofferSession().RequirePermission(OrgPermissions.ManagePolicies);
+        group.MapPut("/", Put).WithName("Policy_Put").RequireCofferSession().RequirePermission(OrgPermissions.ManagePolicies)
+            .RequireStepUp(StepUpActions.ChangePolicies);
         return group;
     }
 

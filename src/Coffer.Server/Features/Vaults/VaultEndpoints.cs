@@ -1,4 +1,5 @@
 using System.Globalization;
+using Coffer.Contracts.Auth;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Vaults;
 using Coffer.Protocol.Envelopes;
@@ -7,6 +8,7 @@ using Coffer.Server.Common.Time;
 using Coffer.Server.Common.Validation;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Sessions;
+using Coffer.Server.Features.StepUp;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coffer.Server.Features.Vaults;
@@ -40,7 +42,8 @@ internal static class VaultEndpoints
         group.MapPost("/{vaultId}/items/{itemId}/archive", Archive).WithName("Items_Archive").RequireCofferSession();
         group.MapPost("/{vaultId}/items/{itemId}/trash", Trash).WithName("Items_Trash").RequireCofferSession();
         group.MapPost("/{vaultId}/items/{itemId}/restore", Restore).WithName("Items_Restore").RequireCofferSession();
-        group.MapPost("/{vaultId}/items/{itemId}/delete", Delete).WithName("Items_Delete").RequireCofferSession();
+        group.MapPost("/{vaultId}/items/{itemId}/delete", Delete).WithName("Items_Delete").RequireCofferSession()
+            .RequireStepUp(StepUpActions.PermanentDelete);
         return group;
     }
 

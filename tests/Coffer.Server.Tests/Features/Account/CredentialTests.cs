@@ -126,7 +126,7 @@ public sealed class CredentialTests
     }
 
     [Theory, BothEngines]
-    public async Task Change_SessionSignedInTooLongAgo_IsReauthenticationRequired_AndAFreshSignInGoesAhead(Engine engine)
+    public async Task Change_SessionSignedInTooLongAgo_IsReauthenticationRequiredOrStepUp_AndAFreshSignInGoesAhead(Engine engine)
     {
         ManualClock clock = new(DateTimeOffset.UtcNow);
         await using TestOrganisation org = await TestOrganisation.StartAsync(engine, clock: clock);
@@ -136,6 +136,7 @@ public sealed class CredentialTests
         using UnlockedAccount keysScope = keys;
         clock.Advance(TimeSpan.FromMinutes(6));
         string before = await CredentialRowsAsync(org, mia.MemberId);
+        stale.Session.StepUpHandler = null;   // an email change is a step-up action (docs/adr/0024): its refusal is under test too
 
         CofferApiException password = await Assert.ThrowsAsync<CofferApiException>(() =>
             AccountCredentials.ChangePasswordAsync(stale, keys, mia.SecretKey, TestMember.Password, NewPassword, Organisation, Options));
@@ -143,12 +144,14 @@ public sealed class CredentialTests
             AccountCredentials.RegenerateSecretKeyAsync(stale, keys, mia.SecretKey, TestMember.Password, Organisation, Options));
         CofferApiException email = await Assert.ThrowsAsync<CofferApiException>(() =>
             AccountCredentials.RequestEmailChangeAsync(stale.Session, "mia.new@example.net"));
-        Assert.All(new[] { password, secretKey, email }, e => Assert.Equal((403, ErrorTypes.ReauthenticationRequired), (e.Status, e.Type)));
+        Assert.All(new[] { password, secretKey }, e => Assert.Equal((403, ErrorTypes.ReauthenticationRequired), (e.Status, e.Type)));
+        Assert.Equal((403, ErrorTypes.StepUpRequired, "change_email"), (email.Status, email.Type, email.StepUp?.Action));
         Assert.Equal(before, await CredentialRowsAsync(org, mia.MemberId));
         Assert.Empty(Mails(org, AccountMail.PasswordChangedSubject));
         Assert.Empty(Mails(org, AccountMail.ConfirmEmailSubject));
-        Assert.Equal(3, (await EventsAsync(org)).Count(e => e.Outcome == AuditOutcomes.Refused && e.Details is not null
+        Assert.Equal(2, (await EventsAsync(org)).Count(e => e.Outcome == AuditOutcomes.Refused && e.Details is not null
             && e.Details.Contains("reauthentication_required", StringComparison.Ordinal)));
+        Assert.Single(await EventsAsync(org), e => e.Action == AuditActions.StepUp && e.Outcome == AuditOutcomes.Refused);
 
         // The client signs in afresh with the keys it holds (no password asked) and submits the same change in that session.
         using SignInResult fresh = await SignIn.SignInAgainAsync(org.Connection, mia.Email, mia.Account.AccountId, mia.DeviceId, Device,

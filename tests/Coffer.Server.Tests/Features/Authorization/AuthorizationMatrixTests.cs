@@ -5,6 +5,7 @@ using System.Text.Json.Serialization.Metadata;
 using Coffer.Contracts;
 using Coffer.Contracts.Accounts;
 using Coffer.Contracts.Audit;
+using Coffer.Contracts.Auth;
 using Coffer.Contracts.Common;
 using Coffer.Contracts.Groups;
 using Coffer.Contracts.Issuers;
@@ -166,6 +167,9 @@ public sealed class AuthorizationMatrixTests
             Ids: (_, _) => new() { ["factorId"] = "not-an-id" }),
         new("POST", "/api/v1/mfa/verify", "AAAAAUU", Body: (_, _) => Bytes(new MfaCodeRequest("nothing", "1"), Json.MfaCodeRequest)),
         new("DELETE", "/api/v1/mfa/factors/{factorId}", "NNNNNUU", Ids: (_, _) => new() { ["factorId"] = "0190a1b2-0000-7000-8000-0000000000ff" }),
+        // Step-up by SRP (docs/adr/0024): any member in their own session (malformed bodies: 400).
+        new("POST", "/api/v1/auth/step-up/start", "AAAAAUU", Body: (_, _) => Bytes(new StepUpStartRequest("AA"), Json.StepUpStartRequest)),
+        new("POST", "/api/v1/auth/step-up/finish", "AAAAAUU", Body: (_, _) => Bytes(new StepUpFinishRequest("not-an-id", "AA"), Json.StepUpFinishRequest)),
 
         new("DELETE", "/api/v1/sessions/{sessionId}", "NNANNUU"),
         // Devices: one's own, or anyone's with manage_members (the Team Member's second device).
