@@ -32,7 +32,7 @@ internal static partial class StepUpEndpoints
     }
 
     internal static async Task<Results<Ok<StepUpStartResponse>, ProblemHttpResult>> Start(StepUpStartRequest request, HttpContext http,
-        StepUpStore stepUps, AuthStore auth, PolicyStore policies, AuditLog audit, TimeProvider clock, CancellationToken ct)
+        StepUpStore stepUps, AuthStore auth, AuthFailures failures, PolicyStore policies, AuditLog audit, TimeProvider clock, CancellationToken ct)
     {
         RequestValidation v = new();
         byte[] a = v.Bytes("a", request.A, exactLength: SrpParameters.Coffer.Group.PaddedLength);
@@ -53,7 +53,7 @@ internal static partial class StepUpEndpoints
         }
         long now = clock.NowMs();
         string ip = AuthEndpoints.ClientIp(http);
-        if (await ThrottledAsync(http, caller, member, auth, policies, audit, ip, now, ct) is { } throttled)
+        if (await ThrottledAsync(http, caller, failures, policies, audit, ip, now, ct) is { } throttled)
         {
             CryptographicOperations.ZeroMemory(member.SrpVerifier);
             return throttled;
@@ -90,7 +90,8 @@ internal static partial class StepUpEndpoints
     }
 
     internal static async Task<Results<Ok<StepUpFinishResponse>, ProblemHttpResult>> Finish(StepUpFinishRequest request, HttpContext http,
-        StepUpStore stepUps, AuthStore auth, AuditLog audit, TimeProvider clock, ILogger<StepUpStore> log, CancellationToken ct)
+        StepUpStore stepUps, AuthStore auth, AuthFailures failures, PolicyStore policies, AuditLog audit, TimeProvider clock, ILogger<StepUpStore> log,
+        CancellationToken ct)
     {
         RequestValidation v = new();
         string authId = v.Id("authId", request.AuthId);
@@ -111,6 +112,13 @@ internal static partial class StepUpEndpoints
             }
             return Problems.Of(CofferErrors.SignInFailed, "The step-up attempt is unknown, used or expired; start again.");
         }
+        // Checked again before the proof, as at sign-in: attempts started in parallel before a failure was counted get no answer past the bound.
+        if (await ThrottledAsync(http, caller, failures, policies, audit, attempt.Ip, now, ct) is { } throttled)
+        {
+            CryptographicOperations.ZeroMemory(attempt.SrpB!);
+            CryptographicOperations.ZeroMemory(attempt.SrpVerifier);
+            return throttled;
+        }
         StepUpMember? member = await stepUps.MemberAsync(caller, ct);
         // A verifier changed since start (a new password) fails like a wrong proof, as at sign-in.
         bool sameVerifier = member?.SrpVerifier is { } current && CryptographicOperations.FixedTimeEquals(current, attempt.SrpVerifier);
@@ -125,7 +133,8 @@ internal static partial class StepUpEndpoints
         byte[]? m2 = member?.KdfSalt is null ? null : srp.VerifyClientProof(attempt.SrpA, m1);
         if (m2 is null || !sameVerifier)
         {
-            await auth.RecordFailureAsync(attempt.EmailNormalized, attempt.DeviceId, attempt.Ip, now, ct);
+            await failures.RecordAsync((await policies.CurrentAsync(ct)).Throttle, new FailureKeys(caller.MemberId, attempt.DeviceId, attempt.Ip),
+                FailureKinds.Password, now, ct);
             LogStepUpFailed(log, caller.MemberId, caller.SessionId);
             await audit.RecordAsync(AuditEntry.By(caller, now, AuditActions.StepUp, AuditTargets.Member, caller.MemberId, AuditOutcomes.Failure,
                 AuditEntry.DetailsOf(("kind", StepUpActions.SrpMethod))), ct);
@@ -136,13 +145,13 @@ internal static partial class StepUpEndpoints
         return TypedResults.Ok(new StepUpFinishResponse(Base64Url.Encode(m2), now));
     }
 
-    private static async Task<ProblemHttpResult?> ThrottledAsync(HttpContext http, CofferCaller caller, StepUpMember member, AuthStore auth,
+    private static async Task<ProblemHttpResult?> ThrottledAsync(HttpContext http, CofferCaller caller, AuthFailures failures,
         PolicyStore policies, AuditLog audit, string ip, long now, CancellationToken ct)
     {
         ThrottlePolicy throttle = (await policies.CurrentAsync(ct)).Throttle;
-        ThrottleState state = await auth.ThrottleStateAsync(member.EmailNormalized, caller.DeviceId, ip, now - (long)throttle.Window.TotalMilliseconds, ct);
-        // The session's device is the member's own: delayed like a known device at sign-in, never locked out.
-        TimeSpan wait = throttle.WaitBeforeAttempt(state, knownDevice: true, now);
+        // Counted with the account's sign-in failures (docs/adr/0025). The session's device is the member's own: delayed like a
+        // known device at sign-in, never locked out.
+        TimeSpan wait = await failures.WaitAsync(throttle, new FailureKeys(caller.MemberId, caller.DeviceId, ip), knownDevice: true, now, ct);
         if (wait <= TimeSpan.Zero)
         {
             return null;
