@@ -13,6 +13,9 @@ internal static class Failures
     /// <summary>The agent cannot ask for a code by itself (e.g. its silent re-sign-in, ADR 0018): the person unlocks at a terminal.</summary>
     public const string SecondFactorMessage = "The organisation asks for your second factor again: run `coffer unlock`.";
 
+    public const string StepUpMessage =
+        "This action needs a fresh second factor and none was given, so nothing was changed: run it again where you can enter a code (or pass one with --otp-stdin).";
+
     public static AgentFailure From(Exception exception, string? server = null) => exception switch
     {
         CliException e => new AgentFailure(e.ExitCode, e.Message, e.Problem),
@@ -48,7 +51,9 @@ internal static class Failures
                 int s => string.Create(CultureInfo.InvariantCulture, $"Too many attempts: try again in {s} seconds."),
                 _ => "Too many attempts: try again later.",
             }),
-            ErrorTypes.MfaRequired or ErrorTypes.StepUpRequired or ErrorTypes.AdminMfaRequired => (ExitCodes.AuthFailed, SecondFactorMessage),
+            ErrorTypes.MfaRequired or ErrorTypes.AdminMfaRequired => (ExitCodes.AuthFailed, SecondFactorMessage),
+            // Reached only when the step-up itself could not be given (no prompt possible, or the code was not accepted twice).
+            ErrorTypes.StepUpRequired => (ExitCodes.AuthFailed, StepUpMessage),
             ErrorTypes.MfaFailed => (ExitCodes.AuthFailed, "That one-time code was not accepted: use the current code from your authenticator app, or a backup code."),
             ErrorTypes.Unauthenticated => (ExitCodes.Locked, LockedMessage),
             ErrorTypes.Forbidden => (ExitCodes.Forbidden, "Not allowed: " + said),

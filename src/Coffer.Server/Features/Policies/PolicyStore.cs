@@ -66,6 +66,12 @@ internal sealed class PolicyStore(IDatabase database, AuditStore audit, IOptions
             return cached;
         }
         CurrentPolicy fresh = await ReadAsync(ct);
+        if (fresh.OrgId.Length == 0)
+        {
+            // Read before setup (the retention purge runs at start-up): not kept, or the first minutes after setup would serve
+            // the defaults under no organisation id, which clients rightly refuse.
+            return fresh;
+        }
         Volatile.Write(ref _cached, fresh);
         Volatile.Write(ref _cachedAt, now);
         return fresh;
