@@ -284,7 +284,8 @@ internal static partial class AuthEndpoints
         return await failures.WaitAsync(throttle, new FailureKeys(memberId ?? email, deviceId, ip), knownDevice, now, ct);
     }
 
-    private static ProblemHttpResult TooManyAttempts(HttpContext http, TimeSpan wait)
+    /// <summary>The throttled answer of every kind of attempt (sign-in, factor, step-up): 429 with Retry-After and the seconds in the body.</summary>
+    internal static ProblemHttpResult TooManyAttempts(HttpContext http, TimeSpan wait)
     {
         int seconds = (int)Math.Ceiling(wait.TotalSeconds);
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);

@@ -1,10 +1,10 @@
-using System.Globalization;
 using Coffer.Contracts.Auth;
 using Coffer.Contracts.Mfa;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Time;
 using Coffer.Server.Common.Validation;
 using Coffer.Server.Features.Audit;
+using Coffer.Server.Features.Auth;
 using Coffer.Server.Features.Policies;
 using Coffer.Server.Features.Sessions;
 using Coffer.Server.Features.StepUp;
@@ -195,9 +195,7 @@ internal static partial class MfaEndpoints
         }
         await store.RecordAsync(AuditEntry.By(caller, now, AuditActions.MfaVerify, AuditTargets.Member, caller.MemberId, AuditOutcomes.Refused,
             AuditEntry.DetailsOf(("reason", "throttled"))), ct);
-        int seconds = (int)Math.Ceiling(wait.TotalSeconds);
-        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        return Problems.Of(CofferErrors.TooManyAttempts, $"Try again in {seconds} seconds.", new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
+        return AuthEndpoints.TooManyAttempts(http, wait);
     }
 
     private static async Task<ProblemHttpResult> FailedAsync(CofferCaller caller, MfaStore store, PolicyStore policies, TimeProvider clock, string kind,

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using Coffer.Contracts.Auth;
 using Coffer.Protocol.Encoding;
@@ -158,9 +157,7 @@ internal static partial class StepUpEndpoints
         }
         await audit.RecordAsync(AuditEntry.By(caller, now, AuditActions.StepUp, AuditTargets.Member, caller.MemberId, AuditOutcomes.Refused,
             AuditEntry.DetailsOf(("kind", StepUpActions.SrpMethod), ("reason", "throttled"))), ct);
-        int seconds = (int)Math.Ceiling(wait.TotalSeconds);
-        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        return Problems.Of(CofferErrors.TooManyAttempts, $"Try again in {seconds} seconds.", new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
+        return AuthEndpoints.TooManyAttempts(http, wait);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Step-up by SRP failed for member {MemberId} in session {SessionId}")]
