@@ -69,10 +69,14 @@ internal static class CertificateReader
     public static async Task<EcdsaP256PublicKey?> CertifiedSigningKeyAsync(DbConnection c, DbTransaction? tx, string memberId, CancellationToken ct) =>
         await MemberAsync(c, tx, memberId, ct) is { } row && EcdsaP256.TryImportPublicKey(row.SigningPublicKey, out EcdsaP256PublicKey? key) ? key : null;
 
+    private const long IssuerClockSkewMs = 5 * 60_000;
+
     /// <summary>
     /// The public key of an issuer certificate held by <paramref name="holderId"/>, valid at <paramref name="now"/> and not
     /// revoked by the newest revocation list: so the server takes no new certificate or list from a removed administrator's
-    /// issuer once its revocation is published (docs/adr/0015).
+    /// issuer once its revocation is published (docs/adr/0015). "Valid at now" allows the same 5 minutes of clock skew as the
+    /// certificates themselves: the issuer's certificate carries its client's time, which may run a little ahead of the server's,
+    /// and an issuer made a second "in the future" must not refuse the confirmation that follows it.
     /// </summary>
     public static async Task<EcdsaP256PublicKey?> HeldIssuerKeyAsync(DbConnection c, DbTransaction? tx, string issuerId, string holderId, long now,
         CancellationToken ct)
@@ -83,9 +87,9 @@ internal static class CertificateReader
         }
         byte[]? spki = await c.OneAsync<byte[]>(tx, """
             SELECT public_key FROM certificates
-            WHERE kind = 'issuer' AND subject_id = @issuerId AND holder_id = @holderId AND expires_at > @now AND issued_at <= @now
+            WHERE kind = 'issuer' AND subject_id = @issuerId AND holder_id = @holderId AND expires_at > @now AND issued_at <= @latestIssue
             ORDER BY issued_at DESC LIMIT 1
-            """, new { issuerId, holderId, now }, ct);
+            """, new { issuerId, holderId, now, latestIssue = now + IssuerClockSkewMs }, ct);
         return spki is not null && EcdsaP256.TryImportPublicKey(spki, out EcdsaP256PublicKey? key) ? key : null;
     }
 

@@ -3,6 +3,7 @@ using Coffer.Contracts.Auth;
 using Coffer.Contracts.Errors;
 using Coffer.Contracts.Mfa;
 using Coffer.Contracts.Vaults;
+using Coffer.Crypto.Kdf;
 using Coffer.Sdk.Accounts;
 using Coffer.Sdk.Auth;
 using Coffer.Sdk.Devices;
@@ -219,6 +220,19 @@ public sealed class StepUpTests
         Assert.Equal((ErrorTypes.StepUpRequired, StepUpActions.ChangeEmail), (refused.Type, refused.StepUp?.Action));
         Assert.Equal([StepUpActions.SrpMethod], refused.StepUp!.Methods);
         Assert.True(refused.StepUp.BySrp);
+
+        // A proof from the wrong password confirms nothing: the action is still refused, and the failure is counted and logged.
+        using (DerivedAccountKeys wrong = TwoSecretKeyDerivation.Derive("not carol's password at all 42", carol.SecretKey, carol.MemberId, signIn.Kdf,
+            TestOrganisation.Policy))
+        {
+            CofferApiException wrongProof = await Assert.ThrowsAsync<CofferApiException>(() => new MfaClient(signIn.Session).StepUpWithSrpAsync(wrong, signIn.Kdf));
+            Assert.Equal(ErrorTypes.SignInFailed, wrongProof.Type);
+        }
+        CofferApiException stillRefused = await Assert.ThrowsAsync<CofferApiException>(() =>
+            AccountCredentials.RequestEmailChangeAsync(signIn.Session, "carol.second@example.org"));
+        Assert.Equal(ErrorTypes.StepUpRequired, stillRefused.Type);
+        Assert.Contains(await MfaTests.EventsAsync(org), e => e.Action == AuditActions.StepUp && e.Outcome == AuditOutcomes.Failure
+            && e.ActorMemberId == carol.MemberId);
 
         // The SDK steps up and retries once when the session has a handler.
         signIn.Session.StepUpHandler = new MfaStepUp(null, () => (signIn.AccountKeys, signIn.Kdf));
