@@ -207,47 +207,44 @@ internal static class Program
             Check(value, target);
         }
 
-        ProcessStartInfo psi = new("keepassxc-cli") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        ProcessStartInfo psi = new("keepassxc-cli");
         psi.ArgumentList.Add("open");
         psi.ArgumentList.Add(database);
-        using Process shell = Process.Start(psi) ?? throw new InvalidOperationException("keepassxc-cli did not start");
-        _ = shell.StandardError.ReadToEndAsync();
-        shell.StandardInput.Write(Password + "\n");
-        shell.StandardInput.Flush();
-        // The shell's prompt is the database name (the export's DatabaseName) and "> ".
-        const string prompt = "bench> ";
-        ReadUntil(shell, prompt);
-        List<double> warm = [];
-        for (int r = 0; r < shellRuns; r++)
-        {
-            Stopwatch watch = Stopwatch.StartNew();
-            shell.StandardInput.Write($"show -s -a Password \"{target}\"\n");
-            shell.StandardInput.Flush();
-            string answer = ReadUntil(shell, prompt);
-            warm.Add(watch.Elapsed.TotalMilliseconds);
-            Check(answer, target);
-        }
-        shell.StandardInput.Write("exit\n");
-        shell.StandardInput.Flush();
-        shell.WaitForExit(10_000);
+        // The shell's prompt is the database name (the export's DatabaseName) and "> "; it asks for the password first.
+        List<double> warm = TimeShell(psi, Password + "\n", "bench> ", $"show -s -a Password \"{target}\"", target, shellRuns);
         return new KeePassResult(Median(cold), Median(warm), kdf);
     }
 
     /// <summary>Lookups in <c>coffer shell</c> (one process, the agent unlocked), timed from the line sent to the next prompt.</summary>
     private static List<double> CofferShell(string coffer, string home, string target, int runs)
     {
-        ProcessStartInfo psi = new(coffer) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        ProcessStartInfo psi = new(coffer);
         psi.ArgumentList.Add("shell");
         psi.Environment["COFFER_HOME"] = home;
-        using Process shell = Process.Start(psi) ?? throw new InvalidOperationException("coffer did not start");
+        return TimeShell(psi, null, "coffer> ", $"item get \"{target}\" --field password", target, runs);
+    }
+
+    /// <summary>
+    /// Starts a shell, gives it <paramref name="opening"/> (a password) and waits for its prompt; then sends <paramref name="line"/>
+    /// <paramref name="runs"/> times, timing each from the line sent to the next prompt and checking the answer names the secret.
+    /// </summary>
+    private static List<double> TimeShell(ProcessStartInfo psi, string? opening, string prompt, string line, string target, int runs)
+    {
+        psi.RedirectStandardInput = psi.RedirectStandardOutput = psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
+        using Process shell = Process.Start(psi) ?? throw new InvalidOperationException(psi.FileName + " did not start");
         _ = shell.StandardError.ReadToEndAsync();
-        const string prompt = "coffer> ";
+        if (opening is not null)
+        {
+            shell.StandardInput.Write(opening);
+            shell.StandardInput.Flush();
+        }
         ReadUntil(shell, prompt);
         List<double> times = [];
         for (int r = 0; r < runs; r++)
         {
             Stopwatch watch = Stopwatch.StartNew();
-            shell.StandardInput.Write($"item get \"{target}\" --field password\n");
+            shell.StandardInput.Write(line + "\n");
             shell.StandardInput.Flush();
             string answer = ReadUntil(shell, prompt);
             times.Add(watch.Elapsed.TotalMilliseconds);

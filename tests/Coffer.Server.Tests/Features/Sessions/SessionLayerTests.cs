@@ -128,10 +128,11 @@ public class SessionLayerTests
     }
 
     [Fact]
-    public async Task Sqlite_SessionEndedByAnotherProcess_IsRefusedWithinASecond()
+    public async Task Sqlite_SessionEndedByAnotherProcess_IsRefusedOnceTheNodesCopyAgesOut()
     {
         // The SQLite node keeps the session it found for up to a second (docs/adr/0023); its own changes are seen at once, and
-        // a change another process makes on the file (a coffer-server command) within that second.
+        // a change another process makes on the file (a coffer-server command) once its copy is older than that. The 10 s
+        // below is a deadline for the policy, not a speed: the assertion is only that the ended session is refused.
         await using TestOrganisation org = await TestOrganisation.StartAsync(Engine.Sqlite);
         using SignInResult owner = await org.SignInOwnerAsync();
         await owner.Session.SendAsync(HttpMethod.Get, "/api/v1/sessions", Json.SessionListResponse);
