@@ -140,15 +140,25 @@ public sealed class AdministrationTests(OrganisationFixture org) : IClassFixture
     }
 
     [Fact]
-    public async Task MemberUnlock_ReleasesTheAccount_AndNeedsManageMembers()
+    public async Task MemberUnlock_ClearsFailedAttempts_SaysWhetherALockWasRunning_AndNeedsManageMembers()
     {
         using CliMember kate = await CliMember.JoinAsync(org, "kate");
+        using CofferHomeDirectory other = new("kate-other");
+        string secretKey = File.ReadAllText(Path.Combine(kate.Device.Home, "secret-keys", kate.MemberId)).Trim();
+        CofferRun wrong = await other.RunAsync(secretKey + "\nnot kate's password at all\n", "signin", org.ServerUrl.ToString(), "--email", kate.Email,
+            "--org-fingerprint", org.OrganisationFingerprint, "--secret-key-stdin", "--password-stdin");
 
-        CofferRun released = await org.Owner.RunAsync(null, "member", "unlock", kate.Email);
+        CofferRun released = await org.Owner.RunAsync(null, "member", "unlock", kate.Email, "--format", "json");
+        CofferRun again = await org.Owner.RunAsync(null, "member", "unlock", kate.Email);
         CofferRun refused = await kate.Device.RunAsync(null, "member", "unlock", kate.Email);
 
+        Assert.NotEqual(0, wrong.Exit);
         Assert.True(released.Exit == 0, released.ToString());
-        Assert.Contains("Released the lock on " + kate.Email, released.Stdout, StringComparison.Ordinal);
+        JsonElement answer = JsonDocument.Parse(released.Stdout).RootElement;
+        Assert.False(answer.GetProperty("wasLocked").GetBoolean());   // one failure is far below the lockout threshold
+        Assert.Equal(1, answer.GetProperty("failuresCleared").GetInt32());
+        Assert.True(again.Exit == 0, again.ToString());
+        Assert.Equal(kate.Email + " was not locked (0 failed attempt(s) cleared).", again.Stdout.Trim());
         Assert.NotEqual(0, refused.Exit);
     }
 

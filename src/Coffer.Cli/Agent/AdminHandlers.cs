@@ -34,6 +34,8 @@ internal sealed class AdminHandlers(AgentState state, AccountStore store)
             MemberPendingRequest r => Result(await PendingAsync(session, r.Member, cancellationToken).ConfigureAwait(false), Json.PendingMemberResult),
             MemberConfirmRequest r => Result(await ExclusiveAsync(session, () => ConfirmAsync(session, r, cancellationToken), cancellationToken)
                 .ConfigureAwait(false), Json.PendingMemberResult),
+            MemberLifecycleRequest { Action: "unlock" } r => Result(await ReleaseLockAsync(session, r, cancellationToken).ConfigureAwait(false),
+                Json.MemberUnlockResponse),
             MemberLifecycleRequest r => Result(await LifecycleAsync(session, r, cancellationToken).ConfigureAwait(false), Json.MemberLifecycleResponse),
             GroupListRequest => Result(await session.RunAsync(s => new GroupClient(s, session.Keys).ListAsync(cancellationToken), cancellationToken)
                 .ConfigureAwait(false), Json.IReadOnlyListGroupSummaryDto),
@@ -102,6 +104,12 @@ internal sealed class AdminHandlers(AgentState state, AccountStore store)
         return ToResult(pending, "active") with { Confirmed = true, Administrator = r.Administrator };
     }
 
+    private static async Task<MemberUnlockResponse> ReleaseLockAsync(UnlockedSession session, MemberLifecycleRequest r, CancellationToken cancellationToken)
+    {
+        MemberDto member = await FindMemberAsync(session, r.Member, cancellationToken).ConfigureAwait(false);
+        return await session.RunAsync(s => new MemberDirectory(s).UnlockAsync(member.Id, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
     private static async Task<MemberLifecycleResponse> LifecycleAsync(UnlockedSession session, MemberLifecycleRequest r, CancellationToken cancellationToken)
     {
         MemberDto member = await FindMemberAsync(session, r.Member, cancellationToken).ConfigureAwait(false);
@@ -109,9 +117,6 @@ internal sealed class AdminHandlers(AgentState state, AccountStore store)
         {
             "suspend" => await session.RunAsync(s => new MemberDirectory(s).SuspendAsync(member.Id, cancellationToken), cancellationToken).ConfigureAwait(false),
             "remove" => await session.RunAsync(s => new MemberDirectory(s).RemoveAsync(member.Id, cancellationToken), cancellationToken).ConfigureAwait(false),
-            "unlock" => new MemberLifecycleResponse(
-                (await session.RunAsync(s => new MemberDirectory(s).UnlockAsync(member.Id, cancellationToken), cancellationToken).ConfigureAwait(false)).Member,
-                0, [], []),
             "reactivate" => new MemberLifecycleResponse(
                 await session.RunAsync(s => new MemberDirectory(s).ReactivateAsync(member.Id, cancellationToken), cancellationToken).ConfigureAwait(false), 0, [], []),
             _ => throw new CliException(ExitCodes.Usage, "Unknown member action: " + r.Action),

@@ -237,6 +237,7 @@ internal sealed record SignOutResult(string Account, bool Forgotten);
 [JsonSerializable(typeof(EmailChangeResult))]
 [JsonSerializable(typeof(PendingMemberResult))]
 [JsonSerializable(typeof(MemberLifecycleResponse))]
+[JsonSerializable(typeof(MemberUnlockResponse))]
 [JsonSerializable(typeof(IReadOnlyList<GroupSummaryDto>))]
 [JsonSerializable(typeof(GroupResult))]
 [JsonSerializable(typeof(AuditEventsResponse))]

@@ -121,17 +121,25 @@ internal static class MemberAdministration
                 }
             }
             JsonElement answer = await c.AskAgentAsync(new MemberLifecycleRequest(account.MemberId, target, action), ct).ConfigureAwait(false);
-            MemberLifecycleResponse result = answer.Deserialize(Json.MemberLifecycleResponse)!;
             if (c.Output.Json)
             {
                 c.Output.WriteJson(answer);
                 return;
             }
+            if (action == "unlock")
+            {
+                MemberUnlockResponse released = answer.Deserialize(Json.MemberUnlockResponse)!;
+                string failures = string.Create(CultureInfo.InvariantCulture, $"{released.FailuresCleared} failed attempt(s) cleared");
+                c.Output.Line(released.WasLocked
+                    ? $"Released the lock on {released.Member.Email} ({failures}): they can sign in from a new device again."
+                    : $"{released.Member.Email} was not locked ({failures}).");
+                return;
+            }
+            MemberLifecycleResponse result = answer.Deserialize(Json.MemberLifecycleResponse)!;
             string done = action switch
             {
                 "suspend" => "Suspended",
                 "reactivate" => "Reactivated",
-                "unlock" => "Released the lock on",
                 _ => "Removed",
             };
             c.Output.Line($"{done} {result.Member.Email}" + (result.SessionsEnded > 0 ? $"; {result.SessionsEnded} session(s) ended." : "."));
