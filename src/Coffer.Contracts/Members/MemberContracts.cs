@@ -44,6 +44,10 @@ public sealed record InvitationLookupRequest([property: JsonRequired] string Tok
 /// <param name="BaseGroup"><c>team_members</c> or <c>guests</c>.</param>
 /// <param name="ExpiresAt">Unix ms after which the invitation no longer works.</param>
 /// <param name="Root">The organisation root and its self-signed record.</param>
+/// <param name="MinPasswordLength">
+/// The organisation policy's shortest account password (<c>minPasswordLength</c>); clients never accept less than their own
+/// floor of 14 whatever this says, since the policy is not signed.
+/// </param>
 public sealed record InvitationLookupResponse(
     [property: JsonRequired] string MemberId,
     [property: JsonRequired] string Email,
@@ -53,7 +57,8 @@ public sealed record InvitationLookupResponse(
     [property: JsonRequired] string AccountId,
     [property: JsonRequired] string BaseGroup,
     [property: JsonRequired] long ExpiresAt,
-    [property: JsonRequired] OrganisationRootDto Root);
+    [property: JsonRequired] OrganisationRootDto Root,
+    [property: JsonRequired] int MinPasswordLength);
 
 /// <summary>
 /// <c>POST /api/v1/invitations/accept</c> (anonymous, the token authorises): the invitee's 2SKD parameters,

@@ -37,7 +37,7 @@ public static class InvitationAcceptance
     /// <summary>Accepts the invitation <paramref name="link"/> names.</summary>
     /// <param name="connection">A connection to the server the link names.</param>
     /// <param name="link">The parsed invitation link.</param>
-    /// <param name="password">The new account password; checked against POLICY.md's rules.</param>
+    /// <param name="password">The new account password; checked against POLICY.md's rules and the organisation's minimum length.</param>
     /// <param name="clock">The clock for ids.</param>
     /// <param name="policy">The KDF policy (<see cref="KdfPolicy.Default"/> outside tests).</param>
     /// <param name="iterations">2SKD iterations; at least the policy's floor.</param>
@@ -72,7 +72,9 @@ public static class InvitationAcceptance
         {
             throw new ProvenanceException(ProvenanceFailure.Mismatch, "the organisation's signing key (it names another organisation or account id)");
         }
-        PasswordRuleResult rules = PasswordRules.Check(password, PasswordRules.DefaultMinimumLength, invitation.Email, invitation.OrganisationName);
+        // The policy's minimum is not signed: a server may raise it but never take it below the client's own floor.
+        int minimumLength = Math.Max(PasswordRules.DefaultMinimumLength, invitation.MinPasswordLength);
+        PasswordRuleResult rules = PasswordRules.Check(password, minimumLength, invitation.Email, invitation.OrganisationName);
         if (!rules.IsAcceptable)
         {
             throw new ArgumentException(string.Join(" ", rules.Messages), nameof(password));

@@ -7,6 +7,7 @@ using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Time;
 using Coffer.Server.Common.Validation;
 using Coffer.Server.Features.Audit;
+using Coffer.Server.Features.Policies;
 using Coffer.Server.Features.Setup;
 using Coffer.Server.Features.Vaults;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -29,7 +30,7 @@ internal static class InvitationEndpoints
     }
 
     internal static async Task<Results<Ok<InvitationLookupResponse>, ProblemHttpResult>> Lookup(InvitationLookupRequest request,
-        InvitationStore store, TimeProvider clock, CancellationToken ct)
+        InvitationStore store, PolicyStore policies, TimeProvider clock, CancellationToken ct)
     {
         RequestValidation v = new();
         byte[] token = v.Bytes("token", request.Token, exactLength: 32);
@@ -37,7 +38,8 @@ internal static class InvitationEndpoints
         {
             return v.ToProblem();
         }
-        return await store.LookupAsync(token, clock.NowMs(), ct) is { } found ? TypedResults.Ok(found) : BadToken();
+        int minPasswordLength = (await policies.CurrentAsync(ct)).Settings.MinPasswordLength;
+        return await store.LookupAsync(token, minPasswordLength, clock.NowMs(), ct) is { } found ? TypedResults.Ok(found) : BadToken();
     }
 
     internal static async Task<Results<Ok<InvitationAcceptResponse>, ProblemHttpResult>> Accept(InvitationAcceptRequest request, HttpContext http,

@@ -65,11 +65,14 @@ internal sealed class InvitationStore(IDatabase database, AuditStore audit, Acco
             return (InviteOutcome.Invited, new NewInvitation(memberId, invitationId, token, org.Fingerprint, expiresAt));
         }, ct);
 
-    /// <summary>The open invitation a token names, or null when the token is unknown, used or expired.</summary>
-    public async Task<InvitationLookupResponse?> LookupAsync(byte[] token, long now, CancellationToken ct)
+    /// <summary>
+    /// The open invitation a token names, or null when the token is unknown, used or expired; with the policy's shortest password,
+    /// which the invitee cannot read otherwise before they have an account.
+    /// </summary>
+    public async Task<InvitationLookupResponse?> LookupAsync(byte[] token, int minPasswordLength, long now, CancellationToken ct)
     {
         await using DbConnection c = await database.OpenAsync(ct);
-        return await OpenInvitationAsync(c, null, token, now, ct) is { } row ? row.ToDto() : null;
+        return await OpenInvitationAsync(c, null, token, now, ct) is { } row ? row.ToDto(minPasswordLength) : null;
     }
 
     /// <summary>
@@ -162,8 +165,8 @@ internal sealed class InvitationStore(IDatabase database, AuditStore audit, Acco
         public long CreatedAt { get; set; }
         public byte[] Signature { get; set; } = [];
 
-        public InvitationLookupResponse ToDto() => new(MemberId, Email, Name, OrgId, OrganisationName, AccountId, BaseGroup, ExpiresAt,
-            new OrganisationRootDto(OrgId, AccountId, Base64Url.Encode(PublicKey), CreatedAt, Base64Url.Encode(Signature)));
+        public InvitationLookupResponse ToDto(int minPasswordLength) => new(MemberId, Email, Name, OrgId, OrganisationName, AccountId, BaseGroup,
+            ExpiresAt, new OrganisationRootDto(OrgId, AccountId, Base64Url.Encode(PublicKey), CreatedAt, Base64Url.Encode(Signature)), minPasswordLength);
     }
 
     private sealed class OrgRow

@@ -3,6 +3,7 @@ using Coffer.Contracts;
 using Coffer.Contracts.Auth;
 using Coffer.Contracts.Keys;
 using Coffer.Contracts.Members;
+using Coffer.Contracts.Policies;
 using Coffer.Crypto.Provenance;
 using Coffer.Protocol.Encoding;
 using Coffer.Protocol.Envelopes;
@@ -83,6 +84,27 @@ public class InvitationTests
     }
 
     public const string InviteePassword = "invitee's own long passphrase 7";
+
+    [Theory, BothEngines]
+    public async Task Accept_PasswordShorterThanThePolicysMinimum_IsRefusedBeforeAnythingIsSent_AndTheLinkStillWorks(Engine engine)
+    {
+        await using TestOrganisation org = await TestOrganisation.StartAsync(engine);
+        using SignInResult owner = await org.SignInOwnerAsync();
+        PolicyDocumentResponse current = await owner.Session.SendAsync(HttpMethod.Get, "/api/v1/policy", Json.PolicyDocumentResponse);
+        await owner.Session.SendAsync(HttpMethod.Put, "/api/v1/policy", new PolicyUpdateRequest(current.Version, current.Settings with { MinPasswordLength = 40 }),
+            Json.PolicyUpdateRequest, Json.PolicyDocumentResponse);
+        InvitationResponse invited = await InviteAsync(owner, "lena@example.org", "Lena Long", "team_members");
+        string eml = Assert.Single(OutboxMessages(org));
+        InvitationLink link = InvitationLink.Parse(eml[eml.IndexOf("http", StringComparison.Ordinal)..].Split('\r', '\n')[0]);
+
+        ArgumentException tooShort = await Assert.ThrowsAsync<ArgumentException>(() => InvitationAcceptance.AcceptAsync(org.Connection, link,
+            InviteePassword, TimeProvider.System, TestOrganisation.Policy, TestOrganisation.Iterations));
+        using InvitationAcceptanceResult accepted = await InvitationAcceptance.AcceptAsync(org.Connection, link,
+            InviteePassword + ", and then some more", TimeProvider.System, TestOrganisation.Policy, TestOrganisation.Iterations);
+
+        Assert.StartsWith($"Use at least 40 characters (this password has {InviteePassword.Length}).", tooShort.Message, StringComparison.Ordinal);
+        Assert.Equal(invited.MemberId, accepted.Account.MemberId);
+    }
 
     [Theory, BothEngines]
     public async Task Accept_WithTheMailedLink_MakesTheMemberPendingAndKillsTheToken(Engine engine)
