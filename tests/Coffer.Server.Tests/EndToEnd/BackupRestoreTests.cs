@@ -58,6 +58,8 @@ public class BackupRestoreTests
 
                 (int exit, string output) = await ServerProcess.RunCommandAsync(ServerProcess.Command(data, "backup", backup));
                 Assert.True(exit == 0, output);
+                Assert.Contains("audit-key.p8", output, StringComparison.Ordinal);   // the keys the backup does not hold, named
+                Assert.Contains("mfa-key.bin", output, StringComparison.Ordinal);
                 if (!OperatingSystem.IsWindows())
                 {
                     Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(backup));

@@ -2,6 +2,7 @@ using System.Globalization;
 using Coffer.Server.Common.Configuration;
 using Coffer.Server.Common.Data;
 using Coffer.Server.Features.Audit;
+using Coffer.Server.Features.Mfa;
 using Microsoft.Data.Sqlite;
 
 namespace Coffer.Server.Features.Operations;
@@ -37,7 +38,8 @@ internal static class BackupCommand
                 coffer-server: the database is PostgreSQL; back it up with PostgreSQL's own tools, which take a consistent
                 snapshot while servers run:
                   pg_dump --format=custom --file=coffer.dump "<the Coffer:Database:ConnectionString database>"
-                Keep the audit key (<DataDirectory>/audit-key.p8) with your backups: it is not in the database.
+                Keep the audit key (<DataDirectory>/audit-key.p8) and the MFA key (<DataDirectory>/mfa-key.bin) with your
+                backups: they are not in the database.
                 To restore: stop every coffer-server, pg_restore --clean --if-exists --dbname=… coffer.dump, then run
                   coffer-server restore --mark-restored
                 so clients are told the server went back in time.
@@ -116,8 +118,10 @@ internal static class BackupCommand
                 $"  {target} ({size} bytes, 0600), taken {DateTimeOffset.FromUnixTimeMilliseconds(takenAt):yyyy-MM-ddTHH:mm:ssZ} from {live}"));
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"  schema at migration {facts.SchemaVersion:D4}; activity log through seq {facts.AuditHeadSeq}"));
+            string mfaKey = Path.Combine(Path.GetFullPath(options.DataDirectory), MfaKey.FileName);
             await output.WriteLineAsync(
-                $"  the audit key ({AuditKey.PathIn(options.DataDirectory)}) is not in the backup: keep a copy of it with your backups.");
+                $"  the audit key ({AuditKey.PathIn(options.DataDirectory)}) and the MFA key ({mfaKey}, which seals the members' TOTP secrets)");
+            await output.WriteLineAsync("  are not in the backup: keep a copy of each with your backups.");
             await output.WriteLineAsync("  restore with: coffer-server restore <file> (with every server stopped)");
             return 0;
         }
