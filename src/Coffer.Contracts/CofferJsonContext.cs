@@ -41,6 +41,8 @@ namespace Coffer.Contracts;
 [JsonSerializable(typeof(TotpEnrolResponse))]
 [JsonSerializable(typeof(MfaCodeRequest))]
 [JsonSerializable(typeof(MfaAcceptedResponse))]
+[JsonSerializable(typeof(ItemUsageReport))]
+[JsonSerializable(typeof(ItemUsageRecorded))]
 [JsonSerializable(typeof(SecurityKeyRegistrationRequest))]
 [JsonSerializable(typeof(SecurityKeyRegistrationOptionsResponse))]
 [JsonSerializable(typeof(SecurityKeyAssertionOptionsResponse))]

@@ -163,11 +163,11 @@ public sealed class ItemCommandTests(SharedVaultFixture shared) : IClassFixture<
     }
 
     [Fact]
-    public async Task Get_FieldPrintsOnlyTheValue_WithoutRevealConcealedValuesStayHidden()
+    public async Task Get_FieldPrintsOnlyTheValue_WithoutRevealConcealedValuesStayHidden_RevealsAreInTheActivityLog()
     {
         string title = Unique("Mail relay");
         const string secret = "relay pass with spaces & symbols !#";
-        await CreateAsync(shared.Owner, title, secret, "--username", "relay-admin");
+        string itemId = await CreateAsync(shared.Owner, title, secret, "--username", "relay-admin");
 
         CofferRun password = SharedVaultFixture.Succeeded(await shared.Owner.RunAsync(null, "item", "get", title, "--field", "password"));
         CofferRun username = SharedVaultFixture.Succeeded(await shared.Owner.RunAsync(null, "item", "get", title, "--field", "username"));
@@ -185,7 +185,19 @@ public sealed class ItemCommandTests(SharedVaultFixture shared) : IClassFixture<
         Assert.Contains(secret, revealed.Stdout, StringComparison.Ordinal);
         Assert.Equal(5, missing.Exit);
         Assert.Contains("has no field \"pin code\"", OneLine(missing.Stderr), StringComparison.Ordinal);
+        // POLICY.md "Accounting": the agent reports in the background the two reveals (the password field, --reveal), not the
+        // username or the concealed view; ids and the field's purpose only.
+        CofferRun tail = await EventuallyAsync(shared.Owner, r => r.Exit == 0 && Reveals(r, itemId).Length == 2, "audit", "tail", "-n", "40", "--format", "json");
+        JsonElement[] reveals = Reveals(tail, itemId);
+        Assert.Equal(["{\"vaultId\":", "{\"vaultId\":"], reveals.Select(e => e.GetProperty("details").GetString()![..11]));
+        Assert.Contains("\"field\":\"password\"", reveals[0].GetProperty("details").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, tail.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(title, tail.Stdout, StringComparison.Ordinal);
     }
+
+    private static JsonElement[] Reveals(CofferRun tail, string itemId) =>
+        [.. JsonDocument.Parse(tail.Stdout).RootElement.EnumerateArray()
+            .Where(e => e.GetProperty("action").GetString() == "item.reveal" && e.TryGetProperty("targetId", out JsonElement t) && t.GetString() == itemId)];
 
     [Fact]
     public async Task Get_Otp_PrintsTheCurrentCodeOfAKnownSecret()

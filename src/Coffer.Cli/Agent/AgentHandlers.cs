@@ -478,6 +478,10 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
         {
             using (session)
             {
+                using (CancellationTokenSource flushing = new(TimeSpan.FromSeconds(3)))
+                {
+                    await session.Usage.FlushAsync(flushing.Token).ConfigureAwait(false);   // best effort: a failed report is not a failed sign-out
+                }
                 await new SessionClient(session.Session).SignOutAsync(cancellationToken).ConfigureAwait(false);
             }
         }

@@ -212,6 +212,7 @@ internal sealed class ItemHandlers(AgentState state)
             {
                 throw new CliException(ExitCodes.Error, $"Item \"{summary.Title}\" has a one-time password setting that is not a valid otpauth://totp URI.");
             }
+            Used(items, summary, ItemUsageActions.Otp, "otp");
             return Answer(new FieldValueResult(summary.ItemId, "otp", code.Code, code.ValidUntil.ToUnixTimeMilliseconds()), Json.FieldValueResult, notice);
         }
         if (call.Field is string wanted)
@@ -222,12 +223,17 @@ internal sealed class ItemHandlers(AgentState state)
             if (IsConcealed(field))
             {
                 Require(vault, VaultPermissions.ViewAndCopyPasswords, "revealing or copying concealed values");
+                Used(items, summary, call.Copy ? ItemUsageActions.Copy : ItemUsageActions.Reveal, UsedField(field));
             }
             return Answer(new FieldValueResult(summary.ItemId, field.Label, field.Value), Json.FieldValueResult, notice);
         }
         if (call.Reveal)
         {
             Require(vault, VaultPermissions.ViewAndCopyPasswords, "revealing concealed values");
+            if (details.Fields.Any(IsConcealed))
+            {
+                Used(items, summary, ItemUsageActions.Reveal, null);
+            }
         }
         List<FieldView> fields = [.. details.Fields.Select(f => new FieldView(f.Id, f.Label, f.Type, f.Purpose,
             IsConcealed(f) && !call.Reveal ? null : f.Value, IsConcealed(f)))];
@@ -360,6 +366,10 @@ internal sealed class ItemHandlers(AgentState state)
             [.. versions.Select(v => new VersionView(v.Version, v.StoredAt.ToUnixTimeMilliseconds(), v.VaultKeySerial, v.Overview?.Title, v.Overview?.Archived,
                 v.Overview?.Trashed))],
             [.. content.Details.PasswordHistory.Select(p => new PasswordChangeView(p.ChangedAt, call.Reveal ? p.Value : null))]);
+        if (call.Reveal && content.Details.PasswordHistory.Count > 0)
+        {
+            Used(items, summary, ItemUsageActions.Reveal, "password_history");
+        }
         return Answer(view, Json.ItemHistoryView, notice);
     }
 
@@ -483,6 +493,23 @@ internal sealed class ItemHandlers(AgentState state)
     }
 
     /// <summary>Concealed: a concealed or one-time-password field, or whatever holds the password.</summary>
+    /// <summary>
+    /// Queues a use of a concealed value for the activity log (POLICY.md "Accounting"); it is reported in the background, so the
+    /// answer never waits for it. Uses while offline have no session to report to and are not logged.
+    /// </summary>
+    private static void Used(HostedLibrary items, ItemSummary summary, string action, string? field)
+    {
+        if (!items.IsOffline)
+        {
+            items.Session.Usage.Add(new ItemUsageDto(summary.VaultId, summary.ItemId, action, field, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        }
+    }
+
+    /// <summary>The field's purpose for the log, never its label (sealed item content).</summary>
+    private static string UsedField(ItemField field) =>
+        field.Purpose is { Length: > 0 } purpose && purpose.All(ch => ch is (>= 'a' and <= 'z') or '_') && purpose.Length <= 20 ? purpose
+        : field.Type == ItemFieldTypes.Otp ? "otp" : "other";
+
     internal static bool IsConcealed(ItemField field) =>
         field.Type is ItemFieldTypes.Concealed or ItemFieldTypes.Otp || field.Purpose == ItemFieldPurposes.Password;
 

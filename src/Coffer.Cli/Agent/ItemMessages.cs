@@ -46,7 +46,8 @@ internal sealed record ItemListCall(string? Text, string? Vault, string? Categor
 /// An item by id or title. Concealed values come back only with <paramref name="Reveal"/>; <paramref name="Field"/> asks for
 /// one value only, <paramref name="Otp"/> for the current one-time password only.
 /// </summary>
-internal sealed record ItemGetCall(string Item, string? Vault, bool Reveal, string? Field, bool Otp) : ItemCall;
+/// <summary><c>item get</c>; <paramref name="Copy"/> says the value goes to the clipboard (for the activity log's copy event).</summary>
+internal sealed record ItemGetCall(string Item, string? Vault, bool Reveal, string? Field, bool Otp, bool Copy = false) : ItemCall;
 
 internal sealed record ItemCreateCall(string? Vault, string Category, string Title, ItemChanges Changes) : ItemCall;
 

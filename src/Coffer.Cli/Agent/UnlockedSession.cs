@@ -6,6 +6,7 @@ using Coffer.Sdk.Auth;
 using Coffer.Sdk.Errors;
 using Coffer.Sdk.Http;
 using Coffer.Sdk.Sessions;
+using Coffer.Sdk.Vaults;
 
 namespace Coffer.Cli.Agent;
 
@@ -34,7 +35,11 @@ internal sealed class UnlockedSession : IDisposable
         _signIn = signIn;
         _keys = keys;
         AgentStepUp.Attach(signIn);
+        Usage = new ItemUsageReporter((uses, ct) => RunAsync(s => ItemUsage.ReportAsync(s, uses, ct), ct));
     }
+
+    /// <summary>Reveals, copies and one-time passwords this agent served, reported for the activity log in the background.</summary>
+    public ItemUsageReporter Usage { get; }
 
     /// <summary>What the device remembers of the account (replaced as the unlock's findings are stored).</summary>
     public StoredAccount Account { get; set; }
@@ -144,6 +149,7 @@ internal sealed class UnlockedSession : IDisposable
     {
         try
         {
+            await Usage.FlushAsync(cancellationToken).ConfigureAwait(false);
             await new SessionClient(Session).SignOutAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is CofferException or HttpRequestException or OperationCanceledException or ObjectDisposedException)

@@ -132,7 +132,7 @@ internal static class ItemCommands
     {
         // Before anything secret comes into this process: is there a clipboard at all?
         Clipboard clipboard = Clipboard.Find() ?? throw new CliException(ExitCodes.Error, Clipboard.NoClipboardMessage);
-        JsonElement value = await ItemsClient.AskAsync(c, new ItemGetCall(selector, vault, false, field, otp), ct).ConfigureAwait(false);
+        JsonElement value = await ItemsClient.AskAsync(c, new ItemGetCall(selector, vault, false, field, otp, Copy: true), ct).ConfigureAwait(false);
         FieldValueResult one = value.Deserialize(Json.FieldValueResult)!;
         TimeSpan after = Clipboard.ClearAfter;
         clipboard.Copy(one.Value);

@@ -268,3 +268,48 @@ public sealed record VaultGrantSummaryDto(
 /// <param name="ContentVersion">Its content version when read.</param>
 /// <param name="Grants">Every grant, members first, then groups, each by id.</param>
 public sealed record VaultGrantListResponse(string VaultId, long KeySerial, long ContentVersion, IReadOnlyList<VaultGrantSummaryDto> Grants);
+
+/// <summary>What a client reports it did with an item's secrets (POLICY.md "Accounting": reveal, copy and autofill are reported by clients).</summary>
+public static class ItemUsageActions
+{
+    /// <summary>A concealed value was shown (<c>--reveal</c>, <c>--field</c> of a concealed field).</summary>
+    public const string Reveal = "reveal";
+
+    /// <summary>A value was copied to the clipboard.</summary>
+    public const string Copy = "copy";
+
+    /// <summary>A one-time password was shown or copied.</summary>
+    public const string Otp = "otp";
+
+    /// <summary>A value was filled into a page or program.</summary>
+    public const string Autofill = "autofill";
+
+    /// <summary>Every action, for validation.</summary>
+    public static readonly IReadOnlyList<string> All = [Reveal, Copy, Otp, Autofill];
+}
+
+/// <summary>One use of an item's secret, as the client saw it. Ids only: never a value, a label or a title.</summary>
+/// <param name="VaultId">The item's vault.</param>
+/// <param name="ItemId">The item.</param>
+/// <param name="Action"><see cref="ItemUsageActions"/>.</param>
+/// <param name="Field">The field's purpose (<c>password</c>, <c>username</c>, <c>otp</c>…) or <c>other</c>; never its label, which is sealed item content.</param>
+/// <param name="At">When it happened on the client (Unix ms); the event's own time is the server's.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ItemUsageDto(
+    [property: JsonRequired] string VaultId,
+    [property: JsonRequired] string ItemId,
+    [property: JsonRequired] string Action,
+    string? Field,
+    [property: JsonRequired] long At);
+
+/// <summary><c>POST /api/v1/vaults/usage</c>: uses of items' secrets to put in the activity log (1–100 per call).</summary>
+/// <param name="Events">The uses, oldest first.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ItemUsageReport([property: JsonRequired] IReadOnlyList<ItemUsageDto> Events);
+
+/// <summary>What was logged: uses in vaults the caller can no longer read are skipped, not logged.</summary>
+/// <param name="Recorded">Events now in the activity log.</param>
+/// <param name="Skipped">Events in vaults the caller has no grant to.</param>
+public sealed record ItemUsageRecorded(
+    [property: JsonRequired] int Recorded,
+    [property: JsonRequired] int Skipped);

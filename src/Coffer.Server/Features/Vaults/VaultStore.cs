@@ -680,6 +680,21 @@ internal sealed class VaultStore(IDatabase database, AccountFeed feed)
             now,
         }, ct);
 
+    /// <summary>Which of <paramref name="vaultIds"/> the member holds a grant to (directly or through a group).</summary>
+    public async Task<HashSet<string>> ReadableVaultsAsync(string memberId, IReadOnlyList<string> vaultIds, CancellationToken ct)
+    {
+        await using DbConnection c = await database.OpenAsync(ct);
+        HashSet<string> readable = new(StringComparer.Ordinal);
+        foreach (string vaultId in vaultIds)
+        {
+            if (await PermissionsAsync(c, null, vaultId, memberId, ct) is not null)
+            {
+                readable.Add(vaultId);
+            }
+        }
+        return readable;
+    }
+
     private static async Task<HashSet<string>?> PermissionsAsync(DbConnection c, DbTransaction? tx, string vaultId, string memberId, CancellationToken ct)
     {
         List<string> sets = await c.ListAsync<string>(tx, $"SELECT permissions FROM vault_grants WHERE vault_id = @vaultId AND {VisibleTo}", new { vaultId, memberId }, ct);
