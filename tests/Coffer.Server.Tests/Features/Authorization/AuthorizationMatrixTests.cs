@@ -103,6 +103,8 @@ public sealed class AuthorizationMatrixTests
         new("POST", "/api/v1/vaults/{vaultId}/items/{itemId}/restore", "ANAFNUU", Body: (s, _) => s.ItemWrite(s.TrashedItemId, archived: false, trashed: false),
             Ids: (s, _) => new() { ["itemId"] = s.TrashedItemId }),
         new("POST", "/api/v1/vaults/{vaultId}/items/{itemId}/delete", "ANAFNUU", Body: (s, _) => s.ItemDelete()),
+        // Reported uses (reveal, copy): any member; uses in vaults they cannot read are skipped, not refused. An empty report: 400.
+        new("POST", "/api/v1/vaults/usage", "AAAAAUU", Body: (_, _) => Bytes(new ItemUsageReport([]), Json.ItemUsageReport)),
         new("GET", "/api/v1/vaults/{vaultId}/grants", "ANFFNUU"),
         new("POST", "/api/v1/vaults/{vaultId}/rotate", "ANFFNUU", Body: (s, r) => s.Rotate(r)),
         new("PUT", "/api/v1/vaults/{vaultId}/grants/{principalKind}/{principalId}", "ANFFNUU", Body: (s, r) => s.PutGrant(r)),
