@@ -15,9 +15,10 @@ internal sealed class CliContext
     {
         Parse = parse;
         Output = output;
-        Home = CofferHome.Resolve();
-        Store = new AccountStore(Home);
-        Agent = new AgentClient(Home);
+        CliSession session = CliSession.Current ?? new CliSession(CofferHome.Resolve(), keepAgentConnection: false);
+        Home = session.Home;
+        Store = session.Store;
+        Agent = session.Agent;
         Input = new Input();
         AccountSelector = parse.GetValue(GlobalOptions.Account);
         PasswordStdin = parse.GetValue(GlobalOptions.PasswordStdin);
