@@ -24,7 +24,17 @@ internal static class ShellCommand
             // One command tree for every line: building it is most of a small command's own cost. One agent connection and
             // one read of accounts.json for every line too (CliSession).
             RootCommand tree = root();
-            using CliSession session = new(CofferHome.Resolve(), keepAgentConnection: true);
+            CofferHome home;
+            try
+            {
+                home = CofferHome.Resolve();
+            }
+            catch (CliException e)
+            {
+                await Console.Error.WriteLineAsync("coffer: " + e.Message).ConfigureAwait(false);
+                return e.ExitCode;
+            }
+            using CliSession session = new(home, keepAgentConnection: true);
             CliSession.Current = session;
             try
             {
