@@ -247,6 +247,12 @@ internal static class CofferServer
             }
         }
         builder.WebHost.UseUrls(urls);
+        if (hasCertificate)
+        {
+            // The slim builder leaves out Kestrel's HTTPS address support: without this an https:// URL fails at start
+            // (found by the CLI's end-to-end TLS test).
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;

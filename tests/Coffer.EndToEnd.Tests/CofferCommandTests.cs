@@ -68,6 +68,80 @@ public sealed class CofferCommandTests(OrganisationFixture org) : IClassFixture<
     }
 
     [Fact]
+    public async Task Shell_KeepsWorkingAcrossAnAgentRestart_AndALockMidShellIsTheLockedError()
+    {
+        using CofferHomeDirectory device = await SignInNewDeviceAsync("shell-restart");
+        ProcessStartInfo psi = new(CofferHomeDirectory.Binary)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = device.Root,
+        };
+        psi.ArgumentList.Add("shell");
+        psi.Environment["COFFER_HOME"] = device.Home;
+        psi.Environment.Remove("XDG_CONFIG_HOME");
+        using Process shell = Process.Start(psi)!;
+        Task<string> stderr = shell.StandardError.ReadToEndAsync();
+        try
+        {
+            await UntilPromptAsync(shell.StandardOutput);
+            string first = await ShellLineAsync(shell, "whoami --format json");
+            int? firstAgent = device.AgentProcessId;
+            // The agent the shell talks to goes away and another takes its place between two lines.
+            Assert.Equal(0, (await device.RunAsync(null, "lock")).Exit);
+            CofferRun unlock = await device.RunAsync(OrganisationFixture.OwnerPassword + "\n", "unlock", "--password-stdin");
+            Assert.True(unlock.Exit == 0, unlock.ToString());
+            string second = await ShellLineAsync(shell, "whoami --format json");
+            int? secondAgent = device.AgentProcessId;
+            Assert.Equal(0, (await device.RunAsync(null, "lock")).Exit);
+            string third = await ShellLineAsync(shell, "whoami");
+            await shell.StandardInput.WriteLineAsync("exit");
+            await shell.StandardInput.FlushAsync();
+            await shell.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+
+            Assert.Contains(OrganisationFixture.OwnerEmail, first, StringComparison.Ordinal);
+            Assert.NotEqual(firstAgent, secondAgent);
+            Assert.Contains(OrganisationFixture.OwnerEmail, second, StringComparison.Ordinal);
+            Assert.Equal("", third);
+            Assert.Equal(4, shell.ExitCode);
+            Assert.Equal("coffer: coffer is locked: run `coffer unlock` (or `coffer signin` on a new device).", OneLine(await stderr));
+        }
+        finally
+        {
+            if (!shell.HasExited)
+            {
+                shell.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    /// <summary>Sends one line to a running <c>coffer shell</c> and returns what it printed before its next prompt.</summary>
+    private static async Task<string> ShellLineAsync(Process shell, string line)
+    {
+        await shell.StandardInput.WriteLineAsync(line);
+        await shell.StandardInput.FlushAsync();
+        return await UntilPromptAsync(shell.StandardOutput);
+    }
+
+    private static async Task<string> UntilPromptAsync(StreamReader stdout)
+    {
+        System.Text.StringBuilder seen = new();
+        char[] one = new char[1];
+        using CancellationTokenSource timeout = new(TimeSpan.FromMinutes(1));
+        while (!seen.ToString().EndsWith("coffer> ", StringComparison.Ordinal))
+        {
+            if (await stdout.ReadAsync(one, timeout.Token) == 0)
+            {
+                throw new InvalidOperationException("coffer shell ended early: " + seen);
+            }
+            seen.Append(one[0]);
+        }
+        return seen.ToString()[..^"coffer> ".Length];
+    }
+
+    [Fact]
     public async Task SignIn_SecondDevice_WithTheKitsFingerprint_IsUnlockedAndListedAsADevice()
     {
         using CofferHomeDirectory device = await SignInNewDeviceAsync("second");

@@ -8,12 +8,16 @@ using Coffer.Cli.State;
 namespace Coffer.Cli.Agent;
 
 /// <summary>
-/// The CLI's side of the agent socket: one connection per request. Commands that unlock start the agent when none
-/// runs; every other command finds it or reports "locked".
+/// The CLI's side of the agent socket. A command sends one request on a connection of its own; <c>coffer shell</c>
+/// (<paramref name="keepConnection"/>) keeps one connection for its whole life, and opens a new one when the agent closed
+/// it (it locked, timed out or was restarted). Commands that unlock start the agent when none runs; every other command
+/// finds it or reports "locked".
 /// </summary>
-internal sealed class AgentClient(CofferHome home)
+internal sealed class AgentClient(CofferHome home, bool keepConnection = false) : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+
+    private Socket? _kept;
 
     /// <summary>Sends a request and returns its result.</summary>
     /// <param name="request">The request (may hold a secret: its bytes are zeroed once sent).</param>
@@ -25,9 +29,17 @@ internal sealed class AgentClient(CofferHome home)
     public async Task<JsonElement> SendAsync(AgentRequest request, bool start, TimeSpan idleTimeout, CancellationToken cancellationToken,
         Func<AgentPrompt, AgentAnswer>? prompts = null)
     {
-        using Socket socket = (start ? await ConnectOrStartAsync(idleTimeout, cancellationToken).ConfigureAwait(false) : TryConnect())
-            ?? throw new CliException(ExitCodes.Locked, Failures.LockedMessage);
-        AgentReply reply = await ExchangeAsync(socket, request, prompts, cancellationToken).ConfigureAwait(false);
+        AgentReply reply;
+        if (keepConnection)
+        {
+            reply = await SendKeptAsync(request, start, idleTimeout, prompts, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            using Socket socket = (start ? await ConnectOrStartAsync(idleTimeout, cancellationToken).ConfigureAwait(false) : TryConnect())
+                ?? throw new CliException(ExitCodes.Locked, Failures.LockedMessage);
+            reply = await ExchangeAsync(socket, request, prompts, cancellationToken).ConfigureAwait(false);
+        }
         if (!reply.Ok)
         {
             AgentFailure failure = reply.Error ?? new AgentFailure(ExitCodes.Error, "The agent failed without saying why.");
@@ -35,6 +47,76 @@ internal sealed class AgentClient(CofferHome home)
         }
         return reply.Result ?? default;
     }
+
+    /// <summary>
+    /// On the kept connection: one the agent closed since the last request is replaced first. If the agent closes a reused
+    /// connection without a byte of answer, it was stopping and never read the request (it answers every request it reads,
+    /// and stops listening before it locks), so the request goes once more on a new connection, which finds no agent
+    /// ("locked") or the one that runs now.
+    /// </summary>
+    private async Task<AgentReply> SendKeptAsync(AgentRequest request, bool start, TimeSpan idleTimeout, Func<AgentPrompt, AgentAnswer>? prompts,
+        CancellationToken cancellationToken)
+    {
+        Socket? socket = Interlocked.Exchange(ref _kept, null);
+        bool reused = socket is not null && IsOpen(socket);
+        if (socket is not null && !reused)
+        {
+            socket.Dispose();
+            socket = null;
+        }
+        while (true)
+        {
+            socket ??= (start ? await ConnectOrStartAsync(idleTimeout, cancellationToken).ConfigureAwait(false) : TryConnect())
+                ?? throw new CliException(ExitCodes.Locked, Failures.LockedMessage);
+            AgentReply? reply;
+            try
+            {
+                reply = await TryExchangeAsync(socket, request, prompts, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+            if (reply is not null)
+            {
+                _kept = socket;
+                return reply;
+            }
+            socket.Dispose();
+            socket = null;
+            if (!reused)
+            {
+                throw Closed();
+            }
+            reused = false;
+        }
+    }
+
+    /// <summary>
+    /// Whether the agent still holds its end: between requests it never writes, so a readable socket is one it closed
+    /// (or reset).
+    /// </summary>
+    private static bool IsOpen(Socket socket)
+    {
+        try
+        {
+            return !socket.Poll(0, SelectMode.SelectRead);
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose() => Interlocked.Exchange(ref _kept, null)?.Dispose();
+
+    private async Task<AgentReply> ExchangeAsync(Socket socket, AgentRequest request, Func<AgentPrompt, AgentAnswer>? prompts,
+        CancellationToken cancellationToken) =>
+        await TryExchangeAsync(socket, request, prompts, cancellationToken).ConfigureAwait(false) ?? throw Closed();
+
+    private CliException Closed() =>
+        new(ExitCodes.Error, "The coffer agent closed the connection without answering (see " + home.LogFile + ").");
 
     /// <summary>Sends a request if an agent runs; null when none does.</summary>
     public async Task<JsonElement?> TrySendAsync(AgentRequest request, CancellationToken cancellationToken)
@@ -55,14 +137,22 @@ internal sealed class AgentClient(CofferHome home)
         }
     }
 
-    private async Task<AgentReply> ExchangeAsync(Socket socket, AgentRequest request, Func<AgentPrompt, AgentAnswer>? prompts,
+    /// <summary>The request's conversation on <paramref name="socket"/>; null when the agent closed it before answering the request itself.</summary>
+    /// <exception cref="CliException">The agent closed the connection in the middle of a conversation (after a prompt), or sent nonsense.</exception>
+    private async Task<AgentReply?> TryExchangeAsync(Socket socket, AgentRequest request, Func<AgentPrompt, AgentAnswer>? prompts,
         CancellationToken cancellationToken)
     {
         await using NetworkStream stream = new(socket, ownsSocket: false);
         byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(request, AgentJsonContext.Default.AgentRequest);
+        bool first = true;
         while (true)
         {
-            AgentReply reply = await RoundTripAsync(stream, bytes, cancellationToken).ConfigureAwait(false);
+            AgentReply? reply = await RoundTripAsync(stream, bytes, cancellationToken).ConfigureAwait(false);
+            if (reply is null)
+            {
+                return first ? null : throw Closed();
+            }
+            first = false;
             if (reply.Prompt is null)
             {
                 return reply;
@@ -73,16 +163,16 @@ internal sealed class AgentClient(CofferHome home)
         }
     }
 
-    /// <summary>Writes one frame (zeroed once sent: it may hold a secret) and reads the reply.</summary>
-    private async Task<AgentReply> RoundTripAsync(NetworkStream stream, byte[] bytes, CancellationToken cancellationToken)
+    /// <summary>Writes one frame (zeroed once sent: it may hold a secret) and reads the reply; null when the agent closed the connection first.</summary>
+    private async Task<AgentReply?> RoundTripAsync(NetworkStream stream, byte[] bytes, CancellationToken cancellationToken)
     {
         try
         {
             await AgentFraming.WriteAsync(stream, bytes, cancellationToken).ConfigureAwait(false);
         }
-        catch (IOException e)
+        catch (IOException)
         {
-            throw new CliException(ExitCodes.Error, "The coffer agent closed the connection (see " + home.LogFile + ").", e);
+            return null;
         }
         finally
         {
@@ -93,13 +183,18 @@ internal sealed class AgentClient(CofferHome home)
         {
             answer = await AgentFraming.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException)
+        catch (IOException)
+        {
+            // Reset: it closed without reading what was sent.
+            return null;
+        }
+        catch (InvalidDataException e)
         {
             throw new CliException(ExitCodes.Error, "The coffer agent closed the connection without answering (see " + home.LogFile + ").", e);
         }
         if (answer is null)
         {
-            throw new CliException(ExitCodes.Error, "The coffer agent closed the connection without answering (see " + home.LogFile + ").");
+            return null;
         }
         try
         {
@@ -182,3 +277,4 @@ internal sealed class AgentClient(CofferHome home)
         agent.StandardInput.Close();
     }
 }
+

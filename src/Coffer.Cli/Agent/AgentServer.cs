@@ -11,7 +11,7 @@ namespace Coffer.Cli.Agent;
 /// <summary>
 /// The agent process (PROTOCOL.md §6; docs/adr/0018-cli-agent.md): started by <c>coffer</c> as <c>coffer agent</c>,
 /// detached from the terminal, it listens on <c>&lt;home&gt;/run/agent.sock</c> (directory 0700, socket 0600), serves
-/// only connections whose peer uid (SO_PEERCRED) is its own, each on its own task, and exits — zeroing every key — on
+/// only connections whose peer uid (SO_PEERCRED) is its own, each on its own task (one request after another), and exits — zeroing every key — on
 /// <c>lock</c>, after the idle timeout, on SIGTERM, and as soon as it holds no unlocked account.
 /// </summary>
 internal sealed class AgentServer : IDisposable
@@ -83,6 +83,8 @@ internal sealed class AgentServer : IDisposable
                 {
                     break;
                 }
+                // Counted from here until its first request is answered: an agent just started for an unlock must not stop
+                // for having no account before that unlock is read.
                 Interlocked.Increment(ref _active);
                 Touch();
                 _ = Task.Run(() => ServeConnectionAsync(connection));
@@ -92,6 +94,9 @@ internal sealed class AgentServer : IDisposable
         }
         finally
         {
+            // Stop answering first: a command arriving while the sessions are signed out below finds no agent ("locked")
+            // instead of a connection nobody serves.
+            listener.Dispose();
             await _state.LockAllAsync().ConfigureAwait(false);
             if (File.Exists(_home.PidFile) && File.ReadAllText(_home.PidFile).Trim() == Environment.ProcessId.ToString(CultureInfo.InvariantCulture))
             {
@@ -128,8 +133,15 @@ internal sealed class AgentServer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Serves one connection: requests one after another until the peer closes it (a single command sends one; <c>coffer
+    /// shell</c> keeps its connection for its whole life) or the agent stops. Only a request being handled (and a new
+    /// connection until its first request is answered) counts as activity: an open connection waiting for its next line
+    /// does not keep the agent from its idle timeout.
+    /// </summary>
     private async Task ServeConnectionAsync(Socket socket)
     {
+        bool counted = true;
         try
         {
             using (socket)
@@ -142,34 +154,40 @@ internal sealed class AgentServer : IDisposable
                     return;
                 }
                 await using NetworkStream stream = new(socket, ownsSocket: false);
-                AgentRequest? request = await ReadRequestAsync(stream).ConfigureAwait(false);
-                if (request is null)
+                bool first = true;
+                while (!_stop.IsCancellationRequested)
                 {
-                    return;
-                }
-                AgentReply reply;
-                try
-                {
-                    reply = new AgentReply(true, await _handlers.HandleAsync(request, new AgentConversation(stream), _stop.Token).ConfigureAwait(false));
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    reply = new AgentReply(false, Error: Failures.From(e));
-                }
-                byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(reply, AgentJsonContext.Default.AgentReply);
-                try
-                {
-                    await AgentFraming.WriteAsync(stream, bytes, _stop.Token).ConfigureAwait(false);
-                }
-                finally
-                {
-                    CryptographicOperations.ZeroMemory(bytes);
-                }
-                if (request is LockRequest)
-                {
-                    Stop("lock");
+                    AgentRequest? request = await ReadRequestAsync(stream, first).ConfigureAwait(false);
+                    first = false;
+                    if (request is null)
+                    {
+                        return;
+                    }
+                    if (!counted)
+                    {
+                        Interlocked.Increment(ref _active);
+                        Touch();
+                    }
+                    counted = false;
+                    bool more;
+                    try
+                    {
+                        more = await ServeRequestAsync(stream, request).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        Done();
+                    }
+                    if (!more)
+                    {
+                        return;
+                    }
                 }
             }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // The agent is stopping; a shell's connection waiting for its next line just closes.
         }
         catch (Exception e) when (e is IOException or SocketException or InvalidDataException or OperationCanceledException or JsonException)
         {
@@ -177,17 +195,63 @@ internal sealed class AgentServer : IDisposable
         }
         finally
         {
-            Touch();
-            if (Interlocked.Decrement(ref _active) == 0 && _state.Count == 0)
+            if (counted)
             {
-                Stop("no unlocked account");
+                Done();
             }
         }
     }
 
-    private static async Task<AgentRequest?> ReadRequestAsync(NetworkStream stream)
+    /// <summary>A request (or a connection that never sent one) is over: the agent stops once nothing is in progress and no account is unlocked.</summary>
+    private void Done()
     {
-        using CancellationTokenSource timeout = new(ReadTimeout);
+        Touch();
+        if (Interlocked.Decrement(ref _active) == 0 && _state.Count == 0)
+        {
+            Stop("no unlocked account");
+        }
+    }
+
+    /// <summary>Handles one request and writes its reply; false when the connection is to end (the agent locks).</summary>
+    private async Task<bool> ServeRequestAsync(NetworkStream stream, AgentRequest request)
+    {
+        AgentReply reply;
+        try
+        {
+            reply = new AgentReply(true, await _handlers.HandleAsync(request, new AgentConversation(stream), _stop.Token).ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            reply = new AgentReply(false, Error: Failures.From(e));
+        }
+        byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(reply, AgentJsonContext.Default.AgentReply);
+        try
+        {
+            await AgentFraming.WriteAsync(stream, bytes, _stop.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+        if (request is LockRequest)
+        {
+            Stop("lock");
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The next request, or null when the peer closed the connection between requests. The first must come within
+    /// <see cref="ReadTimeout"/>; later ones (a shell waiting for its next line) may take as long as the agent lives.
+    /// </summary>
+    private async Task<AgentRequest?> ReadRequestAsync(NetworkStream stream, bool first)
+    {
+        using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        if (first)
+        {
+            timeout.CancelAfter(ReadTimeout);
+        }
         byte[]? frame = await AgentFraming.ReadAsync(stream, timeout.Token).ConfigureAwait(false);
         if (frame is null)
         {

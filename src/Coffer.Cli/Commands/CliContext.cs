@@ -15,9 +15,10 @@ internal sealed class CliContext
     {
         Parse = parse;
         Output = output;
-        Home = CofferHome.Resolve();
-        Store = new AccountStore(Home);
-        Agent = new AgentClient(Home);
+        CliSession session = CliSession.Current ?? new CliSession(CofferHome.Resolve(), keepAgentConnection: false);
+        Home = session.Home;
+        Store = session.Store;
+        Agent = session.Agent;
         Input = new Input();
         AccountSelector = parse.GetValue(GlobalOptions.Account);
         PasswordStdin = parse.GetValue(GlobalOptions.PasswordStdin);
@@ -27,6 +28,7 @@ internal sealed class CliContext
         CaFile = parse.GetValue(GlobalOptions.CaFile);
         ServerPin = parse.GetValue(GlobalOptions.ServerPin);
         IdleTimeout = ParseDuration(parse.GetValue(GlobalOptions.IdleTimeout)) ?? DefaultIdleTimeout;
+        Progress = new LongWork(output);
     }
 
     public ParseResult Parse { get; }
@@ -60,13 +62,37 @@ internal sealed class CliContext
 
     public ServerTrustSettings? Tls() => ServerTrust.Settings(CaFile, ServerPin);
 
+    /// <summary>The progress display of this command's long requests (stderr, terminals only, never with JSON).</summary>
+    public LongWork Progress { get; }
+
     /// <summary>Sends a request to the running agent (Locked if none runs).</summary>
     public Task<System.Text.Json.JsonElement> AskAgentAsync(AgentRequest request, CancellationToken cancellationToken) =>
-        Agent.SendAsync(request, start: false, IdleTimeout, cancellationToken, SecondFactor.Answer);
+        Progress.RunAsync(Activity(request), () => Agent.SendAsync(request, start: false, IdleTimeout, cancellationToken, Ask));
 
     /// <summary>Sends a request, starting the agent if none runs.</summary>
     public Task<System.Text.Json.JsonElement> AskOrStartAgentAsync(AgentRequest request, CancellationToken cancellationToken) =>
-        Agent.SendAsync(request, start: true, IdleTimeout, cancellationToken, SecondFactor.Answer);
+        Progress.RunAsync(Activity(request), () => Agent.SendAsync(request, start: true, IdleTimeout, cancellationToken, Ask));
+
+    /// <summary>What the agent asks mid-request goes to a terminal free of the progress display.</summary>
+    private AgentAnswer Ask(AgentPrompt prompt)
+    {
+        Progress.StopShowing();
+        return SecondFactor.Answer(prompt);
+    }
+
+    /// <summary>What a request that takes a while is doing, in the agent: what the progress display names.</summary>
+    internal static string Activity(AgentRequest request) => request switch
+    {
+        SetupOrganisationRequest => "Deriving your keys (2SKD) and setting up the organisation",
+        AcceptInvitationRequest => "Deriving your keys (2SKD) and joining the organisation",
+        SignInRequest or UnlockRequest => "Signing in: deriving your keys from your password (2SKD)",
+        ChangePasswordRequest or RegenerateSecretKeyRequest or ChangeEmailRequest => "Deriving new keys and sealing your keyset again",
+        ItemsRequest { Call: VaultRotateCall or VaultUnshareCall } => "Rotating the vault key and sealing its items again",
+        ItemsRequest => "Syncing your vaults",
+        AuditExportRequest => "Exporting the activity log",
+        AuditVerifyRequest => "Verifying the activity log",
+        _ => "Waiting for the coffer agent",
+    };
 
     /// <summary>"600", "600s", "10m", "1h": a positive duration of at most a day.</summary>
     /// <exception cref="CliException">Anything else.</exception>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using Coffer.Cli.State;
 
 namespace Coffer.Cli.Commands;
 
@@ -20,44 +21,69 @@ internal static class ShellCommand
         Command shell = new("shell", "Run coffer commands one per line in one process, each as if after `coffer` (exit, quit or end of input ends it)");
         shell.SetAction(async (parse, cancellationToken) =>
         {
-            // One command tree for every line: building it is most of a small command's own cost.
+            // One command tree for every line: building it is most of a small command's own cost. One agent connection and
+            // one read of accounts.json for every line too (CliSession).
             RootCommand tree = root();
-            int last = ExitCodes.Ok;
-            while (!cancellationToken.IsCancellationRequested)
+            CofferHome home;
+            try
             {
-                await Console.Out.WriteAsync(Prompt).ConfigureAwait(false);
-                await Console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
-                string? line = await Console.In.ReadLineAsync(cancellationToken).ConfigureAwait(false);
-                if (line is null)
-                {
-                    break;
-                }
-                IReadOnlyList<string>? words = Split(line);
-                if (words is null)
-                {
-                    await Console.Error.WriteLineAsync("coffer: unbalanced quotes; nothing was run.").ConfigureAwait(false);
-                    last = ExitCodes.Usage;
-                    continue;
-                }
-                if (words.Count == 0)
-                {
-                    continue;
-                }
-                if (words[0] is "exit" or "quit")
-                {
-                    break;
-                }
-                if (words[0] is "shell" or "agent")
-                {
-                    await Console.Error.WriteLineAsync($"coffer: `{words[0]}` does not run inside the shell.").ConfigureAwait(false);
-                    last = ExitCodes.Usage;
-                    continue;
-                }
-                last = await CofferCli.RunAsync(tree, [.. words]).ConfigureAwait(false);
+                home = CofferHome.Resolve();
             }
-            return last;
+            catch (CliException e)
+            {
+                await Console.Error.WriteLineAsync("coffer: " + e.Message).ConfigureAwait(false);
+                return e.ExitCode;
+            }
+            using CliSession session = new(home, keepAgentConnection: true);
+            CliSession.Current = session;
+            try
+            {
+                return await RunLinesAsync(tree, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                CliSession.Current = null;
+            }
         });
         return shell;
+    }
+
+    private static async Task<int> RunLinesAsync(RootCommand tree, CancellationToken cancellationToken)
+    {
+        int last = ExitCodes.Ok;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Console.Out.WriteAsync(Prompt).ConfigureAwait(false);
+            await Console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
+            string? line = await Console.In.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+            if (line is null)
+            {
+                break;
+            }
+            IReadOnlyList<string>? words = Split(line);
+            if (words is null)
+            {
+                await Console.Error.WriteLineAsync("coffer: unbalanced quotes; nothing was run.").ConfigureAwait(false);
+                last = ExitCodes.Usage;
+                continue;
+            }
+            if (words.Count == 0)
+            {
+                continue;
+            }
+            if (words[0] is "exit" or "quit")
+            {
+                break;
+            }
+            if (words[0] is "shell" or "agent")
+            {
+                await Console.Error.WriteLineAsync($"coffer: `{words[0]}` does not run inside the shell.").ConfigureAwait(false);
+                last = ExitCodes.Usage;
+                continue;
+            }
+            last = await CofferCli.RunAsync(tree, [.. words]).ConfigureAwait(false);
+        }
+        return last;
     }
 
     /// <summary>A line's words as a POSIX shell splits them (quotes and backslashes; no expansion), or null for an unclosed quote.</summary>

@@ -14,17 +14,32 @@ namespace Coffer.Cli.State;
 /// </summary>
 internal sealed class AccountStore(CofferHome home)
 {
+    // A write whose change time falls in the same tick of the file system's clock as an earlier one would look unchanged.
+    // A file at least this old when read cannot be replaced later under the same time (the clock ticks every few milliseconds).
+    private static readonly TimeSpan SettledAfter = TimeSpan.FromSeconds(1);
+
+    // The file as last read, and its change time and length then: a long-lived reader (the shell, the agent) reads it
+    // again only when it changed. Writers replace it (a new file, a new time), never edit it in place.
+    private volatile Snapshot? _loaded;
+
     public CofferHome Home { get; } = home;
 
     public AccountsFile Load()
     {
-        if (!File.Exists(Home.AccountsFile))
+        FileInfo info = new(Home.AccountsFile);
+        if (!info.Exists)
         {
             return new AccountsFile();
         }
+        if (_loaded is Snapshot loaded && loaded.ChangedAt == info.LastWriteTimeUtc && loaded.Length == info.Length)
+        {
+            return loaded.File;
+        }
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(Home.AccountsFile), StateJsonContext.Default.AccountsFile) ?? new AccountsFile();
+            AccountsFile file = JsonSerializer.Deserialize(File.ReadAllBytes(Home.AccountsFile), StateJsonContext.Default.AccountsFile) ?? new AccountsFile();
+            _loaded = DateTime.UtcNow - info.LastWriteTimeUtc > SettledAfter ? new Snapshot(info.LastWriteTimeUtc, info.Length, file) : null;
+            return file;
         }
         catch (JsonException e)
         {
@@ -202,6 +217,8 @@ internal sealed class AccountStore(CofferHome home)
             Array.Clear(chars);
         }
     }
+
+    private sealed record Snapshot(DateTime ChangedAt, long Length, AccountsFile File);
 
     private async Task UpdateAsync(Func<AccountsFile, AccountsFile> change, CancellationToken cancellationToken)
     {

@@ -15,24 +15,15 @@ namespace Coffer.Cli.Terminal;
 /// </summary>
 internal sealed class Output
 {
-    private readonly IAnsiConsole _console;
+    // Made on the first table: detecting the terminal's abilities costs more than printing a value, which is all most
+    // commands (and every lookup in `coffer shell`) do.
+    private IAnsiConsole? _console;
 
     public Output(bool json, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         Json = json;
         Out = stdout ?? Console.Out;
         Error = stderr ?? Console.Error;
-        _console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(Out),
-            Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
-            ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
-        });
-        if (Console.IsOutputRedirected)
-        {
-            // A pipe has no width; keep rows whole rather than wrapped at 80 columns.
-            _console.Profile.Width = 400;
-        }
     }
 
     public bool Json { get; }
@@ -91,7 +82,28 @@ internal sealed class Output
         {
             table.AddRow([.. row.Select(cell => (IRenderable)new Text(cell ?? ""))]);
         }
-        _console.Write(table);
+        Ansi().Write(table);
+    }
+
+    private IAnsiConsole Ansi()
+    {
+        if (_console is not null)
+        {
+            return _console;
+        }
+        bool redirected = Console.IsOutputRedirected;
+        _console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Out),
+            Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = redirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+        });
+        if (redirected)
+        {
+            // A pipe has no width; keep rows whole rather than wrapped at 80 columns.
+            _console.Profile.Width = 400;
+        }
+        return _console;
     }
 
     /// <summary>Name/value pairs for one object, or the object itself in JSON mode.</summary>

@@ -64,13 +64,26 @@ internal sealed class ServerProcess : IDisposable
     }
 
     /// <summary>Starts the server on <paramref name="port"/>; <paramref name="settings"/> are more <c>--Key=value</c> flags.</summary>
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, int port, params string[] settings)
+    public static Task<ServerProcess> StartAsync(string dataDirectory, int port, params string[] settings) =>
+        StartAsync(dataDirectory, new Uri($"http://127.0.0.1:{port}"), null, settings);
+
+    /// <summary>
+    /// Starts the server on <paramref name="address"/> (https needs <c>--Coffer:Tls:…</c> among <paramref name="settings"/>);
+    /// the readiness probe trusts only <paramref name="serverCertificate"/> when one is given.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, Uri address, System.Security.Cryptography.X509Certificates.X509Certificate2? serverCertificate,
+        params string[] settings)
     {
-        Uri address = new($"http://127.0.0.1:{port}");
         Process process = Process.Start(Command(dataDirectory, ["--urls", address.ToString().TrimEnd('/'), .. settings]))
             ?? throw new InvalidOperationException("dotnet did not start");
         ServerProcess server = new(process, address);
-        using HttpClient probe = new() { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
+        using HttpClientHandler handler = new();
+        if (serverCertificate is not null)
+        {
+            handler.ServerCertificateCustomValidationCallback = (_, presented, _, _) =>
+                presented is not null && presented.RawData.AsSpan().SequenceEqual(serverCertificate.RawData);
+        }
+        using HttpClient probe = new(handler, disposeHandler: false) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
         for (int i = 0; i < 300; i++)
         {
             try
