@@ -26,6 +26,7 @@ using Coffer.Server.Features.Setup;
 using Coffer.Server.Features.StepUp;
 using Coffer.Server.Features.Sync;
 using Coffer.Server.Features.Vaults;
+using Coffer.Server.Features.WebAuthnPage;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -193,6 +194,7 @@ internal static class CofferServer
         app.UseMiddleware<SessionLayerMiddleware>();
         app.MapErrorPages();
         app.MapHealthEndpoints();
+        app.MapWebAuthnPage();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapCofferApi();
         app.MapBareReadEndpoints(options);
