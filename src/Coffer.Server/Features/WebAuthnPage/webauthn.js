@@ -72,15 +72,13 @@
     };
   }
 
-  // Only the members Coffer's contracts name: the client refuses unknown ones.
+  // Exactly the members Coffer's contracts name, optional ones as null: the client refuses unknown or missing ones.
   function registrationJson(credential) {
     const response = {
       clientDataJSON: toBase64Url(credential.response.clientDataJSON),
       attestationObject: toBase64Url(credential.response.attestationObject),
+      transports: typeof credential.response.getTransports === 'function' ? credential.response.getTransports() : null,
     };
-    if (typeof credential.response.getTransports === 'function') {
-      response.transports = credential.response.getTransports();
-    }
     return { id: credential.id, rawId: toBase64Url(credential.rawId), type: credential.type, response: response };
   }
 
@@ -89,10 +87,8 @@
       clientDataJSON: toBase64Url(credential.response.clientDataJSON),
       authenticatorData: toBase64Url(credential.response.authenticatorData),
       signature: toBase64Url(credential.response.signature),
+      userHandle: credential.response.userHandle ? toBase64Url(credential.response.userHandle) : null,
     };
-    if (credential.response.userHandle) {
-      response.userHandle = toBase64Url(credential.response.userHandle);
-    }
     return { id: credential.id, rawId: toBase64Url(credential.rawId), type: credential.type, response: response };
   }
 
@@ -156,5 +152,7 @@
       : 'The security key was not used (' + result.error + '). Return to the terminal.');
   }
 
+  // A new one-time address pasted into the same tab only changes the fragment: start afresh.
+  window.addEventListener('hashchange', () => window.location.reload());
   run();
 }());
