@@ -150,6 +150,9 @@ internal static class CofferServer
         builder.Services.AddSingleton<PolicyStore>();
         builder.Services.AddSingleton<MfaKey>();
         builder.Services.AddSingleton<MfaStore>();
+        builder.Services.AddSingleton(SecurityKeyRelyingParty.FromOptions(options));
+        builder.Services.TryAddSingleton<IWebAuthnChallenges, RandomWebAuthnChallenges>();
+        builder.Services.AddSingleton<SecurityKeyStore>();
         builder.Services.AddSingleton<StepUpStore>();
         builder.Services.AddSingleton<StepUpGate>();
         builder.Services.AddSingleton<SessionStore>();

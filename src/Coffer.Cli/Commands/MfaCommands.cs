@@ -100,6 +100,7 @@ internal static class MfaCommands
                 ("Second factor required of", p.Settings.RequireMfa),
                 ("Second factor kinds", string.Join(", ", p.Settings.MfaKinds)),
                 ("Remember devices (days)", Number(p.Settings.MfaRememberDeviceDays)),
+                ("Security key user verification", p.Settings.SecurityKeyUserVerification),
                 ("Step-up actions", string.Join(", ", p.Settings.StepUpActions)),
                 ("Step-up window (minutes)", Number(p.Settings.StepUpWindowMinutes)),
                 ("Known networks", string.Join(", ", p.Settings.KnownNetworks)),
