@@ -26,6 +26,7 @@ using Coffer.Server.Features.Setup;
 using Coffer.Server.Features.StepUp;
 using Coffer.Server.Features.Sync;
 using Coffer.Server.Features.Vaults;
+using Coffer.Server.Features.WebAuthnPage;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -149,6 +150,9 @@ internal static class CofferServer
         builder.Services.AddSingleton<PolicyStore>();
         builder.Services.AddSingleton<MfaKey>();
         builder.Services.AddSingleton<MfaStore>();
+        builder.Services.AddSingleton(SecurityKeyRelyingParty.FromOptions(options));
+        builder.Services.TryAddSingleton<IWebAuthnChallenges, RandomWebAuthnChallenges>();
+        builder.Services.AddSingleton<SecurityKeyStore>();
         builder.Services.AddSingleton<StepUpStore>();
         builder.Services.AddSingleton<StepUpGate>();
         builder.Services.AddSingleton<SessionStore>();
@@ -193,6 +197,7 @@ internal static class CofferServer
         app.UseMiddleware<SessionLayerMiddleware>();
         app.MapErrorPages();
         app.MapHealthEndpoints();
+        app.MapWebAuthnPage();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapCofferApi();
         app.MapBareReadEndpoints(options);

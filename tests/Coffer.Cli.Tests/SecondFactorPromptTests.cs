@@ -22,6 +22,42 @@ public class SecondFactorPromptTests
     public void KindOf_TypedCode_IsTotpOnlyForSixDigits(string code, string kind) =>
         Assert.Equal(kind, AgentConversation.KindOf(code, [MfaKinds.Totp, MfaKinds.BackupCode]));
 
+    [Theory]
+    [InlineData("key", true)]
+    [InlineData(" KEY ", true)]
+    [InlineData("123456", false)]
+    [InlineData("keys", false)]
+    public void ToCode_KeyWordWithSecurityKeyOffered_ChoosesTheSecurityKey(string typed, bool securityKey) =>
+        Assert.Equal(securityKey, AgentConversation.ToCode(typed, [MfaKinds.SecurityKey, MfaKinds.Totp, MfaKinds.BackupCode]).Kind == MfaKinds.SecurityKey);
+
+    [Fact]
+    public void ToCode_KeyWordWithoutSecurityKeyOffered_IsACode() =>
+        Assert.Equal(MfaKinds.BackupCode, AgentConversation.ToCode("key", [MfaKinds.Totp, MfaKinds.BackupCode]).Kind);
+
+    [Fact]
+    public void Answer_SecurityKey_PrintsTheAddressOnStderr_AndAcknowledgesAtOnce()
+    {
+        using StringWriter stdout = new();
+        using StringWriter stderr = new();
+        string previous = Environment.GetEnvironmentVariable("BROWSER") ?? "";
+        Environment.SetEnvironmentVariable("BROWSER", "/bin/true");
+        try
+        {
+            SecondFactorPrompt prompt = new(new Input(new StringReader(""), stderr), new Terminal.Output(false, stdout, stderr), otpStdin: true);
+            const string page = "http://localhost:8443/webauthn#http://127.0.0.1:40000/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+            AgentAnswer answer = prompt.Answer(new AgentPrompt(PromptKinds.SecurityKey, Uri: page));
+
+            Assert.Null(answer.Code);
+            Assert.Contains("Open this address in a browser on this computer: " + page, stderr.ToString(), StringComparison.Ordinal);
+            Assert.Equal("", stdout.ToString());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("BROWSER", previous.Length == 0 ? null : previous);
+        }
+    }
+
     [Fact]
     public void KindOf_OnlyTotpAllowed_IsTotp() => Assert.Equal(MfaKinds.Totp, AgentConversation.KindOf("abcd-efgh", [MfaKinds.Totp]));
 

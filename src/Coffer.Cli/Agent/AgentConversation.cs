@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Coffer.Contracts.Mfa;
 using Coffer.Sdk.Mfa;
+using Coffer.Sdk.WebAuthn;
 
 namespace Coffer.Cli.Agent;
 
@@ -15,14 +16,39 @@ internal sealed class AgentConversation(Stream stream) : IMfaHandler
     /// <summary>A person reading a code off a phone: generous, but not forever.</summary>
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>What the person types at a code prompt to use their security key instead.</summary>
+    internal const string SecurityKeyWord = "key";
+
     private int _codesAsked;
+
+    /// <summary>
+    /// The server whose <c>/webauthn</c> page runs a security-key ceremony (docs/adr/0026, "Browser ceremony"): set by whoever
+    /// hands this person to the SDK for a sign-in or a step-up.
+    /// </summary>
+    public Uri? Server { get; set; }
 
     public async Task<MfaCode> GetCodeAsync(IReadOnlyList<string> methods, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(methods);
+        if (OnlySecurityKey(methods))
+        {
+            return MfaCode.SecurityKey;
+        }
         string code = await AskCodeAsync(new AgentPrompt(PromptKinds.MfaCode, methods), cancellationToken).ConfigureAwait(false);
-        return new MfaCode(KindOf(code, methods), code);
+        return ToCode(code, methods);
     }
+
+    /// <summary>A sign-in or step-up assertion through the browser: the CLI shows (and opens) the page's one-time address.</summary>
+    public Task<WebAuthnAssertionCredentialDto> GetSecurityKeyAssertionAsync(WebAuthnRequestOptionsDto options, CancellationToken cancellationToken)
+    {
+        Uri server = Server ?? throw new InvalidOperationException("No server is known for the security-key page.");
+        return UseBrowserAsync(BrowserCeremony.StartAssertion(server, options, "Coffer asks for your security key."), cancellationToken);
+    }
+
+    /// <summary>Registers a security key through the browser (<c>coffer mfa add-security-key</c>).</summary>
+    public Task<WebAuthnRegistrationCredentialDto> RegisterSecurityKeyAsync(Uri server, WebAuthnCreationOptionsDto options, string name,
+        CancellationToken cancellationToken) =>
+        UseBrowserAsync(BrowserCeremony.StartRegistration(server, options, $"Coffer adds your security key \"{name}\"."), cancellationToken);
 
     public Task<string> EnrolAsync(TotpEnrolment enrolment, CancellationToken cancellationToken)
     {
@@ -34,8 +60,41 @@ internal sealed class AgentConversation(Stream stream) : IMfaHandler
     public async Task<MfaCode> GetStepUpCodeAsync(string action, IReadOnlyList<string> methods, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(methods);
+        if (OnlySecurityKey(methods))
+        {
+            return MfaCode.SecurityKey;
+        }
         string code = await AskCodeAsync(new AgentPrompt(PromptKinds.StepUp, methods, Action: action), cancellationToken).ConfigureAwait(false);
-        return new MfaCode(KindOf(code, methods), code);
+        return ToCode(code, methods);
+    }
+
+    /// <summary>"key" chooses the security key when one is allowed; anything else is a code (<see cref="KindOf"/>).</summary>
+    internal static MfaCode ToCode(string code, IReadOnlyList<string> methods) =>
+        methods.Contains(MfaKinds.SecurityKey) && string.Equals(code.Trim(), SecurityKeyWord, StringComparison.OrdinalIgnoreCase)
+            ? MfaCode.SecurityKey
+            : new MfaCode(KindOf(code, methods), code);
+
+    private static bool OnlySecurityKey(IReadOnlyList<string> methods) => methods.Count > 0 && methods.All(m => m == MfaKinds.SecurityKey);
+
+    /// <summary>
+    /// The ceremony's listener runs here, in the agent; the person's terminal gets the page's address (to stderr, and to a
+    /// browser when one can be opened) and acknowledges at once; then the browser's answer is awaited.
+    /// </summary>
+    private async Task<T> UseBrowserAsync<T>(BrowserCeremony<T> ceremony, CancellationToken cancellationToken)
+        where T : class
+    {
+        await using (ceremony.ConfigureAwait(false))
+        {
+            _ = await AskAsync(new AgentPrompt(PromptKinds.SecurityKey, Uri: ceremony.PageAddress.ToString()), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await ceremony.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (BrowserCeremonyException e)
+            {
+                throw new CliException(ExitCodes.AuthFailed, e.Message);
+            }
+        }
     }
 
     /// <summary>Shows backup codes once (the CLI acknowledges).</summary>

@@ -71,7 +71,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
                     or AuditTailRequest or AuditExportRequest or AuditVerifyRequest or AuditCountersignNowRequest or AuditKeyRequest or AuditCertifyKeyRequest =>
                     await new AdminHandlers(state, store).HandleAsync((AccountRequest)request, cancellationToken).ConfigureAwait(false),
                 ItemsRequest r => await _items.HandleAsync(r, cancellationToken).ConfigureAwait(false),
-                MfaListRequest or MfaAddTotpRequest or MfaRemoveRequest or MfaBackupCodesRequest or PolicyShowRequest or PolicySetRequest =>
+                MfaListRequest or MfaAddTotpRequest or MfaAddSecurityKeyRequest or MfaRemoveRequest or MfaBackupCodesRequest or PolicyShowRequest or PolicySetRequest =>
                     await MfaHandlers.HandleAsync(state.Get(((AccountRequest)request).Account), store, (AccountRequest)request, person, cancellationToken)
                         .ConfigureAwait(false),
                 _ => throw new CliException(ExitCodes.Usage, "The agent does not know this operation; is the agent older than this coffer? Run `coffer lock` and retry."),
@@ -336,6 +336,7 @@ internal sealed class AgentHandlers(AgentState state, AccountStore store, TimeSp
             throw new CliException(ExitCodes.AuthFailed, Failures.SecondFactorMessage);
         }
         bool enrolling = signIn.Mfa.EnrolmentRequired;
+        person.Server = signIn.Session.Connection.ServerUrl;
         try
         {
             // One attempt: a wrong code is one clear line; the person runs the command again with the next code.

@@ -49,6 +49,7 @@ namespace Coffer.Cli.Agent;
 [JsonDerivedType(typeof(ItemsRequest), "items")]
 [JsonDerivedType(typeof(MfaListRequest), "mfa.list")]
 [JsonDerivedType(typeof(MfaAddTotpRequest), "mfa.add-totp")]
+[JsonDerivedType(typeof(MfaAddSecurityKeyRequest), "mfa.add-security-key")]
 [JsonDerivedType(typeof(MfaRemoveRequest), "mfa.remove")]
 [JsonDerivedType(typeof(MfaBackupCodesRequest), "mfa.backup-codes")]
 [JsonDerivedType(typeof(PolicyShowRequest), "policy.show")]
@@ -63,6 +64,8 @@ internal sealed record StatusRequest : AgentRequest;
 internal sealed record MfaListRequest(string Account) : AccountRequest(Account);
 
 internal sealed record MfaAddTotpRequest(string Account, string Name) : AccountRequest(Account);
+
+internal sealed record MfaAddSecurityKeyRequest(string Account, string Name) : AccountRequest(Account);
 
 internal sealed record MfaRemoveRequest(string Account, string FactorId) : AccountRequest(Account);
 
@@ -173,6 +176,12 @@ internal static class PromptKinds
 
     /// <summary>A privileged action needs a fresh factor (docs/adr/0024); <see cref="AgentPrompt.Action"/> names it.</summary>
     public const string StepUp = "mfa.step-up";
+
+    /// <summary>
+    /// A security-key ceremony is waiting (docs/adr/0026): <see cref="AgentPrompt.Uri"/> is the server's page with the agent's
+    /// one-time loopback address; the CLI shows it, opens a browser when it can, and acknowledges at once.
+    /// </summary>
+    public const string SecurityKey = "mfa.security-key";
 }
 
 /// <summary>Why a request failed: the exit code, a one-line message, and the server's problem as received.</summary>

@@ -1,3 +1,4 @@
+using Coffer.Contracts.Mfa;
 using Coffer.Sdk.Auth;
 using Coffer.Sdk.Http;
 using Coffer.Sdk.Mfa;
@@ -37,6 +38,7 @@ internal sealed class AgentStepUp(SignInResult signIn) : IStepUpHandler
         {
             return;   // nobody to ask: the retry is refused again and reported as such
         }
+        person.Server = session.Connection.ServerUrl;
         await client.StepUpAsync(new StepUpPrompt(person, challenge.Action), challenge.Methods, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
@@ -48,5 +50,8 @@ internal sealed class AgentStepUp(SignInResult signIn) : IStepUpHandler
 
         public Task<string> EnrolAsync(TotpEnrolment enrolment, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("A step-up never enrols a factor.");
+
+        public Task<WebAuthnAssertionCredentialDto> GetSecurityKeyAssertionAsync(WebAuthnRequestOptionsDto options, CancellationToken cancellationToken) =>
+            person.GetSecurityKeyAssertionAsync(options, cancellationToken);
     }
 }

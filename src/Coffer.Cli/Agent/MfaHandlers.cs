@@ -25,6 +25,8 @@ internal static class MfaHandlers
                 .ConfigureAwait(false), Json.MfaFactorsResponse),
             MfaAddTotpRequest r => JsonSerializer.SerializeToElement(await AddTotpAsync(session, r.Name, person, cancellationToken).ConfigureAwait(false),
                 Json.MfaAddResult),
+            MfaAddSecurityKeyRequest r => JsonSerializer.SerializeToElement(await AddSecurityKeyAsync(session, r.Name, person, cancellationToken)
+                .ConfigureAwait(false), Json.MfaAddResult),
             MfaRemoveRequest r => JsonSerializer.SerializeToElement(await RemoveAsync(session, r.FactorId, cancellationToken).ConfigureAwait(false),
                 Json.MfaFactorsResponse),
             MfaBackupCodesRequest => JsonSerializer.SerializeToElement(new BackupCodesResponse(await session.RunAsync(
@@ -66,6 +68,46 @@ internal static class MfaHandlers
                 left = codes.Count;
             }
             return new MfaAddResult(enrolment.FactorId, name, left);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Registers a security key through the browser (docs/adr/0026): the server's creation options go to the page by the
+    /// agent's one-time loopback listener, the credential comes back and the server verifies it. The server may first ask for
+    /// a fresh factor (step-up), which the session's step-up handler asks of the same person.
+    /// </summary>
+    private static async Task<MfaAddResult> AddSecurityKeyAsync(UnlockedSession session, string name, AgentConversation? person,
+        CancellationToken cancellationToken)
+    {
+        if (person is null)
+        {
+            throw new CliException(ExitCodes.Usage, "Adding a security key needs a browser on this computer, reached from the terminal.");
+        }
+        return await session.RunAsync(async s =>
+        {
+            MfaClient client = new(s);
+            SecurityKeyRegistrationOptionsResponse begun = await client.BeginSecurityKeyRegistrationAsync(name, cancellationToken).ConfigureAwait(false);
+            WebAuthnRegistrationCredentialDto credential = await person.RegisterSecurityKeyAsync(s.Connection.ServerUrl, begun.PublicKey, name,
+                cancellationToken).ConfigureAwait(false);
+            MfaAcceptedResponse accepted;
+            try
+            {
+                accepted = await client.FinishSecurityKeyRegistrationAsync(begun.CeremonyId, credential, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Coffer.Sdk.Errors.CofferApiException e) when (e.Type == Coffer.Contracts.Errors.ErrorTypes.MfaFailed)
+            {
+                throw new CliException(ExitCodes.AuthFailed,
+                    "The security key's answer was not accepted, so it was not added: run the command again (a key that cannot verify you may not meet the organisation's policy).",
+                    e.Problem);
+            }
+            int left = accepted.BackupCodesLeft;
+            if (left == 0)
+            {
+                IReadOnlyList<string> codes = await client.RegenerateBackupCodesAsync(cancellationToken).ConfigureAwait(false);
+                await person.ShowBackupCodesAsync(codes, cancellationToken).ConfigureAwait(false);
+                left = codes.Count;
+            }
+            return new MfaAddResult(accepted.FactorId ?? "", name, left);
         }, cancellationToken).ConfigureAwait(false);
     }
 

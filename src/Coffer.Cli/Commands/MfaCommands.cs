@@ -7,7 +7,7 @@ using Coffer.Contracts.Mfa;
 
 namespace Coffer.Cli.Commands;
 
-/// <summary>mfa list|add-totp|remove|backup-codes, policy show|set (docs/adr/0022).</summary>
+/// <summary>mfa list|add-totp|add-security-key|remove|backup-codes, policy show|set (docs/adr/0022).</summary>
 internal static class MfaCommands
 {
     private static readonly AgentJsonContext Json = AgentJsonContext.Default;
@@ -50,6 +50,25 @@ internal static class MfaCommands
             c.Output.Line($"Added \"{result.Name}\" ({result.FactorId}).");
         });
 
+        Option<string> keyName = new("--name") { Description = "Your name for the key", DefaultValueFactory = _ => "Security key" };
+        Command addKey = new("add-security-key", "Add a security key: prints (and opens) a one-time page to use it in a browser on this computer")
+        {
+            keyName, GlobalOptions.OtpStdin,
+        };
+        CofferCli.SetAction(addKey, async (c, ct) =>
+        {
+            StoredAccount account = c.Account();
+            JsonElement answer = await c.AskAgentAsync(new MfaAddSecurityKeyRequest(account.MemberId, c.Parse.GetValue(keyName)!.Trim()), ct)
+                .ConfigureAwait(false);
+            MfaAddResult result = answer.Deserialize(Json.MfaAddResult)!;
+            if (c.Output.Json)
+            {
+                c.Output.WriteJson(answer);
+                return;
+            }
+            c.Output.Line($"Added security key \"{result.Name}\"" + (result.FactorId.Length > 0 ? $" ({result.FactorId})." : "."));
+        });
+
         Argument<string> factor = new("factor-id") { Description = "The factor to remove (from `coffer mfa list`)" };
         Command remove = new("remove", "Remove a second factor; every device remembered for a factor must present one again") { factor, GlobalOptions.OtpStdin };
         CofferCli.SetAction(remove, async (c, ct) =>
@@ -81,7 +100,7 @@ internal static class MfaCommands
             }
             c.Output.Note("Each code works once. Store them somewhere safe, apart from this device; the old codes no longer work.");
         });
-        return new Command("mfa", "Your second factors: authenticator apps and backup codes") { list, add, remove, backup };
+        return new Command("mfa", "Your second factors: authenticator apps, security keys and backup codes") { list, add, addKey, remove, backup };
     }
 
     private static Command Policy()
@@ -100,6 +119,7 @@ internal static class MfaCommands
                 ("Second factor required of", p.Settings.RequireMfa),
                 ("Second factor kinds", string.Join(", ", p.Settings.MfaKinds)),
                 ("Remember devices (days)", Number(p.Settings.MfaRememberDeviceDays)),
+                ("Security key user verification", p.Settings.SecurityKeyUserVerification),
                 ("Step-up actions", string.Join(", ", p.Settings.StepUpActions)),
                 ("Step-up window (minutes)", Number(p.Settings.StepUpWindowMinutes)),
                 ("Known networks", string.Join(", ", p.Settings.KnownNetworks)),

@@ -26,10 +26,16 @@ internal sealed class SecondFactorPrompt(Input input, Output output, bool otpStd
                 output.Note(prompt.Uri ?? "");
                 return new AgentAnswer(ReadCode("Code the app shows: "));
             case PromptKinds.MfaCode:
-                return new AgentAnswer(ReadCode("One-time code (or a backup code): "));
+                return new AgentAnswer(ReadCode(CodeLabel(prompt.Methods)));
             case PromptKinds.StepUp:
                 output.Note($"Confirm {StepUpActions.Describe(prompt.Action ?? "")}: this needs your second factor again.");
-                return new AgentAnswer(ReadCode("One-time code (or a backup code): "));
+                return new AgentAnswer(ReadCode(CodeLabel(prompt.Methods)));
+            case PromptKinds.SecurityKey:
+                // Always printed: a browser may not open (no display, another user), and tests read it from here.
+                output.Note("Open this address in a browser on this computer: " + (prompt.Uri ?? ""));
+                WebBrowser.TryOpen(prompt.Uri ?? "");
+                output.Note("Waiting for your security key…");
+                return new AgentAnswer(null);
             case PromptKinds.BackupCodes:
                 output.Note("Your backup codes, each usable once when you do not have your authenticator app. They are shown only now:");
                 foreach (string code in prompt.BackupCodes ?? [])
@@ -42,6 +48,11 @@ internal sealed class SecondFactorPrompt(Input input, Output output, bool otpStd
                 return new AgentAnswer(null);
         }
     }
+
+    private static string CodeLabel(IReadOnlyList<string>? methods) =>
+        methods is not null && methods.Contains(Coffer.Contracts.Mfa.MfaKinds.SecurityKey)
+            ? $"One-time code, a backup code, or \"{AgentConversation.SecurityKeyWord}\" to use your security key: "
+            : "One-time code (or a backup code): ";
 
     /// <summary>The code; null when stdin's one code was already given (the agent then reports it refused).</summary>
     private string? ReadCode(string label)

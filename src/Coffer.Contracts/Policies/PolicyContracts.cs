@@ -17,6 +17,9 @@ namespace Coffer.Contracts.Policies;
 /// <param name="OfflineWindowDays">How long after an online unlock a device may unlock offline (0 = never, at most 90).</param>
 /// <param name="TravelModeAllowed">Whether members may turn travel mode on.</param>
 /// <param name="ActivityLogRetentionDays">How long activity-log events are kept (183–730).</param>
+/// <param name="SecurityKeyUserVerification">User verification (a PIN or biometric on the key) for security keys: <c>preferred</c>
+/// (the default; a touch is enough) or <c>required</c> (POLICY.md: "user verification when policy demands"). Absent from documents
+/// written before it existed, which therefore read as <c>preferred</c>.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record PolicySettingsDto(
     [property: JsonRequired] int MinPasswordLength,
@@ -34,7 +37,8 @@ public sealed record PolicySettingsDto(
     [property: JsonRequired] int SessionAbsoluteHours,
     [property: JsonRequired] int OfflineWindowDays,
     [property: JsonRequired] bool TravelModeAllowed,
-    [property: JsonRequired] int ActivityLogRetentionDays);
+    [property: JsonRequired] int ActivityLogRetentionDays,
+    string SecurityKeyUserVerification = "preferred");
 
 /// <summary>
 /// The body of the key-related settings (policy kind <c>key_settings</c>), which clients act on and so only believe when the

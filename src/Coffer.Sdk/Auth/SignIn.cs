@@ -145,7 +145,7 @@ public static class SignIn
                 else
                 {
                     MfaCode code = await handler.GetCodeAsync(result.Mfa.Methods, cancellationToken).ConfigureAwait(false);
-                    accepted = await client.VerifyAsync(code.Kind, code.Code, cancellationToken).ConfigureAwait(false);
+                    accepted = await client.PresentAsync(handler, code, cancellationToken).ConfigureAwait(false);
                 }
                 result.MfaSatisfied();
                 return accepted;

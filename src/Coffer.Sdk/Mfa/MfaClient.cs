@@ -85,7 +85,7 @@ public sealed class MfaClient
             MfaCode code = await handler.GetCodeAsync(methods, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await VerifyAsync(code.Kind, code.Code, cancellationToken).ConfigureAwait(false);
+                return await PresentAsync(handler, code, cancellationToken).ConfigureAwait(false);
             }
             catch (CofferApiException e) when (e.Type == ErrorTypes.MfaFailed && attempt < attempts)
             {
@@ -127,6 +127,75 @@ public sealed class MfaClient
             throw new CofferProtocolException("The server could not prove it knows this account's verifier.");
         }
         return DateTimeOffset.FromUnixTimeMilliseconds(finish.SteppedUpAt);
+    }
+
+    /// <summary>
+    /// Presents what <paramref name="handler"/> chose: a code through <see cref="VerifyAsync"/>, or, for
+    /// <see cref="MfaCode.SecurityKey"/>, a whole assertion ceremony whose assertion the handler provides.
+    /// </summary>
+    internal async Task<MfaAcceptedResponse> PresentAsync(IMfaHandler handler, MfaCode code, CancellationToken cancellationToken)
+    {
+        if (code.Kind != MfaKinds.SecurityKey)
+        {
+            return await VerifyAsync(code.Kind, code.Code, cancellationToken).ConfigureAwait(false);
+        }
+        SecurityKeyAssertionOptionsResponse options = await BeginSecurityKeyAssertionAsync(cancellationToken).ConfigureAwait(false);
+        WebAuthnAssertionCredentialDto assertion = await handler.GetSecurityKeyAssertionAsync(options.PublicKey, cancellationToken).ConfigureAwait(false);
+        return await FinishSecurityKeyAssertionAsync(options.CeremonyId, assertion, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts registering a security key under <paramref name="name"/> (docs/adr/0026): hand the answer's options to
+    /// <c>navigator.credentials.create</c>, then finish with <see cref="FinishSecurityKeyRegistrationAsync"/> within 5 minutes.
+    /// While a sign-in still owes a factor this works only for the member's first one; past the first it needs a fresh factor
+    /// (step-up <c>mfa_factor_add</c>).
+    /// </summary>
+    /// <exception cref="CofferApiException">403 <c>forbidden</c> when the policy does not allow security keys or the server cannot
+    /// offer them (it has no host name); 403 <c>mfa-required</c> or <c>step-up-required</c> as for TOTP enrolment.</exception>
+    public Task<SecurityKeyRegistrationOptionsResponse> BeginSecurityKeyRegistrationAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return _session.SendAsync(HttpMethod.Post, "/api/v1/mfa/security-keys/registrations", new SecurityKeyRegistrationRequest(name),
+            Json.SecurityKeyRegistrationRequest, Json.SecurityKeyRegistrationOptionsResponse, cancellationToken);
+    }
+
+    /// <summary>
+    /// Finishes a registration with what the authenticator created: the key becomes an active factor and, like confirming TOTP,
+    /// the session owes nothing afterwards. The ceremony is spent whatever the outcome.
+    /// </summary>
+    /// <exception cref="CofferApiException">400 <c>mfa-failed</c>: the response did not verify (the reason is only in the server's
+    /// log); 429 <c>too-many-attempts</c>.</exception>
+    public Task<MfaAcceptedResponse> FinishSecurityKeyRegistrationAsync(string ceremonyId, WebAuthnRegistrationCredentialDto credential,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(ceremonyId);
+        ArgumentNullException.ThrowIfNull(credential);
+        return _session.SendAsync(HttpMethod.Post, "/api/v1/mfa/security-keys/registrations/" + Uri.EscapeDataString(ceremonyId), credential,
+            Json.WebAuthnRegistrationCredentialDto, Json.MfaAcceptedResponse, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts presenting a security key: hand the answer's options to <c>navigator.credentials.get</c>, then finish with
+    /// <see cref="FinishSecurityKeyAssertionAsync"/> within 5 minutes.
+    /// </summary>
+    /// <exception cref="CofferApiException">404 when the member has no security key; 403 <c>forbidden</c> when the policy does not
+    /// allow them or the server cannot offer them.</exception>
+    public Task<SecurityKeyAssertionOptionsResponse> BeginSecurityKeyAssertionAsync(CancellationToken cancellationToken = default) =>
+        _session.SendAsync(HttpMethod.Post, "/api/v1/mfa/security-keys/assertions", Json.SecurityKeyAssertionOptionsResponse, cancellationToken);
+
+    /// <summary>
+    /// Finishes an assertion: like a TOTP code at <see cref="VerifyAsync"/>, it satisfies a pending sign-in or, in a session that
+    /// owes nothing, steps it up (docs/adr/0024). The ceremony is spent whatever the outcome.
+    /// </summary>
+    /// <exception cref="CofferApiException">400 <c>mfa-failed</c>: refused (the reason is only in the server's log); 429
+    /// <c>too-many-attempts</c>.</exception>
+    public Task<MfaAcceptedResponse> FinishSecurityKeyAssertionAsync(string ceremonyId, WebAuthnAssertionCredentialDto credential,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(ceremonyId);
+        ArgumentNullException.ThrowIfNull(credential);
+        return _session.SendAsync(HttpMethod.Post, "/api/v1/mfa/security-keys/assertions/" + Uri.EscapeDataString(ceremonyId), credential,
+            Json.WebAuthnAssertionCredentialDto, Json.MfaAcceptedResponse, cancellationToken);
     }
 
     /// <summary>Removes a factor; every device remembered for a factor must present one again.</summary>

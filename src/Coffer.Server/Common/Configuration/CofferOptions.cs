@@ -40,6 +40,22 @@ internal sealed class CofferOptions
 
     /// <summary>The activity log: retention and export.</summary>
     public AuditOptions Audit { get; set; } = new();
+
+    /// <summary>Security keys (docs/adr/0026): the RP id and origin, by default from <see cref="PublicUrl"/>.</summary>
+    public WebAuthnOptions WebAuthn { get; set; } = new();
+}
+
+/// <summary>
+/// Overrides for security keys' relying party (docs/adr/0026). Without them the origin is <see cref="CofferOptions.PublicUrl"/>'s
+/// scheme://host[:port] and the RP id its host; an RP id cannot be an IP address, so a server reached by IP has no security keys.
+/// </summary>
+internal sealed class WebAuthnOptions
+{
+    /// <summary>The RP id: the origin's host or a registrable suffix of it (say <c>example.com</c> for <c>https://coffer.example.com</c>).</summary>
+    public string? RpId { get; set; }
+
+    /// <summary>The exact origin pages are served from: scheme://host[:port], no path.</summary>
+    public string? Origin { get; set; }
 }
 
 internal sealed class AuditOptions

@@ -29,7 +29,7 @@ internal static partial class MfaEndpoints
         group.MapPost("/verify", Verify).WithName("Mfa_Verify").RequireCofferSession().AllowWhileMfaPending();
         group.MapDelete("/factors/{factorId}", Remove).WithName("Mfa_RemoveFactor").RequireCofferSession();
         group.MapPost("/backup-codes", RegenerateBackupCodes).WithName("Mfa_RegenerateBackupCodes").RequireCofferSession();
-        return group;
+        return group.MapSecurityKeyEndpoints();
     }
 
     internal static async Task<Ok<MfaFactorsResponse>> List(HttpContext http, MfaStore store, PolicyStore policies, CancellationToken ct)
@@ -142,7 +142,8 @@ internal static partial class MfaEndpoints
         if (lastActive && await store.IsRequiredAsync(caller.MemberId, await policies.CurrentAsync(ct), ct))
         {
             return Problems.Of(CofferErrors.MemberState,
-                "This is your only factor and the organisation requires one: enrol the new one first (an authenticator app: coffer mfa add-totp), then remove this.");
+                "This is your only factor and the organisation requires one: enrol the new one first (an authenticator app: coffer mfa add-totp; "
+                + "a security key: coffer mfa add-security-key), then remove this.");
         }
         return await store.RemoveFactorAsync(caller, factorId, ct) ? TypedResults.NoContent() : Problems.Of(CofferErrors.NotFound);
     }
@@ -198,12 +199,20 @@ internal static partial class MfaEndpoints
         return AuthEndpoints.TooManyAttempts(http, wait);
     }
 
+    /// <summary>
+    /// A refused factor: counted (docs/adr/0025) and logged as an <c>mfa.verify</c> failure; <paramref name="reason"/> (a security
+    /// key's <c>WebAuthnFailure</c>, say) goes to the event's details only — the client is told <c>mfa-failed</c> and nothing more.
+    /// </summary>
     private static async Task<ProblemHttpResult> FailedAsync(CofferCaller caller, MfaStore store, PolicyStore policies, TimeProvider clock, string kind,
-        CancellationToken ct)
+        CancellationToken ct, string? reason = null)
     {
         long now = clock.NowMs();
         bool locked = await store.RecordFailureAsync(caller, (await policies.CurrentAsync(ct)).Throttle, kind, now, ct);
         List<(string, object)> details = [("kind", kind)];
+        if (reason is not null)
+        {
+            details.Add(("reason", reason));
+        }
         if (locked)
         {
             details.Add(("locked", true));

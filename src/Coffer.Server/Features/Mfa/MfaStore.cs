@@ -50,7 +50,8 @@ internal enum MfaCheck
 /// Members' second factors (docs/adr/0022): TOTP (RFC 6238, SHA-1, 6 digits, 30 s, ±1 step; each step accepted once per
 /// factor), single-use backup codes stored as SHA-256, and the devices remembered for a factor.
 /// </summary>
-internal sealed class MfaStore(IDatabase database, MfaKey key, AuditStore audit, AuthFailures failures, TimeProvider clock)
+internal sealed class MfaStore(IDatabase database, MfaKey key, AuditStore audit, AuthFailures failures, SecurityKeyRelyingParty relyingParty,
+    TimeProvider clock)
 {
     public const int BackupCodeCount = 10;
     private const int TotpSecretBytes = 20;   // 160 bits, RFC 4226 §4's recommendation for HMAC-SHA-1
@@ -98,12 +99,19 @@ internal sealed class MfaStore(IDatabase database, MfaKey key, AuditStore audit,
         return await IsAdministratorAsync(c, memberId, ct);
     }
 
-    private static async Task<(IReadOnlyList<string> Methods, bool Enrol)> MethodsAsync(DbConnection c, string memberId, CurrentPolicy policy,
+    /// <summary>The kinds of a member's active factors: confirmed TOTP factors and security keys (a table of their own, docs/adr/0026).</summary>
+    public const string ActiveKindsSql = """
+        SELECT DISTINCT kind FROM mfa_factors WHERE member_id = @MemberId AND confirmed_at IS NOT NULL
+        UNION SELECT 'security_key' FROM security_keys WHERE member_id = @MemberId
+        """;
+
+    private async Task<(IReadOnlyList<string> Methods, bool Enrol)> MethodsAsync(DbConnection c, string memberId, CurrentPolicy policy,
         CancellationToken ct)
     {
-        List<string> kinds = await c.ListAsync<string>(null, "SELECT DISTINCT kind FROM mfa_factors WHERE member_id = @memberId AND confirmed_at IS NOT NULL",
-            new { memberId }, ct);
-        List<string> allowed = [.. policy.Settings.MfaKinds.Where(PolicyValues.SupportedFactorKinds.Contains)];
+        List<string> kinds = await c.ListAsync<string>(null, ActiveKindsSql, new { MemberId = memberId }, ct);
+        // Security keys cannot be enrolled where this server cannot be a relying party (an IP address for a host name).
+        List<string> allowed = [.. policy.Settings.MfaKinds.Where(k => PolicyValues.SupportedFactorKinds.Contains(k)
+            && (k != MfaKinds.SecurityKey || relyingParty.Verifier is not null))];
         if (kinds.Count == 0)
         {
             return (allowed, true);
@@ -123,11 +131,18 @@ internal sealed class MfaStore(IDatabase database, MfaKey key, AuditStore audit,
         return await c.ScalarAsync<string>(null, "SELECT email FROM members WHERE id = @memberId", new { memberId }, ct) ?? "member";
     }
 
+    /// <summary>The member's factors: TOTP factors and security keys (active from registration; no secret here), oldest first.</summary>
     public async Task<List<MfaFactorRow>> FactorsAsync(string memberId, CancellationToken ct)
     {
         await using DbConnection c = await database.OpenAsync(ct);
-        return await c.ListAsync<MfaFactorRow>(null, $"SELECT {FactorColumns} FROM mfa_factors WHERE member_id = @memberId ORDER BY created_at, id",
+        List<MfaFactorRow> factors = await c.ListAsync<MfaFactorRow>(null, $"SELECT {FactorColumns} FROM mfa_factors WHERE member_id = @memberId",
             new { memberId }, ct);
+        factors.AddRange(await c.ListAsync<MfaFactorRow>(null, $"""
+            SELECT id AS Id, member_id AS MemberId, '{MfaKinds.SecurityKey}' AS Kind, name AS Name, created_at AS CreatedAt, created_at AS ConfirmedAt,
+                last_used_at AS LastUsedAt
+            FROM security_keys WHERE member_id = @memberId
+            """, new { memberId }, ct));
+        return [.. factors.OrderBy(f => f.CreatedAt).ThenBy(f => f.Id, StringComparer.Ordinal)];
     }
 
     public async Task<int> BackupCodesLeftAsync(string memberId, CancellationToken ct)
@@ -260,14 +275,16 @@ internal sealed class MfaStore(IDatabase database, MfaKey key, AuditStore audit,
         long now = clock.NowMs();
         return database.InTransactionAsync(async (c, tx) =>
         {
-            int removed = await c.ExecAsync(tx, "DELETE FROM mfa_factors WHERE id = @factorId AND member_id = @MemberId", new { factorId, caller.MemberId }, ct);
+            int removed = await c.ExecAsync(tx, "DELETE FROM mfa_factors WHERE id = @factorId AND member_id = @MemberId", new { factorId, caller.MemberId }, ct)
+                + await c.ExecAsync(tx, "DELETE FROM security_keys WHERE id = @factorId AND member_id = @MemberId", new { factorId, caller.MemberId }, ct);
             if (removed == 0)
             {
                 return false;
             }
             await c.ExecAsync(tx, "DELETE FROM mfa_remembered_devices WHERE member_id = @MemberId", new { caller.MemberId }, ct);
             long left = await c.ScalarAsync<long>(tx, "SELECT count(*) FROM mfa_factors WHERE member_id = @MemberId AND confirmed_at IS NOT NULL",
-                new { caller.MemberId }, ct);
+                new { caller.MemberId }, ct)
+                + await c.ScalarAsync<long>(tx, "SELECT count(*) FROM security_keys WHERE member_id = @MemberId", new { caller.MemberId }, ct);
             if (left == 0)
             {
                 await c.ExecAsync(tx, "DELETE FROM mfa_backup_codes WHERE member_id = @MemberId", new { caller.MemberId }, ct);

@@ -1,9 +1,11 @@
 using Coffer.Contracts.Auth;
 using Coffer.Contracts.Members;
+using Coffer.Contracts.Mfa;
 using Coffer.Contracts.Policies;
 using Coffer.Server.Common.Authorization;
 using Coffer.Server.Common.Errors;
 using Coffer.Server.Common.Validation;
+using Coffer.Server.Features.Mfa;
 using Coffer.Server.Features.Sessions;
 using Coffer.Server.Features.StepUp;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -29,11 +31,14 @@ internal static class PolicyEndpoints
         TypedResults.Ok((await store.CurrentAsync(ct)).ToResponse());
 
     internal static async Task<Results<Ok<PolicyDocumentResponse>, ProblemHttpResult>> Put(PolicyUpdateRequest request, HttpContext http,
-        PolicyStore store, CancellationToken ct)
+        PolicyStore store, SecurityKeyRelyingParty relyingParty, CancellationToken ct)
     {
         RequestValidation v = new();
         v.Check(request.ExpectedVersion >= 0, "expectedVersion", "must be the version you read (0 for the defaults)");
         PolicyValues.Validate(v, request.Settings);
+        // Security keys alone, where this server cannot be a relying party, would leave nobody a factor to enrol (docs/adr/0026).
+        v.Check(relyingParty.Verifier is not null || request.Settings?.MfaKinds is not { } kinds || kinds.Contains(MfaKinds.Totp)
+            || !kinds.Contains(MfaKinds.SecurityKey), "settings.mfaKinds", "must allow totp here: security keys are unavailable on this server (it has no host name)");
         if (!v.IsValid)
         {
             return v.ToProblem();

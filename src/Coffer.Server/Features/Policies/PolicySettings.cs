@@ -21,7 +21,11 @@ internal static class PolicyValues
     public static readonly string[] FactorKinds = [MfaKinds.SecurityKey, MfaKinds.Push, MfaKinds.Totp, MfaKinds.Sms];
 
     /// <summary>The kinds this server can verify today; a policy must allow at least one.</summary>
-    public static readonly string[] SupportedFactorKinds = [MfaKinds.Totp];
+    public static readonly string[] SupportedFactorKinds = [MfaKinds.SecurityKey, MfaKinds.Totp];
+
+    /// <summary><c>securityKeyUserVerification</c>: the WebAuthn userVerification asked of security keys (docs/adr/0026).</summary>
+    public const string UserVerificationPreferred = "preferred";
+    public const string UserVerificationRequired = "required";
 
     /// <summary>POLICY.md's step-up list.</summary>
     public static readonly string[] StepUpActions =
@@ -50,7 +54,8 @@ internal static class PolicyValues
         SessionAbsoluteHours: Math.Clamp(options.Sessions.AbsoluteHours, 1, 720),
         OfflineWindowDays: 0,
         TravelModeAllowed: false,
-        ActivityLogRetentionDays: Math.Clamp(options.Audit.RetentionDays, AuditOptions.MinimumRetentionDays, AuditOptions.MaximumRetentionDays));
+        ActivityLogRetentionDays: Math.Clamp(options.Audit.RetentionDays, AuditOptions.MinimumRetentionDays, AuditOptions.MaximumRetentionDays),
+        SecurityKeyUserVerification: UserVerificationPreferred);
 
     public static readonly KeyPolicySettingsDto KeyDefaults = new(WebSigning: false, ConfirmWithSas: "admins", RecoveryQuorum: 1);
 
@@ -70,7 +75,7 @@ internal static class PolicyValues
             "must list factor kinds from security_key, push, totp, sms");
         v.Check(kinds.Distinct(StringComparer.Ordinal).Count() == kinds.Count, "settings.mfaKinds", "must not repeat a kind");
         v.Check(kinds.Any(SupportedFactorKinds.Contains), "settings.mfaKinds",
-            "must allow totp: it is the only kind this server can verify yet, and without it nobody could satisfy MFA");
+            "must allow security_key or totp: the kinds this server can verify (without one nobody could satisfy MFA)");
         Range(v, "settings.mfaRememberDeviceDays", s.MfaRememberDeviceDays, 0, 90, "0 asks for a factor at every sign-in");
         List<string> actions = [.. s.StepUpActions ?? []];
         v.Check(actions.All(StepUpActions.Contains), "settings.stepUpActions", "must name actions from: " + string.Join(", ", StepUpActions));
@@ -96,6 +101,8 @@ internal static class PolicyValues
         Range(v, "settings.offlineWindowDays", s.OfflineWindowDays, 0, 90, "0 allows no offline unlock");
         Range(v, "settings.activityLogRetentionDays", s.ActivityLogRetentionDays, AuditOptions.MinimumRetentionDays, AuditOptions.MaximumRetentionDays,
             "POLICY.md keeps the log at least 6 months and at most 2 years");
+        v.Check(s.SecurityKeyUserVerification is UserVerificationPreferred or UserVerificationRequired, "settings.securityKeyUserVerification",
+            "must be preferred (a touch of the key is enough) or required (the key also checks a PIN or biometric)");
     }
 
     /// <summary>Checks a key-settings body; the errors name <c>keySettings.body.x</c>.</summary>

@@ -66,8 +66,7 @@ internal sealed class StepUpStore(IDatabase database, AuditStore audit)
         {
             return null;
         }
-        List<string> kinds = await c.ListAsync<string>(null,
-            "SELECT DISTINCT kind FROM mfa_factors WHERE member_id = @MemberId AND confirmed_at IS NOT NULL", new { caller.MemberId }, ct);
+        List<string> kinds = await c.ListAsync<string>(null, Mfa.MfaStore.ActiveKindsSql, new { caller.MemberId }, ct);
         long codes = await c.ScalarAsync<long>(null, "SELECT count(*) FROM mfa_backup_codes WHERE member_id = @MemberId AND used_at IS NULL",
             new { caller.MemberId }, ct);
         return new StepUpState(times.CreatedAt, times.MfaAt, kinds, (int)codes);

@@ -169,6 +169,16 @@ public sealed class AuthorizationMatrixTests
             Ids: (_, _) => new() { ["factorId"] = "not-an-id" }),
         new("POST", "/api/v1/mfa/verify", "AAAAAUU", Body: (_, _) => Bytes(new MfaCodeRequest("nothing", "1"), Json.MfaCodeRequest)),
         new("DELETE", "/api/v1/mfa/factors/{factorId}", "NNNNNUU", Ids: (_, _) => new() { ["factorId"] = "0190a1b2-0000-7000-8000-0000000000ff" }),
+        // Security keys (docs/adr/0026): each member's own; malformed bodies (400), and nobody here has a key to assert (404).
+        new("POST", "/api/v1/mfa/security-keys/registrations", "AAAAAUU",
+            Body: (_, _) => Bytes(new SecurityKeyRegistrationRequest(""), Json.SecurityKeyRegistrationRequest)),
+        new("POST", "/api/v1/mfa/security-keys/registrations/{ceremonyId}", "AAAAAUU",
+            Body: (_, _) => Bytes(new WebAuthnRegistrationCredentialDto("AA", "AA", "x", new WebAuthnAttestationResponseDto("AA", "AA", null)),
+                Json.WebAuthnRegistrationCredentialDto), Ids: (_, _) => new() { ["ceremonyId"] = "not-an-id" }),
+        new("POST", "/api/v1/mfa/security-keys/assertions", "NNNNNUU"),
+        new("POST", "/api/v1/mfa/security-keys/assertions/{ceremonyId}", "AAAAAUU",
+            Body: (_, _) => Bytes(new WebAuthnAssertionCredentialDto("AA", "AA", "x", new WebAuthnAssertionResponseDto("AA", "AA", "AA", null)),
+                Json.WebAuthnAssertionCredentialDto), Ids: (_, _) => new() { ["ceremonyId"] = "not-an-id" }),
         // Step-up by SRP (docs/adr/0024): any member in their own session (malformed bodies: 400).
         new("POST", "/api/v1/auth/step-up/start", "AAAAAUU", Body: (_, _) => Bytes(new StepUpStartRequest("AA"), Json.StepUpStartRequest)),
         new("POST", "/api/v1/auth/step-up/finish", "AAAAAUU", Body: (_, _) => Bytes(new StepUpFinishRequest("not-an-id", "AA"), Json.StepUpFinishRequest)),
@@ -218,7 +228,9 @@ public sealed class AuthorizationMatrixTests
     [Theory, BothEngines]
     public async Task EveryEndpoint_ForEveryRole_AnswersAsPolicySays(Engine engine)
     {
-        await using TestOrganisation org = await TestOrganisation.StartAsync(engine);
+        // An origin with a host name, so security keys are available and their endpoints reach their own checks.
+        await using TestOrganisation org = await TestOrganisation.StartAsync(engine,
+            settings: new Dictionary<string, string?> { ["Coffer:WebAuthn:Origin"] = "http://localhost:8443" });
         await using Scenario s = await Scenario.CreateAsync(org);
 
         List<string> mismatches = [];
