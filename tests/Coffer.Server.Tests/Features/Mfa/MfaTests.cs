@@ -26,7 +26,7 @@ public sealed class MfaTests
         using SignInResult signIn = await RawOwnerSignInAsync(org, "0190a1b2-0000-7000-8000-0000000000a1");
         Assert.True(signIn.Mfa.Required);
         Assert.True(signIn.Mfa.EnrolmentRequired);
-        Assert.Equal([MfaKinds.Totp], signIn.Mfa.Methods);   // the default policy allows security keys too; this server verifies TOTP
+        Assert.Equal([MfaKinds.Totp], signIn.Mfa.Methods);   // the default policy allows security keys too; this server has no host name (docs/adr/0026)
         CofferApiException refused = await Assert.ThrowsAsync<CofferApiException>(() => signIn.Session.SendAsync(HttpMethod.Get, "/api/v1/vaults", Json.VaultListResponse));
         Assert.Equal((403, ErrorTypes.MfaRequired), (refused.Status, refused.Type));
 
