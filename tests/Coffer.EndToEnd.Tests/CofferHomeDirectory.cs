@@ -47,8 +47,17 @@ internal sealed class CofferHomeDirectory : IDisposable
     private static readonly HashSet<(string, string)> StepsUp =
     [
         ("policy", "set"), ("device", "revoke"), ("audit", "export"), ("member", "confirm"), ("group", "add"), ("mfa", "remove"),
-        ("mfa", "backup-codes"), ("account", "change-email"), ("item", "delete"),
+        ("mfa", "backup-codes"), ("account", "change-email"), ("item", "delete"), ("mfa", "add-security-key"),
     ];
+
+    /// <summary>What the CLI prints before it waits for the browser page of a security-key ceremony.</summary>
+    private const string BrowserPagePrefix = "Open this address in a browser on this computer: ";
+
+    /// <summary>Opens a security-key page the CLI prints (a Chromium tab with a virtual key); without it such a command waits and fails.</summary>
+    public Func<Uri, Task>? SecurityKeyBrowser { get; set; }
+
+    /// <summary>Answer a request for a second factor with the security key ("key") instead of the authenticator app's code.</summary>
+    public bool AnswersWithSecurityKey { get; set; }
 
     /// <summary>
     /// Runs coffer with <paramref name="stdin"/>. A command that signs in (setup, signin, unlock), adds an app or may need a step-up,
@@ -131,7 +140,7 @@ internal sealed class CofferHomeDirectory : IDisposable
     }
 
     /// <summary>Reads stderr as it comes, answering the command's request for a code; returns all of it.</summary>
-    private static async Task<string> AnswerSecondFactorAsync(Process process, string? server, Func<string?> email, Action<string> enrolled)
+    private async Task<string> AnswerSecondFactorAsync(Process process, string? server, Func<string?> email, Action<string> enrolled)
     {
         StringBuilder all = new();
         while (await process.StandardError.ReadLineAsync() is string line)
@@ -141,10 +150,18 @@ internal sealed class CofferHomeDirectory : IDisposable
             {
                 enrolled(SecondFactors.Enrolled(server, line));
             }
+            else if (line.StartsWith(BrowserPagePrefix, StringComparison.Ordinal) && SecurityKeyBrowser is { } browser)
+            {
+                await browser(new Uri(line[BrowserPagePrefix.Length..]));
+            }
             else if (line == SecondFactors.StdinNote)
             {
+                if (AnswersWithSecurityKey)
+                {
+                    await process.StandardInput.WriteAsync("key\n");
+                }
                 // No authenticator known: no answer (stdin closed), so the command fails rather than waits.
-                if (SecondFactors.Find(server, email()) is { } authenticator)
+                else if (SecondFactors.Find(server, email()) is { } authenticator)
                 {
                     await process.StandardInput.WriteAsync((await authenticator.NextCodeAsync()).Code + "\n");
                 }

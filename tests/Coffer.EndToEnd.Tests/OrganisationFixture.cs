@@ -19,7 +19,7 @@ namespace Coffer.EndToEnd.Tests;
 /// first Owner's device (its home and agent) kept for the tests. Everything uses the production 2SKD floor: the CLI
 /// has no way to lower it.
 /// </summary>
-public sealed class OrganisationFixture : IAsyncLifetime
+public class OrganisationFixture : IAsyncLifetime
 {
     public const string OwnerPassword = "correct horse battery staple 42";
     public const string OwnerEmail = "owner@example.org";
@@ -33,6 +33,12 @@ public sealed class OrganisationFixture : IAsyncLifetime
     internal CofferRun SetupRun { get; private set; } = null!;
 
     public Uri ServerUrl => _server!.Address;
+
+    /// <summary>The address the server announces (its links, and the WebAuthn origin): <see cref="PublicHost"/> and the port.</summary>
+    public Uri PublicUrl { get; private set; } = new("http://127.0.0.1");
+
+    /// <summary>The host name of <see cref="PublicUrl"/>; the server listens on 127.0.0.1 whatever it is.</summary>
+    protected virtual string PublicHost => "127.0.0.1";
 
     public string DataDirectory => _data;
 
@@ -52,7 +58,8 @@ public sealed class OrganisationFixture : IAsyncLifetime
     {
         _data = Directory.CreateTempSubdirectory("coffer-e2e-server-").FullName;
         int port = ServerProcess.FreePort();
-        _server = await ServerProcess.StartAsync(_data, port, "--Coffer:PublicUrl=http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
+        PublicUrl = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://{PublicHost}:{port}"));
+        _server = await ServerProcess.StartAsync(_data, port, "--Coffer:PublicUrl=" + PublicUrl.ToString().TrimEnd('/'));
         string link = await _server.SetupLinkAsync();
         Owner = new CofferHomeDirectory("owner");
         SetupRun = await Owner.RunAsync(OwnerPassword + "\n", "setup", link, "--email", OwnerEmail, "--name", "Olive Owner",
@@ -118,4 +125,13 @@ public sealed class OrganisationFixture : IAsyncLifetime
         }
         return Task.CompletedTask;
     }
+}
+
+/// <summary>
+/// An organisation whose server announces itself as <c>http://localhost:PORT</c>: a WebAuthn RP id cannot be an IP address, so
+/// security keys work only under a host name (docs/adr/0026). The setup link, and so every account here, uses that address.
+/// </summary>
+public sealed class LocalhostOrganisationFixture : OrganisationFixture
+{
+    protected override string PublicHost => "localhost";
 }
