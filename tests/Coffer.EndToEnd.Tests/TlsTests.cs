@@ -21,24 +21,14 @@ public sealed class TlsTests(TlsFixture tls) : IClassFixture<TlsFixture>
         Assert.Contains(tls.CaFile, File.ReadAllText(Path.Combine(tls.Owner.Home, "accounts.json")), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task SignIn_NewDevice_WithTheCaFile_IsUnlockedOverTls()
+    [Theory]
+    [InlineData("--ca-file")]
+    [InlineData("--server-pin")]
+    public async Task SignIn_NewDevice_WithTheCaFileOrThePinAlone_IsUnlockedOverTls(string trust)
     {
-        using CofferHomeDirectory device = new("tls-ca");
+        using CofferHomeDirectory device = new("tls" + trust);
 
-        CofferRun signIn = await SignInAsync(device, tls.ServerUrl, "--ca-file", tls.CaFile);
-        CofferRun devices = await device.RunAsync(null, "device", "list", "--format", "json");
-
-        Assert.True(signIn.Exit == 0, signIn.ToString());
-        Assert.True(devices.Exit == 0, devices.ToString());
-    }
-
-    [Fact]
-    public async Task SignIn_NewDevice_WithThePinAlone_IsUnlockedOverTls()
-    {
-        using CofferHomeDirectory device = new("tls-pin");
-
-        CofferRun signIn = await SignInAsync(device, tls.ServerUrl, "--server-pin", tls.ServerPin);
+        CofferRun signIn = await SignInAsync(device, tls.ServerUrl, trust, trust == "--ca-file" ? tls.CaFile : tls.ServerPin);
         CofferRun devices = await device.RunAsync(null, "device", "list", "--format", "json");
 
         Assert.True(signIn.Exit == 0, signIn.ToString());

@@ -59,13 +59,9 @@ internal static partial class MfaEndpoints
         }
         CofferCaller caller = http.Caller();
         CurrentPolicy policy = await policies.CurrentAsync(ct);
-        if (RefuseSecurityKeys(policy, relyingParty) is { } refused)
+        if (await RefuseRegistrationAsync(http, caller, policy, relyingParty, store, stepUp, ct) is { } refused)
         {
             return refused;
-        }
-        if (await RefuseBeyondFirstAsync(http, caller, store, stepUp, ct) is { } beyondFirst)
-        {
-            return beyondFirst;
         }
         WebAuthnRelyingParty rp = relyingParty.Verifier!;
         List<SecurityKeyRow> existing = await keys.KeysAsync(caller.MemberId, ct);
@@ -105,13 +101,9 @@ internal static partial class MfaEndpoints
         }
         CofferCaller caller = http.Caller();
         CurrentPolicy policy = await policies.CurrentAsync(ct);
-        if (RefuseSecurityKeys(policy, relyingParty) is { } refused)
+        if (await RefuseRegistrationAsync(http, caller, policy, relyingParty, store, stepUp, ct) is { } refused)
         {
             return refused;
-        }
-        if (await RefuseBeyondFirstAsync(http, caller, store, stepUp, ct) is { } beyondFirst)
-        {
-            return beyondFirst;
         }
         if (await ThrottledAsync(http, caller, store, policies, clock, ct) is { } throttled)
         {
@@ -230,6 +222,11 @@ internal static partial class MfaEndpoints
         }
         return await AcceptedAsync(caller, store, policies, clock, MfaKinds.SecurityKey, key.Id, ct);
     }
+
+    /// <summary>Registering is refused as security keys are, and past the member's first factor as TOTP enrolment is.</summary>
+    private static async Task<ProblemHttpResult?> RefuseRegistrationAsync(HttpContext http, CofferCaller caller, CurrentPolicy policy,
+        SecurityKeyRelyingParty relyingParty, MfaStore store, StepUpGate stepUp, CancellationToken ct) =>
+        RefuseSecurityKeys(policy, relyingParty) ?? await RefuseBeyondFirstAsync(http, caller, store, stepUp, ct);
 
     /// <summary>Security keys are refused when the policy does not allow them, or when this server cannot be a relying party.</summary>
     private static ProblemHttpResult? RefuseSecurityKeys(CurrentPolicy policy, SecurityKeyRelyingParty relyingParty)
