@@ -131,9 +131,10 @@ public sealed class ItemUsageReporter
             {
                 await _send(batch, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is CofferException or HttpRequestException or OperationCanceledException or ObjectDisposedException
-                or InvalidOperationException)
+            catch (Exception)
             {
+                // Whatever the sender threw (offline, signed out, a re-sign-in that needs a person): the uses wait for the next
+                // try. A reporter that stopped here would never send again, and a flush at lock would fail the lock.
                 lock (_gate)
                 {
                     Keep(batch, atFront: true);

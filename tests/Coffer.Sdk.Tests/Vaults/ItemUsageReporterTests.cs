@@ -72,6 +72,35 @@ public sealed class ItemUsageReporterTests
     }
 
     [Fact]
+    public async Task SenderThrowingAnything_FlushSaysFalseWithoutThrowing_AndTheReporterKeepsWorking()
+    {
+        // Say the agent's re-sign-in needs a person: the sender throws something no network error looks like.
+        bool needsPerson = true;
+        List<ItemUsageDto> sent = [];
+        ItemUsageReporter reporter = new((uses, _) =>
+        {
+            if (needsPerson)
+            {
+                throw new UnauthorizedAccessException("a second factor is needed");
+            }
+            sent.AddRange(uses);
+            return Task.CompletedTask;
+        });
+
+        reporter.Add(Use(1));
+        bool first = await reporter.FlushAsync();
+        int waiting = reporter.Waiting;
+        needsPerson = false;
+        reporter.Add(Use(2));
+        bool second = await reporter.FlushAsync();
+
+        Assert.False(first);
+        Assert.Equal(1, waiting);
+        Assert.True(second);
+        Assert.Equal([Use(1), Use(2)], sent);
+    }
+
+    [Fact]
     public async Task BeyondCapacity_TheOldestUsesAreDroppedAndCounted()
     {
         bool online = false;
