@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Coffer.Server.Common.Data;
+using Coffer.Server.Common.Time;
 using Coffer.Server.Features.Audit;
 using Coffer.Server.Features.Policies;
 
@@ -18,7 +19,7 @@ internal sealed class SessionRow
 }
 
 /// <summary>Sessions in the database, shared by every node.</summary>
-internal sealed class SessionStore(IDatabase database, AuditStore audit, PolicyStore policies) : ISessionStore
+internal sealed class SessionStore(IDatabase database, AuditStore audit, PolicyStore policies, TimeProvider clock) : ISessionStore
 {
     // Writing last_used_at on every request would turn every read into a write; within this much the
     // idle timer is accurate enough.
@@ -66,8 +67,9 @@ internal sealed class SessionStore(IDatabase database, AuditStore audit, PolicyS
             return await ReadAsync(sessionId, ct);
         }
         long generation = sqlite.WriteGeneration;
-        long now = Environment.TickCount64;
-        if (_cache.TryGetValue(sessionId, out CachedSession? cached) && cached.Generation == generation && now - cached.ReadAt < CacheMilliseconds)
+        // The server's clock, like every other session time; a copy read "in the future" (the clock went back) is read again.
+        long now = clock.NowMs();
+        if (_cache.TryGetValue(sessionId, out CachedSession? cached) && cached.Generation == generation && now - cached.ReadAt is >= 0 and < CacheMilliseconds)
         {
             return cached.Record;
         }
