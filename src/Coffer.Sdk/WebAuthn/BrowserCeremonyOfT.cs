@@ -32,6 +32,7 @@ public sealed class BrowserCeremony<TCredential> : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
     private int _resultTaken;
+    private int _optionsServed;
 
     internal BrowserCeremony(Uri server, string op, string purpose, Action<Utf8JsonWriter> writePublicKey,
         JsonTypeInfo<TCredential> credentialType, TimeSpan timeout)
@@ -199,7 +200,9 @@ public sealed class BrowserCeremony<TCredential> : IAsyncDisposable
         return match ? target[_statePath.Length..] : null;
     }
 
-    private LoopbackResponse ServeOptions() => Volatile.Read(ref _resultTaken) == 1
+    // Once only: the address travels in the browser's arguments, where another local user could read it; a second reader gets
+    // nothing, and if it was first, the person's page fails visibly instead of a copy of the options going unnoticed.
+    private LoopbackResponse ServeOptions() => Volatile.Read(ref _resultTaken) == 1 || Interlocked.Exchange(ref _optionsServed, 1) == 1
         ? LoopbackResponse.Plain(410)
         : new LoopbackResponse(200, "application/json", _options);
 

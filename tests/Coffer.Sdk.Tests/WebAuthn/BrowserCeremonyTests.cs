@@ -44,6 +44,8 @@ public sealed class BrowserCeremonyTests : IDisposable
         Assert.Equal("Register a key", body.RootElement.GetProperty("purpose").GetString());
         Assert.Equal("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", body.RootElement.GetProperty("publicKey").GetProperty("challenge").GetString());
         Assert.Equal("localhost", body.RootElement.GetProperty("publicKey").GetProperty("rp").GetProperty("id").GetString());
+        using HttpResponseMessage again = await SendAsync(HttpMethod.Get, Callback(ceremony) + "/options", ServerOrigin);
+        Assert.Equal(HttpStatusCode.Gone, again.StatusCode);   // the options are handed out once
 
         using HttpResponseMessage posted = await SendAsync(HttpMethod.Post, Callback(ceremony) + "/result", ServerOrigin, RegistrationJson);
         Assert.Equal(HttpStatusCode.NoContent, posted.StatusCode);
