@@ -51,6 +51,23 @@ public class LongWorkTests
     }
 
     [Fact]
+    public async Task RunAsync_WorkThatBlocksItsThread_StillNamesTheWork()
+    {
+        // The agent call blocks on its socket until the answer comes (AgentClient): the display must not wait for it.
+        using StringWriter stderr = new();
+        LongWork progress = new(new Output(false, TextWriter.Null, stderr), stderr, errorIsTerminal: true);
+
+        int result = await progress.RunAsync("Rotating the vault key", () =>
+        {
+            Thread.Sleep(LongWork.ShowAfter * 3);
+            return Task.FromResult(42);
+        });
+
+        Assert.Equal(42, result);
+        Assert.Contains("Rotating the vault key", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAsync_QuickWork_DrawsNothingEvenOnATerminal()
     {
         using StringWriter stderr = new();

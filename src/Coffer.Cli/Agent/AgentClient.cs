@@ -38,7 +38,7 @@ internal sealed class AgentClient(CofferHome home, bool keepConnection = false) 
         {
             using Socket socket = (start ? await ConnectOrStartAsync(idleTimeout, cancellationToken).ConfigureAwait(false) : TryConnect())
                 ?? throw new CliException(ExitCodes.Locked, Failures.LockedMessage);
-            reply = await ExchangeAsync(socket, request, prompts, cancellationToken).ConfigureAwait(false);
+            reply = Exchange(socket, request, prompts, cancellationToken);
         }
         if (!reply.Ok)
         {
@@ -71,7 +71,7 @@ internal sealed class AgentClient(CofferHome home, bool keepConnection = false) 
             AgentReply? reply;
             try
             {
-                reply = await TryExchangeAsync(socket, request, prompts, cancellationToken).ConfigureAwait(false);
+                reply = TryExchange(socket, request, prompts, cancellationToken);
             }
             catch
             {
@@ -111,15 +111,14 @@ internal sealed class AgentClient(CofferHome home, bool keepConnection = false) 
 
     public void Dispose() => Interlocked.Exchange(ref _kept, null)?.Dispose();
 
-    private async Task<AgentReply> ExchangeAsync(Socket socket, AgentRequest request, Func<AgentPrompt, AgentAnswer>? prompts,
-        CancellationToken cancellationToken) =>
-        await TryExchangeAsync(socket, request, prompts, cancellationToken).ConfigureAwait(false) ?? throw Closed();
+    private AgentReply Exchange(Socket socket, AgentRequest request, Func<AgentPrompt, AgentAnswer>? prompts, CancellationToken cancellationToken) =>
+        TryExchange(socket, request, prompts, cancellationToken) ?? throw Closed();
 
     private CliException Closed() =>
         new(ExitCodes.Error, "The coffer agent closed the connection without answering (see " + home.LogFile + ").");
 
     /// <summary>Sends a request if an agent runs; null when none does.</summary>
-    public async Task<JsonElement?> TrySendAsync(AgentRequest request, CancellationToken cancellationToken)
+    public JsonElement? TrySend(AgentRequest request, CancellationToken cancellationToken)
     {
         if (TryConnect() is not Socket socket)
         {
@@ -127,7 +126,7 @@ internal sealed class AgentClient(CofferHome home, bool keepConnection = false) 
         }
         using (socket)
         {
-            AgentReply reply = await ExchangeAsync(socket, request, null, cancellationToken).ConfigureAwait(false);
+            AgentReply reply = Exchange(socket, request, null, cancellationToken);
             if (!reply.Ok)
             {
                 AgentFailure failure = reply.Error ?? new AgentFailure(ExitCodes.Error, "The agent failed without saying why.");
@@ -137,17 +136,26 @@ internal sealed class AgentClient(CofferHome home, bool keepConnection = false) 
         }
     }
 
-    /// <summary>The request's conversation on <paramref name="socket"/>; null when the agent closed it before answering the request itself.</summary>
+    /// <summary>
+    /// The request's conversation on <paramref name="socket"/>; null when the agent closed it before answering the request
+    /// itself. Blocking reads and writes on the socket (it never sees an asynchronous call, so .NET keeps it a plain blocking
+    /// descriptor): a lookup is a write, the agent's work and a read, with no thread hand-off in this process. Cancelling
+    /// shuts the socket down, which ends a read in progress.
+    /// </summary>
     /// <exception cref="CliException">The agent closed the connection in the middle of a conversation (after a prompt), or sent nonsense.</exception>
-    private async Task<AgentReply?> TryExchangeAsync(Socket socket, AgentRequest request, Func<AgentPrompt, AgentAnswer>? prompts,
-        CancellationToken cancellationToken)
+    private AgentReply? TryExchange(Socket socket, AgentRequest request, Func<AgentPrompt, AgentAnswer>? prompts, CancellationToken cancellationToken)
     {
-        await using NetworkStream stream = new(socket, ownsSocket: false);
+        cancellationToken.ThrowIfCancellationRequested();
+        using CancellationTokenRegistration cancelling = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static s => ShutDown((Socket)s!), socket)
+            : default;
+        using NetworkStream stream = new(socket, ownsSocket: false);
         byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(request, AgentJsonContext.Default.AgentRequest);
         bool first = true;
         while (true)
         {
-            AgentReply? reply = await RoundTripAsync(stream, bytes, cancellationToken).ConfigureAwait(false);
+            AgentReply? reply = RoundTrip(stream, bytes);
+            cancellationToken.ThrowIfCancellationRequested();
             if (reply is null)
             {
                 return first ? null : throw Closed();
@@ -163,12 +171,24 @@ internal sealed class AgentClient(CofferHome home, bool keepConnection = false) 
         }
     }
 
-    /// <summary>Writes one frame (zeroed once sent: it may hold a secret) and reads the reply; null when the agent closed the connection first.</summary>
-    private async Task<AgentReply?> RoundTripAsync(NetworkStream stream, byte[] bytes, CancellationToken cancellationToken)
+    private static void ShutDown(Socket socket)
     {
         try
         {
-            await AgentFraming.WriteAsync(stream, bytes, cancellationToken).ConfigureAwait(false);
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed: nothing waits on it.
+        }
+    }
+
+    /// <summary>Writes one frame (zeroed once sent: it may hold a secret) and reads the reply; null when the agent closed the connection first.</summary>
+    private AgentReply? RoundTrip(NetworkStream stream, byte[] bytes)
+    {
+        try
+        {
+            AgentFraming.Write(stream, bytes);
         }
         catch (IOException)
         {
@@ -181,7 +201,7 @@ internal sealed class AgentClient(CofferHome home, bool keepConnection = false) 
         byte[]? answer;
         try
         {
-            answer = await AgentFraming.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+            answer = AgentFraming.Read(stream);
         }
         catch (IOException)
         {

@@ -11,12 +11,14 @@ namespace Coffer.Cli.Agent;
 /// <summary>
 /// The agent process (PROTOCOL.md §6; docs/adr/0018-cli-agent.md): started by <c>coffer</c> as <c>coffer agent</c>,
 /// detached from the terminal, it listens on <c>&lt;home&gt;/run/agent.sock</c> (directory 0700, socket 0600), serves
-/// only connections whose peer uid (SO_PEERCRED) is its own, each on its own task (one request after another), and exits — zeroing every key — on
+/// only connections whose peer uid (SO_PEERCRED) is its own, each on a thread of its own with blocking reads and writes (one
+/// request after another; a lookup wakes that thread directly, with no hand-off through the socket engine's event thread and
+/// the thread pool), and exits — zeroing every key — on
 /// <c>lock</c>, after the idle timeout, on SIGTERM, and as soon as it holds no unlocked account.
 /// </summary>
 internal sealed class AgentServer : IDisposable
 {
-    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan FirstRequestTimeout = TimeSpan.FromSeconds(60);
 
     private readonly CofferHome _home;
     private readonly TimeSpan _idleTimeout;
@@ -25,6 +27,7 @@ internal sealed class AgentServer : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly uint _uid = Native.GetEffectiveUserId();
     private readonly StreamWriter? _log;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Socket, bool> _connections = new();
     private long _lastActivity = Environment.TickCount64;
     private int _active;
     private string _exitReason = "stopped";
@@ -87,7 +90,8 @@ internal sealed class AgentServer : IDisposable
                 // for having no account before that unlock is read.
                 Interlocked.Increment(ref _active);
                 Touch();
-                _ = Task.Run(() => ServeConnectionAsync(connection));
+                _connections[connection] = true;
+                new Thread(() => ServeConnection(connection)) { IsBackground = true, Name = "agent connection" }.Start();
             }
             await idle.ConfigureAwait(false);
             return ExitCodes.Ok;
@@ -95,8 +99,13 @@ internal sealed class AgentServer : IDisposable
         finally
         {
             // Stop answering first: a command arriving while the sessions are signed out below finds no agent ("locked")
-            // instead of a connection nobody serves.
+            // instead of a connection nobody serves, and a shell's kept connection waiting for its next line ends (its
+            // thread's read returns; a request being served still gets its answer).
             listener.Dispose();
+            foreach (Socket connection in _connections.Keys)
+            {
+                EndReading(connection);
+            }
             await _state.LockAllAsync().ConfigureAwait(false);
             if (File.Exists(_home.PidFile) && File.ReadAllText(_home.PidFile).Trim() == Environment.ProcessId.ToString(CultureInfo.InvariantCulture))
             {
@@ -139,7 +148,7 @@ internal sealed class AgentServer : IDisposable
     /// connection until its first request is answered) counts as activity: an open connection waiting for its next line
     /// does not keep the agent from its idle timeout.
     /// </summary>
-    private async Task ServeConnectionAsync(Socket socket)
+    private void ServeConnection(Socket socket)
     {
         bool counted = true;
         try
@@ -153,13 +162,24 @@ internal sealed class AgentServer : IDisposable
                     Log(Invariant($"refused a connection from uid {peer.UserId} (pid {peer.ProcessId})"));
                     return;
                 }
-                await using NetworkStream stream = new(socket, ownsSocket: false);
+                // Accepted asynchronously, the socket comes non-blocking, and .NET would then emulate every blocking read
+                // through its event thread (a hand-off per read, about 30 µs here): make it a plain blocking socket.
+                socket.Blocking = true;
+                using NetworkStream stream = new(socket, ownsSocket: false);
+                // The first request comes at once from the command that connected; later ones (a shell waiting for its next
+                // line) may take as long as the agent lives.
+                socket.ReceiveTimeout = (int)FirstRequestTimeout.TotalMilliseconds;
                 bool first = true;
                 while (!_stop.IsCancellationRequested)
                 {
-                    AgentRequest? request = await ReadRequestAsync(stream, first).ConfigureAwait(false);
-                    first = false;
-                    if (request is null)
+                    AgentRequest? request = ReadRequest(stream);
+                    if (first)
+                    {
+                        socket.ReceiveTimeout = 0;
+                        first = false;
+                    }
+                    // Read while stopping: not answered, so the command sends it again on a new connection, which finds no agent.
+                    if (request is null || _stop.IsCancellationRequested)
                     {
                         return;
                     }
@@ -172,7 +192,7 @@ internal sealed class AgentServer : IDisposable
                     bool more;
                     try
                     {
-                        more = await ServeRequestAsync(stream, request).ConfigureAwait(false);
+                        more = ServeRequest(stream, request);
                     }
                     finally
                     {
@@ -185,20 +205,34 @@ internal sealed class AgentServer : IDisposable
                 }
             }
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (Exception e) when (e is IOException or SocketException or InvalidDataException or OperationCanceledException or JsonException
+            or ObjectDisposedException)
         {
-            // The agent is stopping; a shell's connection waiting for its next line just closes.
-        }
-        catch (Exception e) when (e is IOException or SocketException or InvalidDataException or OperationCanceledException or JsonException)
-        {
-            Log("a connection failed: " + e.GetType().Name);
+            if (!_stop.IsCancellationRequested)
+            {
+                Log("a connection failed: " + e.GetType().Name);
+            }
         }
         finally
         {
+            _connections.TryRemove(socket, out _);
             if (counted)
             {
                 Done();
             }
+        }
+    }
+
+    /// <summary>Ends a blocking read on the connection (the agent is stopping); its thread then closes it.</summary>
+    private static void EndReading(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Receive);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed.
         }
     }
 
@@ -212,13 +246,17 @@ internal sealed class AgentServer : IDisposable
         }
     }
 
-    /// <summary>Handles one request and writes its reply; false when the connection is to end (the agent locks).</summary>
-    private async Task<bool> ServeRequestAsync(NetworkStream stream, AgentRequest request)
+    /// <summary>
+    /// Handles one request and writes its reply, on the connection's thread; false when the connection is to end (the agent
+    /// locks). A handler that needs no network (a lookup in the unlocked library) completes without leaving the thread; one
+    /// that syncs or signs in waits here for the thread pool to finish it.
+    /// </summary>
+    private bool ServeRequest(NetworkStream stream, AgentRequest request)
     {
         AgentReply reply;
         try
         {
-            reply = new AgentReply(true, await _handlers.HandleAsync(request, new AgentConversation(stream), _stop.Token).ConfigureAwait(false));
+            reply = new AgentReply(true, _handlers.HandleAsync(request, new AgentConversation(stream), _stop.Token).GetAwaiter().GetResult());
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -227,7 +265,7 @@ internal sealed class AgentServer : IDisposable
         byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(reply, AgentJsonContext.Default.AgentReply);
         try
         {
-            await AgentFraming.WriteAsync(stream, bytes, _stop.Token).ConfigureAwait(false);
+            AgentFraming.Write(stream, bytes);
         }
         finally
         {
@@ -241,18 +279,10 @@ internal sealed class AgentServer : IDisposable
         return true;
     }
 
-    /// <summary>
-    /// The next request, or null when the peer closed the connection between requests. The first must come within
-    /// <see cref="ReadTimeout"/>; later ones (a shell waiting for its next line) may take as long as the agent lives.
-    /// </summary>
-    private async Task<AgentRequest?> ReadRequestAsync(NetworkStream stream, bool first)
+    /// <summary>The next request, or null when the peer closed the connection between requests (or the agent ended reading).</summary>
+    private static AgentRequest? ReadRequest(NetworkStream stream)
     {
-        using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        if (first)
-        {
-            timeout.CancelAfter(ReadTimeout);
-        }
-        byte[]? frame = await AgentFraming.ReadAsync(stream, timeout.Token).ConfigureAwait(false);
+        byte[]? frame = AgentFraming.Read(stream);
         if (frame is null)
         {
             return null;

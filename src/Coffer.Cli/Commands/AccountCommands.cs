@@ -186,7 +186,7 @@ internal static class AccountCommands
         Command command = new("lock", "Lock every account: the agent zeroes its keys and exits");
         CofferCli.SetAction(command, async (c, ct) =>
         {
-            JsonElement? answer = await c.Agent.TrySendAsync(new LockRequest(), ct).ConfigureAwait(false);
+            JsonElement? answer = c.Agent.TrySend(new LockRequest(), ct);
             if (c.Output.Json)
             {
                 c.Output.WriteJson(answer ?? JsonSerializer.SerializeToElement(new StatusResult(0, 0, []), Json.StatusResult));
@@ -205,7 +205,7 @@ internal static class AccountCommands
         {
             StoredAccount account = c.Account();
             bool forgetting = c.Parse.GetValue(forget);
-            JsonElement? answer = await c.Agent.TrySendAsync(new SignOutRequest(account.MemberId, forgetting), ct).ConfigureAwait(false);
+            JsonElement? answer = c.Agent.TrySend(new SignOutRequest(account.MemberId, forgetting), ct);
             if (answer is null && forgetting)
             {
                 await c.Store.ForgetAsync(account.MemberId, ct).ConfigureAwait(false);
@@ -257,7 +257,7 @@ internal static class AccountCommands
         CofferCli.SetAction(list, async (c, ct) =>
         {
             AccountsFile file = c.Store.Load();
-            JsonElement? status = await c.Agent.TrySendAsync(new StatusRequest(), ct).ConfigureAwait(false);
+            JsonElement? status = c.Agent.TrySend(new StatusRequest(), ct);
             HashSet<string> unlocked = [.. status?.Deserialize(Json.StatusResult)?.UnlockedAccounts ?? []];
             List<AccountListEntry> entries = [.. file.Accounts.Select(a => new AccountListEntry(a.Shorthand, a.Email, a.ServerUrl, a.MemberId,
                 unlocked.Contains(a.MemberId), a.MemberId == file.LastUsed))];

@@ -35,11 +35,12 @@ internal sealed class LongWork
     public async Task<T> RunAsync<T>(string activity, Func<Task<T>> work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        Task<T> running = work();
         if (!_shown)
         {
-            return await running.ConfigureAwait(false);
+            return await work().ConfigureAwait(false);
         }
+        // The agent call blocks its thread on the socket until the answer comes (AgentClient): the display needs this one.
+        Task<T> running = Task.Run(work);
         using (CancellationTokenSource wait = new())
         {
             if (await Task.WhenAny(running, Task.Delay(ShowAfter, wait.Token)).ConfigureAwait(false) == running)
