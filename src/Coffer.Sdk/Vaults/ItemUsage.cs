@@ -30,7 +30,9 @@ public static class ItemUsage
 
 /// <summary>
 /// Collects uses and sends them in the background, one report at a time: a use never waits for the network, and uses made
-/// while a report is in flight go together in the next one. A report that fails (offline, signed out) puts its uses back to
+/// while a report is in flight go together in the next one. Reports are spaced by at least <see cref="Spacing"/> while uses
+/// keep coming (a script reading a thousand secrets makes a report a second, not a thousand; the first use after a quiet
+/// spell goes at once), and <see cref="FlushAsync"/> sends what waits without that pause. A report that fails (offline, signed out) puts its uses back to
 /// go with the next; beyond <see cref="Capacity"/> waiting uses the oldest are dropped and counted in <see cref="Dropped"/>.
 /// </summary>
 public sealed class ItemUsageReporter
@@ -38,19 +40,34 @@ public sealed class ItemUsageReporter
     /// <summary>The most uses kept waiting.</summary>
     public const int Capacity = 1000;
 
+    /// <summary>The default least time between the starts of two reports while uses keep coming.</summary>
+    public static readonly TimeSpan DefaultSpacing = TimeSpan.FromSeconds(1);
+
     private readonly Func<IReadOnlyList<ItemUsageDto>, CancellationToken, Task> _send;
+    private readonly TimeProvider _clock;
     private readonly Lock _gate = new();
     private readonly List<ItemUsageDto> _waiting = [];
     private Task _sending = Task.CompletedTask;
     private bool _running;
+    private bool _hurry;
+    private CancellationTokenSource? _pause;
+    private long? _lastReportAt;
 
     /// <summary>Creates a queue that sends with <paramref name="send"/> (normally <see cref="ItemUsage.ReportAsync"/> on the current session).</summary>
     /// <param name="send">Sends one report of at most <see cref="ItemUsage.MaxPerReport"/> uses; throws when it could not.</param>
-    public ItemUsageReporter(Func<IReadOnlyList<ItemUsageDto>, CancellationToken, Task> send)
+    /// <param name="spacing">The least time between the starts of two reports while uses keep coming (default <see cref="DefaultSpacing"/>).</param>
+    /// <param name="clock">The clock the spacing is measured on (default the system's).</param>
+    public ItemUsageReporter(Func<IReadOnlyList<ItemUsageDto>, CancellationToken, Task> send, TimeSpan? spacing = null, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(send);
         _send = send;
+        Spacing = spacing ?? DefaultSpacing;
+        ArgumentOutOfRangeException.ThrowIfLessThan(Spacing, TimeSpan.Zero, nameof(spacing));
+        _clock = clock ?? TimeProvider.System;
     }
+
+    /// <summary>The least time between the starts of two reports while uses keep coming.</summary>
+    public TimeSpan Spacing { get; }
 
     /// <summary>Uses not yet reported.</summary>
     public int Waiting
@@ -90,6 +107,11 @@ public sealed class ItemUsageReporter
         lock (_gate)
         {
             StartLocked();
+            if (_running)
+            {
+                _hurry = true;
+                _pause?.Cancel();
+            }
             sending = _sending;
         }
         try
@@ -116,16 +138,18 @@ public sealed class ItemUsageReporter
     {
         while (true)
         {
+            await PauseAsync().ConfigureAwait(false);
             ItemUsageDto[] batch;
             lock (_gate)
             {
                 if (_waiting.Count == 0)
                 {
-                    _running = false;
+                    _running = _hurry = false;
                     return;
                 }
                 batch = [.. _waiting.Take(ItemUsage.MaxPerReport)];
                 _waiting.RemoveRange(0, batch.Length);
+                _lastReportAt = _clock.GetTimestamp();
             }
             try
             {
@@ -138,10 +162,42 @@ public sealed class ItemUsageReporter
                 lock (_gate)
                 {
                     Keep(batch, atFront: true);
-                    _running = false;   // the next use or flush tries again
+                    _running = _hurry = false;   // the next use or flush tries again
                 }
                 return;
             }
+        }
+    }
+
+    /// <summary>Before a report: the rest of <see cref="Spacing"/> since the last one began, unless a flush hurries it.</summary>
+    private async Task PauseAsync()
+    {
+        CancellationTokenSource pause;
+        TimeSpan left;
+        lock (_gate)
+        {
+            left = _lastReportAt is long last ? Spacing - _clock.GetElapsedTime(last) : TimeSpan.Zero;
+            if (_waiting.Count == 0 || _hurry || left <= TimeSpan.Zero)
+            {
+                return;
+            }
+            _pause = pause = new CancellationTokenSource();
+        }
+        try
+        {
+            await Task.Delay(left, _clock, pause.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // A flush: send now.
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _pause = null;
+            }
+            pause.Dispose();
         }
     }
 

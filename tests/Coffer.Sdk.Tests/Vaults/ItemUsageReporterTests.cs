@@ -41,6 +41,35 @@ public sealed class ItemUsageReporterTests
     }
 
     [Fact]
+    public async Task UsesThatKeepComing_WaitForTheSpacing_AFlushSendsThemAtOnce()
+    {
+        // A script reading secrets in a loop: one report per spacing (an hour here, so the wait is unmistakable), not one per use.
+        List<IReadOnlyList<ItemUsageDto>> sent = [];
+        TaskCompletionSource firstSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        ItemUsageReporter reporter = new((uses, _) =>
+        {
+            lock (sent)
+            {
+                sent.Add(uses);
+            }
+            firstSent.TrySetResult();
+            return Task.CompletedTask;
+        }, spacing: TimeSpan.FromHours(1));
+
+        reporter.Add(Use(1));
+        await firstSent.Task;
+        reporter.Add(Use(2));
+        reporter.Add(Use(3));
+        await Task.Delay(200);
+        int waitingBeforeFlush = reporter.Waiting;
+        bool flushed = await reporter.FlushAsync();
+
+        Assert.Equal(2, waitingBeforeFlush);
+        Assert.True(flushed);
+        Assert.Equal([[Use(1)], [Use(2), Use(3)]], sent);
+    }
+
+    [Fact]
     public async Task FailedReport_KeepsItsUsesInOrder_TheNextFlushSendsThem_AtMostAHundredAtATime()
     {
         bool online = false;
