@@ -116,6 +116,23 @@ public sealed class ItemCommandTests(SharedVaultFixture shared) : IClassFixture<
     }
 
     [Fact]
+    public async Task Get_AfterAnEdit_ShowsTheNewPassword_AtOnceOnTheEditingDevice_AndAfterTheNextSyncElsewhere()
+    {
+        // The agent keeps items it opened for reading (docs/adr/0020, "Opened items"): never past a change.
+        string title = Unique("Kept router");
+        await CreateAsync(shared.Owner, title, "kept-pass-1");
+        await EventuallyAsync(shared.Bob, r => r.Exit == 0 && r.Stdout == "kept-pass-1\n", "item", "get", title, "--field", "password");
+        CofferRun before = await shared.Owner.RunAsync(null, "item", "get", title, "--field", "password");
+
+        SharedVaultFixture.Succeeded(await shared.Owner.RunAsync("kept-pass-2\n", "item", "edit", title, "--password-stdin-field"));
+        CofferRun after = await shared.Owner.RunAsync(null, "item", "get", title, "--field", "password");
+
+        Assert.Equal("kept-pass-1\n", before.Stdout);
+        Assert.Equal("kept-pass-2\n", after.Stdout);
+        await EventuallyAsync(shared.Bob, r => r.Exit == 0 && r.Stdout == "kept-pass-2\n", "item", "get", title, "--field", "password");
+    }
+
+    [Fact]
     public async Task Edit_FromAStaleCopy_IsAConflictAndSavesNothing_ThenWorksOnTheCurrentVersion()
     {
         string title = Unique("Build server");

@@ -26,6 +26,9 @@ internal sealed class HostedLibrary : IDisposable
     /// <summary>How old the last sync may be before a read syncs again.</summary>
     public static readonly TimeSpan Freshness = TimeSpan.FromSeconds(5);
 
+    /// <summary>How many opened items a read keeps for the next read of the same version (docs/adr/0020, "Opened items").</summary>
+    public const int OpenedCapacity = 64;
+
     public const string OfflineWriteMessage =
         "Offline (read-only): changes need the server. Run `coffer unlock` once it can be reached.";
 
@@ -37,6 +40,9 @@ internal sealed class HostedLibrary : IDisposable
     private readonly SemaphoreSlim _work = new(1, 1);
     private readonly Task<ItemLibrary> _loading;
     private readonly Task _firstSync;
+    private readonly Lock _openedLock = new();
+    private readonly Dictionary<string, Opened> _opened = new(StringComparer.Ordinal);
+    private long _openedUses;
     private long _syncedAtTicks = long.MinValue;
     private long _syncedAtMs;
     private int _disposed;
@@ -154,6 +160,59 @@ internal sealed class HostedLibrary : IDisposable
     }
 
     /// <summary>
+    /// An item opened for reading (get, history): the details opened from the cache the first time, then kept while the
+    /// library holds that version, for at most <see cref="OpenedCapacity"/> items, the least recently read going first, and
+    /// dropped at a sync or a change that leaves a kept item behind, and when the account locks (docs/adr/0020, "Opened
+    /// items"). Callers only read what they get: an edit opens its own copy (<see cref="ItemLibrary.OpenItemAsync"/>).
+    /// Permissions are checked by the caller on every read, never remembered here.
+    /// </summary>
+    public async Task<ItemContent?> ReadItemAsync(ItemLibrary library, ItemSummary summary, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(library);
+        ArgumentNullException.ThrowIfNull(summary);
+        lock (_openedLock)
+        {
+            if (_opened.TryGetValue(summary.ItemId, out Opened? kept) && kept.Content.Summary.Version == summary.Version)
+            {
+                kept.LastUse = ++_openedUses;
+                return kept.Content;
+            }
+        }
+        ItemContent? content = await library.OpenItemAsync(summary.ItemId, cancellationToken).ConfigureAwait(false);
+        if (content is not null)
+        {
+            lock (_openedLock)
+            {
+                if (_opened.Count >= OpenedCapacity && !_opened.ContainsKey(summary.ItemId))
+                {
+                    _ = _opened.Remove(_opened.MinBy(o => o.Value.LastUse).Key);
+                }
+                _opened[summary.ItemId] = new Opened(content) { LastUse = ++_openedUses };
+            }
+        }
+        return content;
+    }
+
+    /// <summary>Drops kept items the library no longer holds at the kept version (changed, deleted, their vault gone).</summary>
+    private void PruneOpened(ItemLibrary library)
+    {
+        lock (_openedLock)
+        {
+            foreach (string itemId in _opened.Where(o => library.Find(o.Key)?.Version != o.Value.Content.Summary.Version).Select(o => o.Key).ToList())
+            {
+                _ = _opened.Remove(itemId);
+            }
+        }
+    }
+
+    private sealed class Opened(ItemContent content)
+    {
+        public ItemContent Content { get; } = content;
+
+        public long LastUse { get; set; }
+    }
+
+    /// <summary>
     /// Runs a change (online only) one at a time with syncs and other changes, on the current session (signed in again
     /// if the server ended it). The library syncs the vault it wrote to.
     /// </summary>
@@ -170,6 +229,7 @@ internal sealed class HostedLibrary : IDisposable
         }
         finally
         {
+            PruneOpened(library);
             _work.Release();
         }
     }
@@ -186,6 +246,7 @@ internal sealed class HostedLibrary : IDisposable
         try
         {
             await _session.RunAsync(_ => library.SyncVaultAsync(vaultId, cancellationToken), cancellationToken).ConfigureAwait(false);
+            PruneOpened(library);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -213,6 +274,10 @@ internal sealed class HostedLibrary : IDisposable
             return;
         }
         _stop.Cancel();
+        lock (_openedLock)
+        {
+            _opened.Clear();
+        }
         // Let a sync or write in flight finish (bounded); the semaphore is not released: nothing runs on this library again.
         _ = _work.Wait(TimeSpan.FromSeconds(5));
         try
@@ -259,6 +324,7 @@ internal sealed class HostedLibrary : IDisposable
     private async Task SyncAsync(ItemLibrary library, CancellationToken cancellationToken)
     {
         await _session!.RunAsync(_ => library.SyncAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
+        PruneOpened(library);
         Volatile.Write(ref _syncedAtTicks, Environment.TickCount64);
         Interlocked.Exchange(ref _syncedAtMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
     }

@@ -196,7 +196,7 @@ internal sealed class ItemHandlers(AgentState state)
         (ItemLibrary library, string? notice) = await items.FreshAsync(cancellationToken).ConfigureAwait(false);
         ItemSummary summary = ResolveItem(library, call.Item, call.Vault is null ? null : ResolveVault(library, call.Vault).VaultId);
         VaultSummary vault = VaultOf(library, summary);
-        ItemContent content = await library.OpenItemAsync(summary.ItemId, cancellationToken).ConfigureAwait(false)
+        ItemContent content = await items.ReadItemAsync(library, summary, cancellationToken).ConfigureAwait(false)
             ?? throw new CliException(ExitCodes.NotFound, $"Item \"{summary.Title}\" is gone.");
         ItemDetails details = content.Details;
         if (call.Otp)
@@ -360,7 +360,7 @@ internal sealed class ItemHandlers(AgentState state)
         }
         IReadOnlyList<ItemVersion> versions = await items.Session.RunAsync(_ => library.HistoryAsync(summary.ItemId, cancellationToken), cancellationToken)
             .ConfigureAwait(false);
-        ItemContent content = await library.OpenItemAsync(summary.ItemId, cancellationToken).ConfigureAwait(false)
+        ItemContent content = await items.ReadItemAsync(library, summary, cancellationToken).ConfigureAwait(false)
             ?? throw new CliException(ExitCodes.NotFound, $"Item \"{summary.Title}\" is gone.");
         ItemHistoryView view = new(View(summary, VaultNames(library)),
             [.. versions.Select(v => new VersionView(v.Version, v.StoredAt.ToUnixTimeMilliseconds(), v.VaultKeySerial, v.Overview?.Title, v.Overview?.Archived,
@@ -557,6 +557,14 @@ internal sealed class ItemHandlers(AgentState state)
         {
             return byId;
         }
+        // The common case, one active item of exactly that title, from the index's title order; anything else (none, several,
+        // a title that is only part of one) goes through the search below, which says why.
+        List<ItemSummary> exact = [.. library.WithTitle(s).Where(i => !i.Archived && !i.Trashed && (vaultId is null || i.VaultId == vaultId)
+            && string.Equals(i.Title, s, StringComparison.OrdinalIgnoreCase))];
+        if (exact.Count == 1)
+        {
+            return exact[0];
+        }
         // An exact title holds every word of itself, so the text search (over the index, milliseconds for 100 000 items)
         // finds every candidate; active items first, then archived and trashed ones.
         foreach (ItemStates states in (ItemStates[])[ItemStates.Active, ItemStates.All])
@@ -593,7 +601,7 @@ internal sealed class ItemHandlers(AgentState state)
     }
 
     private static VaultSummary VaultOf(ItemLibrary library, ItemSummary item) =>
-        library.Vaults.FirstOrDefault(v => v.VaultId == item.VaultId) ?? throw new CliException(ExitCodes.NotFound, $"Item \"{item.Title}\" is gone.");
+        library.Vault(item.VaultId) ?? throw new CliException(ExitCodes.NotFound, $"Item \"{item.Title}\" is gone.");
 
     private static void Require(VaultSummary vault, string permission, string doing)
     {

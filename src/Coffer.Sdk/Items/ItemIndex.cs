@@ -97,6 +97,19 @@ internal sealed class ItemIndex
         return snapshot.Search(query, phrase, words);
     }
 
+    /// <summary>The items whose title is <paramref name="title"/> once both are folded, in any state and vault.</summary>
+    public List<ItemSummary> WithTitle(string title)
+    {
+        ArgumentNullException.ThrowIfNull(title);
+        string folded = Fold(title.Trim());
+        Snapshot snapshot;
+        lock (_lock)
+        {
+            snapshot = _snapshot ??= Snapshot.Of(_entries.Values);
+        }
+        return snapshot.WithTitle(folded);
+    }
+
     /// <summary>Case and compatibility folding: "Ｆｉｌｅ" and "file", "É" written either way, match.</summary>
     internal static string Fold(string text)
     {
@@ -163,6 +176,7 @@ internal sealed class ItemIndex
         private const byte Favourite = 8;
 
         private readonly ItemSummary[] _summaries;
+        private readonly string[] _titles;
         private readonly char[] _buffer;
         private readonly int[] _starts;
         private readonly int[] _titleLengths;
@@ -179,6 +193,7 @@ internal sealed class ItemIndex
         {
             int n = entries.Length;
             _summaries = new ItemSummary[n];
+            _titles = new string[n];
             _starts = new int[n + 1];
             _titleLengths = new int[n];
             _flags = new byte[n];
@@ -191,6 +206,7 @@ internal sealed class ItemIndex
             {
                 Entry e = entries[i];
                 _summaries[i] = e.Summary;
+                _titles[i] = e.Title;
                 _starts[i] = length;
                 length += e.Text.Length + 1;
                 _titleLengths[i] = e.Title.Length;
@@ -213,6 +229,31 @@ internal sealed class ItemIndex
 
         public static Snapshot Of(IEnumerable<Entry> all) =>
             new([.. all.OrderBy(e => e.Title, StringComparer.Ordinal).ThenBy(e => e.Summary.ItemId, StringComparer.Ordinal)]);
+
+        /// <summary>The entries titled exactly so (folded): a binary search of the titles, which the snapshot keeps in order.</summary>
+        public List<ItemSummary> WithTitle(string folded)
+        {
+            int low = 0;
+            int high = _titles.Length;
+            while (low < high)
+            {
+                int middle = low + ((high - low) / 2);
+                if (string.CompareOrdinal(_titles[middle], folded) < 0)
+                {
+                    low = middle + 1;
+                }
+                else
+                {
+                    high = middle;
+                }
+            }
+            List<ItemSummary> found = [];
+            for (int i = low; i < _titles.Length && string.Equals(_titles[i], folded, StringComparison.Ordinal); i++)
+            {
+                found.Add(_summaries[i]);
+            }
+            return found;
+        }
 
         public List<ItemSummary> Search(ItemQuery query, string phrase, string[] words)
         {

@@ -73,6 +73,16 @@ public sealed class ItemLibrary : IDisposable
         }
     }
 
+    /// <summary>The summary of one vault the library holds, or null when it holds no such vault.</summary>
+    public VaultSummary? Vault(string vaultId)
+    {
+        ArgumentNullException.ThrowIfNull(vaultId);
+        lock (_statesLock)
+        {
+            return _states.TryGetValue(vaultId, out VaultState? state) ? state.Summary : null;
+        }
+    }
+
     /// <summary>How many items the index holds.</summary>
     public int Count => _index.Count;
 
@@ -130,6 +140,16 @@ public sealed class ItemLibrary : IDisposable
 
     /// <summary>Searches the decrypted overviews (never the details); see <see cref="ItemQuery"/> for the rules.</summary>
     public IReadOnlyList<ItemSummary> Search(ItemQuery query) => _index.Search(query);
+
+    /// <summary>
+    /// The items titled <paramref name="title"/>, compared after case and compatibility folding as search does, in every
+    /// vault and state; a lookup in the index, not a scan.
+    /// </summary>
+    public IReadOnlyList<ItemSummary> WithTitle(string title)
+    {
+        ArgumentNullException.ThrowIfNull(title);
+        return _index.WithTitle(title);
+    }
 
     /// <summary>The summary of an item, or null when the library has no such item.</summary>
     public ItemSummary? Find(string itemId)

@@ -43,6 +43,26 @@ public class ItemIndexTests
         Assert.Equal(["c", "a", "b", "e", "d"], Index.Search(new ItemQuery()).Select(s => s.ItemId));
     }
 
+    [Theory]
+    [InlineData("GitHub", new[] { "a" })]
+    [InlineData("  github ", new[] { "a" })]
+    [InlineData("ＣＡＦÉ ＷＩ-ＦＩ", new[] { "c" })]
+    [InlineData("Archived thing", new[] { "f" })]
+    [InlineData("Git", new string[0])]
+    [InlineData("GitHub deploy", new string[0])]
+    public void WithTitle_FindsWholeTitlesOnly_FoldedAsSearchIs_InEveryState(string title, string[] ids) =>
+        Assert.Equal(ids, Index.WithTitle(title).Select(s => s.ItemId));
+
+    [Fact]
+    public void WithTitle_SeveralItemsOfOneTitle_AllOfThem_AndChangesShowAtOnce()
+    {
+        ItemIndex index = Build();
+        index.Put(Summary("h", "v2", "github", []));
+        Assert.Equal(["a", "h"], index.WithTitle("GITHUB").Select(s => s.ItemId));
+        index.Put(Summary("a", "v1", "Renamed", []));
+        Assert.Equal(["h"], index.WithTitle("GitHub").Select(s => s.ItemId));
+    }
+
     [Fact]
     public void Put_ThenRemove_ChangesWhatSearchFinds()
     {
