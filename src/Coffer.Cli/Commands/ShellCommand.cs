@@ -36,12 +36,24 @@ internal static class ShellCommand
             }
             using CliSession session = new(home, keepAgentConnection: true);
             CliSession.Current = session;
+            TextWriter original = Console.Out;
+            if (Console.IsOutputRedirected)
+            {
+                // Into a pipe or a file, like C's stdio: a command's output is buffered and written with the next prompt, in
+                // one write, so the program reading it wakes once per answer (and before any line is read, see RunLinesAsync).
+                Console.SetOut(new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 16 * 1024) { AutoFlush = false });
+            }
             try
             {
                 return await RunLinesAsync(tree, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
+                await Console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                if (!ReferenceEquals(Console.Out, original))
+                {
+                    Console.SetOut(original);
+                }
                 CliSession.Current = null;
             }
         });

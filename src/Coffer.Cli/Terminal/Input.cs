@@ -17,6 +17,8 @@ internal sealed class Input(TextReader? stdin = null, TextWriter? prompts = null
     /// <summary>One line from stdin (without its line ending).</summary>
     public string ReadStdinLine(string what)
     {
+        // Inside `coffer shell` into a pipe, stdout is buffered: what came before is written before this waits for input.
+        Console.Out.Flush();
         string? line = _stdin.ReadLine();
         if (line is null)
         {

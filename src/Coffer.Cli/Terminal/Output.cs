@@ -125,6 +125,8 @@ internal sealed class Output
     /// <summary>Reports a failure; returns its exit code.</summary>
     public int Fail(CliException failure)
     {
+        // What the command printed before it failed comes first (stdout is buffered in `coffer shell` into a pipe).
+        Out.Flush();
         if (Json)
         {
             JsonElement problem = failure.Problem is ProblemDto received
