@@ -178,8 +178,8 @@ public sealed class IssuerAdministration
     /// organisation or from the Administrators (or Owners) group — by publishing the next revocation list with an
     /// <c>issuer:&lt;issuerId&gt;:0</c> entry for each (docs/adr/0004 decision 5), signed with the root when this account
     /// holds it, otherwise with its own issuer key. From then on the server accepts nothing newly signed by those issuers,
-    /// and clients refuse everything they ever certified (docs/adr/0005 rule 4): re-certify the members and groups they
-    /// certified before calling this.
+    /// and clients refuse everything they ever certified (docs/adr/0005 rule 4): call
+    /// <see cref="RetireAsync"/> instead, which re-certifies the members and groups they certified first and then calls this.
     /// </summary>
     /// <returns>The published list, or the current one when the holder has no unrevoked issuer.</returns>
     /// <exception cref="InvalidOperationException">This account holds neither the root nor a current issuer key.</exception>
