@@ -122,6 +122,8 @@ namespace Coffer.Contracts;
 [JsonSerializable(typeof(IssuerRequestListResponse))]
 [JsonSerializable(typeof(CertifyIssuerRequest))]
 [JsonSerializable(typeof(IssuerListResponse))]
+[JsonSerializable(typeof(CertifiedSubjectsResponse))]
+[JsonSerializable(typeof(RecertifyRequest))]
 [JsonSerializable(typeof(MemberCertificateResponse))]
 [JsonSerializable(typeof(Coffer.Contracts.Errors.ProblemDto))]
 public sealed partial class CofferJsonContext : JsonSerializerContext;

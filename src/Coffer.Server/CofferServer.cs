@@ -183,6 +183,7 @@ internal static class CofferServer
         builder.Services.AddSingleton<GroupStore>();
         builder.Services.AddSingleton<RevocationStore>();
         builder.Services.AddSingleton<IssuerStore>();
+        builder.Services.AddSingleton<RecertificationStore>();
         builder.Services.AddSingleton<MemberDirectoryStore>();
         builder.Services.AddSingleton<MemberLifecycleStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
@@ -218,11 +219,11 @@ internal static class CofferServer
         api.MapGroup("/events").WithTags("Sync").MapEventEndpoints();
         api.MapGroup("/audit").WithTags("Audit").AddEndpointFilter<ConfirmedMemberFilter>().MapAuditEndpoints();
         api.MapGroup("/members").WithTags("Members").AddEndpointFilter<ConfirmedMemberFilter>().MapMemberEndpoints().MapMemberDeviceEndpoints()
-            .MapMemberCertificateEndpoints().MapMemberDirectoryEndpoints();
+            .MapMemberCertificateEndpoints().MapMemberDirectoryEndpoints().MapMemberRecertifyEndpoints();
         api.MapGroup("/devices").WithTags("Devices").MapDeviceEndpoints();
-        api.MapGroup("/groups").WithTags("Groups").AddEndpointFilter<ConfirmedMemberFilter>().MapGroupEndpoints();
+        api.MapGroup("/groups").WithTags("Groups").AddEndpointFilter<ConfirmedMemberFilter>().MapGroupEndpoints().MapGroupRecertifyEndpoints();
         api.MapGroup("/revocations").WithTags("Revocations").AddEndpointFilter<ConfirmedMemberFilter>().MapRevocationEndpoints();
-        api.MapGroup("/issuers").WithTags("Issuers").AddEndpointFilter<ConfirmedMemberFilter>().MapIssuerEndpoints();
+        api.MapGroup("/issuers").WithTags("Issuers").AddEndpointFilter<ConfirmedMemberFilter>().MapIssuerEndpoints().MapCertifiedEndpoints();
         api.MapGroup("/invitations").WithTags("Invitations").MapInvitationEndpoints();
         api.MapGroup("/policy").WithTags("Policy").AddEndpointFilter<ConfirmedMemberFilter>().MapPolicyEndpoints();
         api.MapGroup("/mfa").WithTags("Mfa").MapMfaEndpoints();

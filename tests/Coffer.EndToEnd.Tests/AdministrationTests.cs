@@ -121,6 +121,45 @@ public sealed class AdministrationTests(OrganisationFixture org) : IClassFixture
     }
 
     [Fact]
+    public async Task RemovingAnAdministrator_RecertifiesTheMembersTheyConfirmed_RevokesTheirIssuer_AndTheMembersStillUnlock()
+    {
+        // docs/adr/0027: the Owner's coffer re-certifies with its own issuer what the leaving administrator's issuer certified, then revokes it.
+        (CofferHomeDirectory device, string email, string password, string adminId) = await CliMember.AcceptAsync(org, "ivan");
+        using (device)
+        {
+            string words = string.Join(' ', JsonDocument.Parse((await device.RunAsync(null, "whoami", "--sas", "--format", "json")).Stdout).RootElement
+                .GetProperty("shortAuthenticationString").EnumerateArray().Select(w => w.GetString()));
+            CofferRun confirm = await org.Owner.RunAsync(null, "member", "confirm", email, "--admin", "--sas-words", words, "--yes");
+            await device.RunAsync(password + "\n", "unlock", "--password-stdin");
+            // The Owner's next unlock certifies the administrator's issuer request; the administrator's next unlock opens it.
+            await org.Owner.RunAsync(null, "lock");
+            CofferRun owner = await org.Owner.RunAsync(OrganisationFixture.OwnerPassword + "\n", "unlock", "--password-stdin");
+            await device.RunAsync(null, "lock");
+            await device.RunAsync(password + "\n", "unlock", "--password-stdin");
+            (CofferHomeDirectory newcomer, string newcomerEmail, string newcomerPassword, string newcomerId) = await CliMember.AcceptAsync(org, "jade");
+            using (newcomer)
+            {
+                CofferRun byAdministrator = await device.RunAsync(null, "member", "confirm", newcomerEmail, "--yes");
+                CofferRun remove = await org.Owner.RunAsync(null, "member", "remove", email, "--yes", "--format", "json");
+                await newcomer.RunAsync(null, "lock");
+                CofferRun unlock = await newcomer.RunAsync(newcomerPassword + "\n", "unlock", "--password-stdin");
+
+                Assert.True(confirm.Exit == 0, confirm.ToString());
+                Assert.True(owner.Exit == 0, owner.ToString());
+                Assert.True(byAdministrator.Exit == 0, byAdministrator.ToString());
+                Assert.True(remove.Exit == 0, remove.ToString());
+                using JsonDocument removed = JsonDocument.Parse(remove.Stdout);
+                Assert.Equal("removed", removed.RootElement.GetProperty("member").GetProperty("state").GetString());
+                JsonElement retirement = removed.RootElement.GetProperty("issuerRetirement");
+                Assert.Equal(adminId, retirement.GetProperty("holderId").GetString());
+                Assert.Single(retirement.GetProperty("revokedIssuerIds").EnumerateArray());
+                Assert.Contains(newcomerId, retirement.GetProperty("recertifiedMemberIds").EnumerateArray().Select(m => m.GetString()));
+                Assert.True(unlock.Exit == 0, unlock.ToString());
+            }
+        }
+    }
+
+    [Fact]
     public async Task Suspend_TheMembersNextCommandIsOneClearLine_ReactivateLetsThemBackIn()
     {
         using CliMember erin = await CliMember.JoinAsync(org, "erin");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Coffer.Cli.State;
 using Coffer.Contracts;
 using Coffer.Contracts.Audit;
@@ -11,6 +12,7 @@ using Coffer.Protocol.Signatures;
 using Coffer.Sdk.Audit;
 using Coffer.Sdk.Errors;
 using Coffer.Sdk.Groups;
+using Coffer.Sdk.Issuers;
 using Coffer.Sdk.Members;
 
 namespace Coffer.Cli.Agent;
@@ -36,13 +38,15 @@ internal sealed class AdminHandlers(AgentState state, AccountStore store)
                 .ConfigureAwait(false), Json.PendingMemberResult),
             MemberLifecycleRequest { Action: "unlock" } r => Result(await ReleaseLockAsync(session, r, cancellationToken).ConfigureAwait(false),
                 Json.MemberUnlockResponse),
+            MemberLifecycleRequest { Action: "remove" } r => await ExclusiveAsync(session, () => RemoveAsync(session, r, cancellationToken), cancellationToken)
+                .ConfigureAwait(false),
             MemberLifecycleRequest r => Result(await LifecycleAsync(session, r, cancellationToken).ConfigureAwait(false), Json.MemberLifecycleResponse),
             GroupListRequest => Result(await session.RunAsync(s => new GroupClient(s, session.Keys).ListAsync(cancellationToken), cancellationToken)
                 .ConfigureAwait(false), Json.IReadOnlyListGroupSummaryDto),
             GroupCreateRequest r => Result(await ExclusiveAsync(session, () => CreateGroupAsync(session, r, cancellationToken), cancellationToken)
                 .ConfigureAwait(false), Json.GroupResult),
-            GroupMembersRequest r => Result(await ExclusiveAsync(session, () => GroupMembersAsync(session, r, cancellationToken), cancellationToken)
-                .ConfigureAwait(false), Json.GroupResult),
+            GroupMembersRequest r => await ExclusiveAsync(session, () => GroupMembersAsync(session, r, cancellationToken), cancellationToken)
+                .ConfigureAwait(false),
             AuditTailRequest r => Result(await TailAsync(session, r, cancellationToken).ConfigureAwait(false), Json.AuditEventsResponse),
             AuditExportRequest r => Result(await session.RunAsync(s => new AuditLogReader(s, session.Keys).ExportAsync(r.After, cancellationToken),
                 cancellationToken).ConfigureAwait(false), Json.IReadOnlyListAuditEventDto),
@@ -116,12 +120,58 @@ internal sealed class AdminHandlers(AgentState state, AccountStore store)
         return r.Action switch
         {
             "suspend" => await session.RunAsync(s => new MemberDirectory(s).SuspendAsync(member.Id, cancellationToken), cancellationToken).ConfigureAwait(false),
-            "remove" => await session.RunAsync(s => new MemberDirectory(s).RemoveAsync(member.Id, cancellationToken), cancellationToken).ConfigureAwait(false),
             "reactivate" => new MemberLifecycleResponse(
                 await session.RunAsync(s => new MemberDirectory(s).ReactivateAsync(member.Id, cancellationToken), cancellationToken).ConfigureAwait(false), 0, [], []),
             _ => throw new CliException(ExitCodes.Usage, "Unknown member action: " + r.Action),
         };
     }
+
+    /// <summary>
+    /// Removes a member; one who holds an issuer key (an Owner or Administrator) has it retired (docs/adr/0027): what they
+    /// certified is re-certified with this account's issuer, then their issuers are revoked. The answer is the server's, with
+    /// <c>issuerRetirement</c> added when there was one.
+    /// </summary>
+    private static async Task<JsonElement> RemoveAsync(UnlockedSession session, MemberLifecycleRequest r, CancellationToken cancellationToken)
+    {
+        MemberDto member = await FindMemberAsync(session, r.Member, cancellationToken).ConfigureAwait(false);
+        MemberRemoval removal;
+        try
+        {
+            removal = await session.RunAsync(s => new MemberDirectory(s).RemoveAndRetireAsync(member.Id, session.Keys, TimeProvider.System, cancellationToken),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CliException(ExitCodes.Forbidden, "Cannot remove them: " + e.Message);
+        }
+        JsonObject answer = JsonSerializer.SerializeToNode(removal.Removal, Json.MemberLifecycleResponse)!.AsObject();
+        if (removal.Retirement is { } retirement)
+        {
+            answer[RetirementField] = Retirement(retirement);
+        }
+        return Element(answer);
+    }
+
+    /// <summary>The field of a removal's answer that says what retiring the member's issuers did.</summary>
+    internal const string RetirementField = "issuerRetirement";
+
+    /// <summary>The field of a group removal's answer that lists the issuer retirements it caused.</summary>
+    internal const string RetirementsField = "issuerRetirements";
+
+    private static JsonElement Element(JsonNode node)
+    {
+        using JsonDocument document = JsonDocument.Parse(node.ToJsonString());
+        return document.RootElement.Clone();
+    }
+
+    private static JsonObject Retirement(IssuerRetirement retirement) => new()
+    {
+        ["holderId"] = retirement.HolderId,
+        ["revokedIssuerIds"] = new JsonArray([.. retirement.RevokedIssuerIds.Select(id => (JsonNode?)JsonValue.Create(id))]),
+        ["recertifiedMemberIds"] = new JsonArray([.. retirement.RecertifiedMemberIds.Select(id => (JsonNode?)JsonValue.Create(id))]),
+        ["recertifiedGroupIds"] = new JsonArray([.. retirement.RecertifiedGroupIds.Select(id => (JsonNode?)JsonValue.Create(id))]),
+        ["revocationListVersion"] = retirement.RevocationListVersion,
+    };
 
     private static async Task<GroupResult> CreateGroupAsync(UnlockedSession session, GroupCreateRequest r, CancellationToken cancellationToken)
     {
@@ -143,7 +193,11 @@ internal sealed class AdminHandlers(AgentState state, AccountStore store)
         return new GroupResult(id, r.Name.Trim(), []);
     }
 
-    private static async Task<GroupResult> GroupMembersAsync(UnlockedSession session, GroupMembersRequest r, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds members to a group, or removes them with a rotation of its key; removing someone from the Owners or Administrators
+    /// group who is then in neither retires their issuers (docs/adr/0027), listed under <c>issuerRetirements</c>.
+    /// </summary>
+    private static async Task<JsonElement> GroupMembersAsync(UnlockedSession session, GroupMembersRequest r, CancellationToken cancellationToken)
     {
         GroupSummaryDto group = await FindGroupAsync(session, r.Group, cancellationToken).ConfigureAwait(false);
         List<string> ids = [];
@@ -151,21 +205,21 @@ internal sealed class AdminHandlers(AgentState state, AccountStore store)
         {
             ids.Add((await FindMemberAsync(session, who, cancellationToken).ConfigureAwait(false)).Id);
         }
+        IReadOnlyList<IssuerRetirement> retirements;
         try
         {
-            await session.RunAsync(async s =>
+            retirements = await session.RunAsync(async s =>
             {
                 using GroupClient groups = new(s, session.Keys);
                 if (r.Remove)
                 {
-                    await groups.RemoveMembersAsync(group.Id, ids, cancellationToken).ConfigureAwait(false);
-                    return true;
+                    return await groups.RemoveMembersAsync(group.Id, ids, cancellationToken).ConfigureAwait(false);
                 }
                 foreach (string id in ids)
                 {
                     await groups.AddMemberAsync(group.Id, id, cancellationToken).ConfigureAwait(false);
                 }
-                return true;
+                return (IReadOnlyList<IssuerRetirement>)[];
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidOperationException e)
@@ -181,7 +235,12 @@ internal sealed class AdminHandlers(AgentState state, AccountStore store)
             // The group's key was rotated: hold the new one.
             await AccountUpkeep.ReloadKeysAsync(session, cancellationToken).ConfigureAwait(false);
         }
-        return new GroupResult(group.Id, group.Name, ids, Rotated: r.Remove);
+        JsonObject answer = JsonSerializer.SerializeToNode(new GroupResult(group.Id, group.Name, ids, Rotated: r.Remove), Json.GroupResult)!.AsObject();
+        if (retirements.Count > 0)
+        {
+            answer[RetirementsField] = new JsonArray([.. retirements.Select(x => (JsonNode?)Retirement(x))]);
+        }
+        return Element(answer);
     }
 
     /// <summary>The newest events (from just before the newest checkpoint onwards), or every event after a seq.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Coffer.Cli.Agent;
 using Coffer.Cli.State;
 using Coffer.Cli.Terminal;
@@ -135,7 +136,8 @@ internal static class MemberAdministration
                     : $"{released.Member.Email} was not locked ({failures}).");
                 return;
             }
-            MemberLifecycleResponse result = answer.Deserialize(Json.MemberLifecycleResponse)!;
+            (JsonElement lifecycle, List<JsonElement> retirements) = TakeRetirements(answer);
+            MemberLifecycleResponse result = lifecycle.Deserialize(Json.MemberLifecycleResponse)!;
             string done = action switch
             {
                 "suspend" => "Suspended",
@@ -143,9 +145,48 @@ internal static class MemberAdministration
                 _ => "Removed",
             };
             c.Output.Line($"{done} {result.Member.Email}" + (result.SessionsEnded > 0 ? $"; {result.SessionsEnded} session(s) ended." : "."));
+            RetirementLines(c.Output, retirements, result.Member.Email);
             RotationLines(c.Output, result, action);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Splits the agent's answer into the server's part and the issuer retirements the agent added (docs/adr/0027): a removed
+    /// or demoted administrator's issuers are revoked after what they certified was re-certified.
+    /// </summary>
+    private static (JsonElement Answer, List<JsonElement> Retirements) TakeRetirements(JsonElement answer)
+    {
+        JsonObject rest = JsonObject.Create(answer)!;
+        List<JsonElement> retirements = [];
+        if (answer.TryGetProperty(AdminHandlers.RetirementField, out JsonElement one))
+        {
+            retirements.Add(one);
+            rest.Remove(AdminHandlers.RetirementField);
+        }
+        if (answer.TryGetProperty(AdminHandlers.RetirementsField, out JsonElement many))
+        {
+            retirements.AddRange(many.EnumerateArray());
+            rest.Remove(AdminHandlers.RetirementsField);
+        }
+        using JsonDocument document = JsonDocument.Parse(rest.ToJsonString());
+        return (document.RootElement.Clone(), retirements);
+    }
+
+    private static void RetirementLines(Output output, List<JsonElement> retirements, string who)
+    {
+        foreach (JsonElement retirement in retirements)
+        {
+            int members = retirement.GetProperty("recertifiedMemberIds").GetArrayLength();
+            int groups = retirement.GetProperty("recertifiedGroupIds").GetArrayLength();
+            string[] revoked = [.. retirement.GetProperty("revokedIssuerIds").EnumerateArray().Select(e => e.GetString()!)];
+            string version = retirement.GetProperty("revocationListVersion").GetInt64().ToString(CultureInfo.InvariantCulture);
+            output.Line(string.Create(CultureInfo.InvariantCulture,
+                $"Re-certified {members} member(s) and {groups} group(s) that {who}'s issuer key had certified, with yours."));
+            output.Line(revoked.Length == 0
+                ? $"{who} held no issuer key that was not already revoked."
+                : $"Revoked {who}'s issuer key(s) {string.Join(", ", revoked)} (revocation list version {version}): nothing they sign is trusted from now on.");
+        }
     }
 
     /// <summary>What the member could read: the keys to rotate so they cannot read what is written from now on.</summary>
@@ -226,15 +267,20 @@ internal static class MemberAdministration
             StoredAccount account = c.Account();
             JsonElement answer = await c.AskAgentAsync(new GroupMembersRequest(account.MemberId, c.Parse.GetValue(group)!, c.Parse.GetValue(members)!, remove), ct)
                 .ConfigureAwait(false);
-            GroupResult result = answer.Deserialize(Json.GroupResult)!;
             if (c.Output.Json)
             {
                 c.Output.WriteJson(answer);
                 return;
             }
+            (JsonElement rest, List<JsonElement> retirements) = TakeRetirements(answer);
+            GroupResult result = rest.Deserialize(Json.GroupResult)!;
             c.Output.Line(remove
                 ? $"Removed {result.Members.Count} member(s) from {result.Name}; its key was rotated."
                 : $"Added {result.Members.Count} member(s) to {result.Name}.");
+            foreach (JsonElement retirement in retirements)
+            {
+                RetirementLines(c.Output, [retirement], retirement.GetProperty("holderId").GetString()!);
+            }
         });
         return command;
     }

@@ -1,4 +1,5 @@
 using Coffer.Contracts.Common;
+using Coffer.Contracts.Groups;
 using Coffer.Contracts.Keys;
 
 namespace Coffer.Contracts.Issuers;
@@ -55,3 +56,38 @@ public sealed record CertifyIssuerRequest(
 /// <param name="Issuers">The certificates.</param>
 public sealed record IssuerListResponse(
     [property: JsonRequired] IReadOnlyList<IssuerCertificateDto> Issuers);
+
+/// <summary>
+/// <c>GET /api/v1/issuers/certified?holder={memberId}</c> (<c>manage_members</c>): every member and group whose current
+/// certificate was signed by an issuer the holder has or had (docs/adr/0027). A client retiring the holder's issuers
+/// re-certifies each of them with its own issuer before it publishes the revocation (docs/adr/0005 rule 4), after
+/// verifying each to its pinned root and against its pins.
+/// </summary>
+/// <param name="HolderId">The holder asked about.</param>
+/// <param name="Members">The members' current certificates, with the keys they name (removed members included: the wraps they
+/// signed stay valid only while their certificate does).</param>
+/// <param name="Groups">The groups' current certificates with their key histories.</param>
+/// <param name="Issuers">Every certificate of the holder's issuers, oldest first.</param>
+public sealed record CertifiedSubjectsResponse(
+    [property: JsonRequired] string HolderId,
+    [property: JsonRequired] IReadOnlyList<SubjectCertificateDto> Members,
+    [property: JsonRequired] IReadOnlyList<CertifiedGroupDto> Groups,
+    [property: JsonRequired] IReadOnlyList<IssuerCertificateDto> Issuers);
+
+/// <summary>A group's current certificate and its history, as <c>GET /api/v1/groups/{id}</c> serves them.</summary>
+/// <param name="Certificate">The certificate of the group's current keyset.</param>
+/// <param name="Successions">The group's certificate history, one per serial (docs/adr/0010).</param>
+public sealed record CertifiedGroupDto(
+    [property: JsonRequired] SubjectCertificateDto Certificate,
+    [property: JsonRequired] IReadOnlyList<GroupSuccessionDto> Successions);
+
+/// <summary>
+/// <c>POST /api/v1/members/{id}/recertify</c> (<c>manage_members</c>) and <c>POST /api/v1/groups/{id}/recertify</c>
+/// (<c>manage_groups</c>): a new certificate for the subject's <em>current</em> keyset — the same keyset id, serial, public
+/// keys and base group or group kind — signed by a current issuer the caller holds, issued after the certificate it replaces
+/// (docs/adr/0027). Nothing else changes: no key, wrap or membership.
+/// </summary>
+/// <param name="Certificate">The new certificate.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record RecertifyRequest(
+    [property: JsonRequired] SubjectCertificateDto Certificate);

@@ -17,6 +17,7 @@ using Coffer.Sdk.Accounts;
 using Coffer.Sdk.Errors;
 using Coffer.Sdk.Http;
 using Coffer.Sdk.Ids;
+using Coffer.Sdk.Issuers;
 using Coffer.Sdk.Keys;
 using Coffer.Sdk.Wire;
 
@@ -169,11 +170,16 @@ public sealed class GroupClient : IDisposable
             .ConfigureAwait(false);
     }
 
-    /// <summary>Removes members from a group by rotating its key (prepare and commit).</summary>
-    public async Task RemoveMembersAsync(string groupId, IReadOnlyCollection<string> memberIds, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Removes members from a group by rotating its key (prepare and commit). Removing an administrator from the Owners or
+    /// Administrators group also retires their issuers (see <see cref="CommitRotationAsync"/>).
+    /// </summary>
+    /// <returns>The issuer retirements the removal caused (empty for other groups and for members who held no issuer).</returns>
+    public async Task<IReadOnlyList<IssuerRetirement>> RemoveMembersAsync(string groupId, IReadOnlyCollection<string> memberIds,
+        CancellationToken cancellationToken = default)
     {
         using GroupRotation rotation = await PrepareRemovalAsync(groupId, memberIds, cancellationToken).ConfigureAwait(false);
-        await CommitRotationAsync(rotation, cancellationToken).ConfigureAwait(false);
+        return await CommitRotationAsync(rotation, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -251,7 +257,7 @@ public sealed class GroupClient : IDisposable
             }
             RotateGroupRequest request = new(group.Group.KeySerial, [.. removed], WireMapper.ToGroupKeysetDto(next, parts), WireMapper.ToDto(certificate),
                 Base64Url.Encode(succession), memberWraps, managerWraps, managedWraps, vaultGrants, sealedRoot);
-            return new GroupRotation(groupId, request, next);
+            return new GroupRotation(groupId, group.Certificate.Record.GroupKind, request, next);
         }
         catch
         {
@@ -260,13 +266,34 @@ public sealed class GroupClient : IDisposable
         }
     }
 
-    /// <summary>Sends a prepared rotation; on success this client holds the new group key.</summary>
-    public async Task CommitRotationAsync(GroupRotation rotation, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Sends a prepared rotation; on success this client holds the new group key. A rotation of the Owners or Administrators
+    /// group is a demotion: every removed member who is now in neither group has their issuers retired
+    /// (<see cref="IssuerAdministration.RetireAsync"/>, docs/adr/0027) — what they certified is re-certified with this
+    /// account's issuer, then their issuers are revoked.
+    /// </summary>
+    /// <returns>The retirements done (empty for other groups and for members who held no issuer).</returns>
+    public async Task<IReadOnlyList<IssuerRetirement>> CommitRotationAsync(GroupRotation rotation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rotation);
         await SendAsync(HttpMethod.Post, $"/api/v1/groups/{Uri.EscapeDataString(rotation.GroupId)}/rotate", rotation.Request, Json.RotateGroupRequest,
             cancellationToken).ConfigureAwait(false);
         Hold(rotation.GroupId, rotation.TakeKeyset());
+        if (rotation.GroupKind is not (GroupKinds.Owners or GroupKinds.Administrators))
+        {
+            return [];
+        }
+        IssuerAdministration issuers = new(_session, _account, _clock);
+        List<IssuerRetirement> retired = [];
+        foreach (string memberId in rotation.Request.RemovedMemberIds.Order(StringComparer.Ordinal))
+        {
+            if (!await issuers.HoldsAdministrativeGroupAsync(memberId, cancellationToken).ConfigureAwait(false)
+                && await issuers.HoldsIssuerAsync(memberId, cancellationToken).ConfigureAwait(false))
+            {
+                retired.Add(await issuers.RetireAsync(memberId, cancellationToken).ConfigureAwait(false));
+            }
+        }
+        return retired;
     }
 
     /// <summary>
@@ -529,15 +556,19 @@ public sealed class GroupRotation : IDisposable
 {
     private Keyset? _keyset;
 
-    internal GroupRotation(string groupId, RotateGroupRequest request, Keyset keyset)
+    internal GroupRotation(string groupId, string groupKind, RotateGroupRequest request, Keyset keyset)
     {
         GroupId = groupId;
+        GroupKind = groupKind;
         Request = request;
         _keyset = keyset;
     }
 
     /// <summary>The group.</summary>
     public string GroupId { get; }
+
+    /// <summary>The group's kind, as its verified certificate names it.</summary>
+    public string GroupKind { get; }
 
     /// <summary>The request (settable, so a test can send a tampered one).</summary>
     public RotateGroupRequest Request { get; set; }

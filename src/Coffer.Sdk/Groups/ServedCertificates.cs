@@ -76,6 +76,10 @@ internal sealed class ServedCertificates
         return certificate;
     }
 
+    /// <summary>The issuer certificate under which a group certificate <see cref="Group"/> accepted verifies.</summary>
+    public IssuerCertificate IssuerOf(GroupCertificate certificate) =>
+        Issued(certificate.Record.IssuerId, c => _trust.VerifyGroup(certificate, c), "the certificate of group " + certificate.Record.GroupId);
+
     /// <summary>The issuer certificate, among those served for the id, under which <paramref name="verify"/> passes.</summary>
     private IssuerCertificate Issued(string issuerId, Func<IssuerCertificate, ProvenanceFailure> verify, string subject)
     {

@@ -1,8 +1,11 @@
 using System.Globalization;
 using Coffer.Contracts;
 using Coffer.Contracts.Members;
+using Coffer.Crypto.Provenance;
+using Coffer.Sdk.Accounts;
 using Coffer.Sdk.Errors;
 using Coffer.Sdk.Http;
+using Coffer.Sdk.Issuers;
 using Coffer.Sdk.Wire;
 
 namespace Coffer.Sdk.Members;
@@ -122,6 +125,35 @@ public sealed class MemberDirectory
             cancellationToken).ConfigureAwait(false);
         _ = Checked(answer.Member, memberId);
         return answer;
+    }
+
+    /// <summary>
+    /// Removes a member (<see cref="RemoveAsync(string, CancellationToken)"/>) and, when they hold an issuer key — an Owner or
+    /// Administrator — retires it with <paramref name="account"/>'s own issuer (<see cref="IssuerAdministration.RetireAsync"/>,
+    /// docs/adr/0027): the members and groups they certified are re-certified, then their issuers are revoked, so nothing they
+    /// sign later is trusted and nobody they confirmed is locked out. If the retirement is interrupted, call
+    /// <see cref="IssuerAdministration.RetireAsync"/> (or <see cref="IssuerAdministration.RetireFormerAsync"/>) again.
+    /// </summary>
+    /// <param name="memberId">The member to remove.</param>
+    /// <param name="account">The caller's unlocked account, signed in as this directory's session.</param>
+    /// <param name="clock">The clock certificates are dated by.</param>
+    /// <param name="cancellationToken">Cancels the calls.</param>
+    /// <exception cref="InvalidOperationException">The member holds an issuer and <paramref name="account"/> holds no current issuer key
+    /// to re-certify with (checked before anything is removed).</exception>
+    public async Task<MemberRemoval> RemoveAndRetireAsync(string memberId, UnlockedAccount account, TimeProvider? clock = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(memberId);
+        ArgumentNullException.ThrowIfNull(account);
+        IssuerAdministration issuers = new(_session, account, clock);
+        bool holder = await issuers.HoldsIssuerAsync(memberId, cancellationToken).ConfigureAwait(false);
+        if (holder && (account.IssuerKey is null || account.IssuerStatus != ProvenanceFailure.None))
+        {
+            throw new InvalidOperationException("This account holds no current issuer key, which must re-certify what the administrator certified; nothing was removed.");
+        }
+        MemberLifecycleResponse removed = await RemoveAsync(memberId, cancellationToken).ConfigureAwait(false);
+        IssuerRetirement? retirement = holder ? await issuers.RetireAsync(memberId, cancellationToken).ConfigureAwait(false) : null;
+        return new MemberRemoval(removed, retirement);
     }
 
     private static string MemberPath(string memberId, string suffix) => "/api/v1/members/" + Uri.EscapeDataString(memberId) + suffix;

@@ -154,6 +154,15 @@ internal static class AuditActions
     public const string IssuerCertify = "issuer.certify";
     public const string IssuerRenew = "issuer.renew";
     public const string IssuerList = "issuer.list";
+
+    /// <summary>Read: the members and groups a holder's issuers certified (docs/adr/0027).</summary>
+    public const string IssuerCertifiedList = "issuer.certified.list";
+
+    /// <summary>A member's current keys certified anew by the caller's issuer (docs/adr/0027); refusals are <c>refused</c>.</summary>
+    public const string MemberRecertify = "member.recertify";
+
+    /// <summary>A group's current keys certified anew by the caller's issuer (docs/adr/0027); refusals are <c>refused</c>.</summary>
+    public const string GroupRecertify = "group.recertify";
     public const string PolicyUpdate = "policy.update";
     public const string MfaFactorAdd = "mfa.factor.add";
     public const string MfaFactorActivate = "mfa.factor.activate";

@@ -94,10 +94,14 @@ internal static class CertificateReader
     }
 
     /// <summary>Whether the newest revocation list names the issuer (<c>issuer:&lt;id&gt;:0</c>, docs/adr/0004 decision 5).</summary>
-    public static async Task<bool> IsIssuerRevokedAsync(DbConnection c, DbTransaction? tx, string issuerId, CancellationToken ct)
+    public static Task<bool> IsIssuerRevokedAsync(DbConnection c, DbTransaction? tx, string issuerId, CancellationToken ct) =>
+        IsRevokedAsync(c, tx, new RevocationEntry(CertKinds.Issuer, issuerId, 0), ct);
+
+    /// <summary>Whether the newest revocation list names <paramref name="entry"/>.</summary>
+    public static async Task<bool> IsRevokedAsync(DbConnection c, DbTransaction? tx, RevocationEntry entry, CancellationToken ct)
     {
         string? entries = await c.ScalarAsync<string>(tx, "SELECT entries FROM revocation_lists ORDER BY version DESC LIMIT 1", null, ct);
-        string revoked = new RevocationEntry(CertKinds.Issuer, issuerId, 0).ToFieldText();
+        string revoked = entry.ToFieldText();
         return entries is not null
             && (JsonSerializer.Deserialize(entries, Account.ServerJson.Default.StringArray) ?? []).Contains(revoked, StringComparer.Ordinal);
     }

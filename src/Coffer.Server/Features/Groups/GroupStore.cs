@@ -50,10 +50,10 @@ internal sealed class GroupStore(IDatabase database, AuditStore audit, AccountFe
         [GroupKinds.Owners, GroupKinds.Administrators, GroupKinds.TeamMembers, GroupKinds.Guests, GroupKinds.ProvisionManagers, GroupKinds.Recovery];
 
     /// <summary>Groups only Owners may change: they carry the organisation's highest rights or every vault key (docs/adr/0010).</summary>
-    private static readonly string[] OwnersOnly = [GroupKinds.Owners, GroupKinds.Administrators, GroupKinds.Recovery, GroupKinds.ProvisionManagers];
+    internal static readonly string[] OwnersOnly = [GroupKinds.Owners, GroupKinds.Administrators, GroupKinds.Recovery, GroupKinds.ProvisionManagers];
 
     /// <summary>PostgreSQL: every group-key change takes this transaction lock, so two never interleave (SQLite has one writer).</summary>
-    private const long GroupKeyLock = 0x436F_6666_6572_0001;
+    internal const long GroupKeyLock = 0x436F_6666_6572_0001;
 
     private static readonly long ClockSkewMs = (long)TimeSpan.FromMinutes(5).TotalMilliseconds;
 

@@ -122,6 +122,8 @@ public sealed class AuthorizationMatrixTests
             Body: (_, _) => Bytes(new InviteMemberRequest("not-an-email", "Nobody", "team_members"), Json.InviteMemberRequest)),
         new("GET", "/api/v1/members/{memberId}/keys", "AAFFFUU", Ids: (s, _) => new() { ["memberId"] = s.PendingId }),
         new("POST", "/api/v1/members/{memberId}/confirm", "AAFFFUU", Body: (s, _) => s.Confirm(), Ids: (s, _) => new() { ["memberId"] = s.PendingId }),
+        // Re-certification (docs/adr/0027): manage_members, like confirmation; a malformed certificate, so allowed callers get 400.
+        new("POST", "/api/v1/members/{memberId}/recertify", "AAFFFUU", Body: (_, _) => BadRecertification()),
 
         // Groups: anyone confirmed reads; manage_groups changes.
         new("GET", "/api/v1/groups", "AAAAAUU"),
@@ -133,6 +135,7 @@ public sealed class AuthorizationMatrixTests
         new("POST", "/api/v1/groups/{groupId}/members", "AFFFFUU", Body: (s, r) => Bytes(new AddGroupMemberRequest(s.OwnersGroupWrap(r)), Json.AddGroupMemberRequest),
             Ids: (s, _) => new() { ["groupId"] = s.OwnersGroupId }),
         new("POST", "/api/v1/groups/{groupId}/rotate", "AAFFFUU", Body: (s, _) => s.RotateGroup()),
+        new("POST", "/api/v1/groups/{groupId}/recertify", "AAFFFUU", Body: (_, _) => BadRecertification()),
 
         // The activity log: view_activity_log.
         new("GET", "/api/v1/audit/events", "AAFFFUU"),
@@ -152,6 +155,8 @@ public sealed class AuthorizationMatrixTests
         // Issuer keys (docs/adr/0015): administrators ask, Owners list and certify, anyone confirmed reads the certificates.
         new("GET", "/api/v1/issuers", "AAAAAUU"),
         new("GET", "/api/v1/issuers/requests", "AFFFFUU"),
+        // What a holder's issuers certified, for retiring them (docs/adr/0027): manage_members (without a holder: 400).
+        new("GET", "/api/v1/issuers/certified", "AAFFFUU"),
         new("POST", "/api/v1/issuers/requests", "AAFFFUU",
             Body: (_, _) => Bytes(new IssuerKeyRequest("x", "admin", "AA", new Contracts.Common.EnvelopeDto("k", "A256GCM", "AA", "AA")), Json.IssuerKeyRequest)),
         new("POST", "/api/v1/issuers", "AFFFFUU",
@@ -276,6 +281,10 @@ public sealed class AuthorizationMatrixTests
     private static string Normalise(string pattern) => "/" + pattern.Trim('/');
 
     private static byte[] Bytes<T>(T value, JsonTypeInfo<T> type) => JsonSerializer.SerializeToUtf8Bytes(value, type);
+
+    /// <summary>A re-certification whose certificate is malformed (no ids, no signature): refused with 400 once the caller may ask.</summary>
+    private static byte[] BadRecertification() =>
+        Bytes(new RecertifyRequest(new SubjectCertificateDto("x", "member", "team_members", "x", 1, "AA", "AA", "x", 0, "AA")), Json.RecertifyRequest);
 
     /// <summary>One endpoint asked of every role: its expectations (<c>OATGXSN</c>), its body per caller and ids other than the defaults.</summary>
     private sealed record Row(string Method, string Pattern, string Expect, Func<Scenario, Role, byte[]>? Body = null,
