@@ -1,3 +1,4 @@
+using System.Globalization;
 using Coffer.Cli.State;
 using Coffer.Contracts;
 using Coffer.Contracts.Keys;
@@ -96,6 +97,8 @@ internal static class AccountUpkeep
             if (owner)
             {
                 await CertifyIssuerRequestsAsync(session, warnings, cancellationToken).ConfigureAwait(false);
+                // Before renewing: a former administrator's issuer is retired, never renewed.
+                await FinishRetirementsAsync(session, warnings, cancellationToken).ConfigureAwait(false);
                 await RenewIssuersAsync(session, warnings, cancellationToken).ConfigureAwait(false);
             }
             else if (keys.GroupOfKind(GroupKinds.Administrators) is not null && keys.IssuerCertificate is null)
@@ -163,6 +166,28 @@ internal static class AccountUpkeep
         catch (Exception e) when (e is CofferException or HttpRequestException or InvalidOperationException)
         {
             warnings.Add("Could not certify administrators' issuer requests: " + e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Finishes a retirement an interrupted removal or demotion left undone (docs/adr/0027): whoever still holds an unrevoked
+    /// issuer but is no longer an Owner or Administrator has what they certified re-certified and their issuer revoked.
+    /// </summary>
+    private static async Task FinishRetirementsAsync(UnlockedSession session, List<string> warnings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            IReadOnlyList<IssuerRetirement> done = await session.RunAsync(s => new IssuerAdministration(s, session.Keys).RetireFormerAsync(cancellationToken),
+                cancellationToken).ConfigureAwait(false);
+            if (done.Count > 0)
+            {
+                warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"Finished retiring the issuer keys of {done.Count} former administrator(s): {done.Sum(d => d.RecertifiedMemberIds.Count + d.RecertifiedGroupIds.Count)} certificate(s) re-issued, the keys revoked."));
+            }
+        }
+        catch (Exception e) when (e is CofferException or HttpRequestException or InvalidOperationException)
+        {
+            warnings.Add("Could not finish retiring former administrators' issuer keys: " + e.Message);
         }
     }
 
